@@ -1,0 +1,5 @@
+//! rewind: a terminal explorer, time machine and projection workbench for event-sourced
+//! systems. The library holds the store engine and everything the binary is built from.
+
+pub mod config;
+pub mod store;

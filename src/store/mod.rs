@@ -1,0 +1,285 @@
+//! The event store engine: one interface, a backend per database (SQLite now).
+//! Callers hold a [`Store`]; every operation is async and runs off the caller's thread.
+
+pub mod error;
+pub mod model;
+mod notify;
+pub mod sqlite;
+mod subscription;
+pub mod timestamp;
+pub mod validate;
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+pub use error::{Result, StoreError};
+pub use model::*;
+pub use sqlite::SqliteStore;
+pub use subscription::Subscription;
+
+/// SQLite's `synchronous` setting, which decides what survives a power loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    /// WAL + NORMAL: a crash of the process loses nothing committed; a power loss or OS
+    /// crash may lose the last transactions, never corrupting the file.
+    #[default]
+    Normal,
+    /// WAL + FULL: every commit is on disk before it returns.
+    Full,
+}
+
+impl Synchronous {
+    pub fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
+/// How a store is opened.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Refuse every write; never create or migrate anything.
+    pub read_only: bool,
+    /// Create the store when it does not exist (commands that write).
+    pub create: bool,
+    pub synchronous: Synchronous,
+    /// The largest event (data + metadata, compact JSON) accepted.
+    pub max_event_bytes: usize,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            read_only: false,
+            create: true,
+            synchronous: Synchronous::Normal,
+            max_event_bytes: 1_048_576,
+        }
+    }
+}
+
+/// Where a store lives, parsed from `--db`, `$REWIND_DB` or config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl StoreUrl {
+    /// `sqlite://PATH`, `sqlite:PATH`, a bare path, or `postgres://…`.
+    pub fn parse(url: &str) -> Result<StoreUrl> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(StoreUrl::Postgres(url.to_owned()));
+        }
+        let path = if let Some(rest) = url.strip_prefix("sqlite://") {
+            rest
+        } else if let Some(rest) = url.strip_prefix("sqlite:") {
+            rest
+        } else if url.contains("://") {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        } else {
+            url
+        };
+        let path = path.split('?').next().unwrap_or_default();
+        if path.is_empty() {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        }
+        Ok(StoreUrl::Sqlite(PathBuf::from(path)))
+    }
+}
+
+impl std::fmt::Display for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            StoreUrl::Postgres(url) => f.write_str(&redact_password(url)),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    // postgres://user:secret@host/db -> postgres://user:***@host/db
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// An open event store, whatever the backend. Cheap to clone.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(SqliteStore),
+}
+
+impl Store {
+    /// Opens the store at `url`. Runs the blocking open (and migrations) off the runtime.
+    pub async fn open(url: &StoreUrl, options: OpenOptions) -> Result<Store> {
+        match url {
+            StoreUrl::Sqlite(path) => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || SqliteStore::open(&path, &options))
+                    .await
+                    .map_err(|e| StoreError::Database(format!("open failed: {e}")))?
+                    .map(Store::Sqlite)
+            }
+            StoreUrl::Postgres(_) => Err(StoreError::UnsupportedUrl(format!(
+                "{url} (PostgreSQL stores are not supported by this build yet)"
+            ))),
+        }
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        match self {
+            Store::Sqlite(s) => s.is_read_only(),
+        }
+    }
+
+    /// Appends one stream's events atomically.
+    pub async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<RecordedEvent>> {
+        self.append_batch(vec![AppendSegment::new(stream_id, expected, events)])
+            .await
+    }
+
+    /// Appends several segments (streams) in one transaction: all of them or none.
+    pub async fn append_batch(&self, segments: Vec<AppendSegment>) -> Result<Vec<RecordedEvent>> {
+        match self {
+            Store::Sqlite(s) => s.append(segments).await,
+        }
+    }
+
+    /// Imports envelope JSONL atomically; positions are given anew in file order.
+    pub async fn import(&self, input: Box<dyn BufRead + Send>) -> Result<ImportSummary> {
+        self.import_with_meta(input, Vec::new()).await
+    }
+
+    /// As `import`, also setting store facts (`meta` key/value rows) in the same transaction.
+    pub async fn import_with_meta(
+        &self,
+        input: Box<dyn BufRead + Send>,
+        meta: Vec<(String, String)>,
+    ) -> Result<ImportSummary> {
+        match self {
+            Store::Sqlite(s) => s.import(input, meta).await,
+        }
+    }
+
+    /// One page of a stream.
+    pub async fn read_stream(
+        &self,
+        stream_id: &str,
+        query: StreamQuery,
+    ) -> Result<Vec<RecordedEvent>> {
+        match self {
+            Store::Sqlite(s) => s.read_stream(stream_id, query).await,
+        }
+    }
+
+    /// One page of the global log, in log order.
+    pub async fn read_log(&self, query: LogQuery) -> Result<Vec<RecordedEvent>> {
+        match self {
+            Store::Sqlite(s) => s.read_log(query).await,
+        }
+    }
+
+    /// A stream's current version (0 when it does not exist).
+    pub async fn stream_version(&self, stream_id: &str) -> Result<Version> {
+        match self {
+            Store::Sqlite(s) => s.stream_version(stream_id).await,
+        }
+    }
+
+    pub async fn stream_info(&self, stream_id: &str) -> Result<Option<StreamInfo>> {
+        match self {
+            Store::Sqlite(s) => s.stream_info(stream_id).await,
+        }
+    }
+
+    /// One page of the streams listing, by stream id.
+    pub async fn list_streams(&self, query: StreamsQuery) -> Result<Vec<StreamInfo>> {
+        match self {
+            Store::Sqlite(s) => s.list_streams(query).await,
+        }
+    }
+
+    pub async fn stats(&self) -> Result<StoreStats> {
+        match self {
+            Store::Sqlite(s) => s.stats().await,
+        }
+    }
+
+    /// A store fact set by `import_with_meta`.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        match self {
+            Store::Sqlite(s) => s.meta(key).await,
+        }
+    }
+
+    /// The newest committed head position; changes when any process appends.
+    pub fn head_watch(&self) -> tokio::sync::watch::Receiver<Position> {
+        match self {
+            Store::Sqlite(s) => s.head_watch(),
+        }
+    }
+
+    /// Events after `after` in log order matching `filter`: the past, then live.
+    pub fn subscribe(&self, after: Position, filter: LogFilter) -> Subscription {
+        Subscription::new(self.clone(), after, None, filter, DEFAULT_PAGE)
+    }
+
+    /// As `subscribe`, with every option.
+    pub fn subscribe_with(
+        &self,
+        after: Position,
+        min_position: Option<Position>,
+        filter: LogFilter,
+        page: usize,
+    ) -> Subscription {
+        Subscription::new(self.clone(), after, min_position, filter, page)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            StoreUrl::parse("sqlite://a/b.db").unwrap(),
+            StoreUrl::Sqlite("a/b.db".into())
+        );
+        assert_eq!(
+            StoreUrl::parse("sqlite:///abs.db").unwrap(),
+            StoreUrl::Sqlite("/abs.db".into())
+        );
+        assert_eq!(
+            StoreUrl::parse("x.db").unwrap(),
+            StoreUrl::Sqlite("x.db".into())
+        );
+        assert!(matches!(
+            StoreUrl::parse("postgres://u@h/d").unwrap(),
+            StoreUrl::Postgres(_)
+        ));
+        assert!(StoreUrl::parse("mysql://h/d").is_err());
+        assert_eq!(
+            StoreUrl::parse("postgres://u:pw@h/d").unwrap().to_string(),
+            "postgres://u:***@h/d"
+        );
+    }
+}

@@ -1,0 +1,379 @@
+//! The store's data model: the event envelope and the shapes of requests and answers.
+//! Everything here is backend-agnostic; the JSON forms are DESIGN.md's public contracts.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+use super::timestamp;
+
+/// A stream's version: 1 for its first event; 0 for a stream that does not exist.
+pub type Version = u64;
+/// A store-wide global position: starts at 1, unique, may have gaps.
+pub type Position = u64;
+
+/// An event as stored, in DESIGN.md's envelope shape (field order is the contract's).
+/// `data` and `metadata` stay raw JSON text: read paths pass them through unparsed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordedEvent {
+    pub event_id: Uuid,
+    pub stream_id: String,
+    pub stream_type: String,
+    pub event_type: String,
+    pub version: Version,
+    pub schema_version: u32,
+    pub data: Box<RawValue>,
+    pub metadata: Box<RawValue>,
+    pub global_position: Position,
+    #[serde(with = "timestamp::serde_micros")]
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl PartialEq for RecordedEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.event_id == other.event_id
+            && self.stream_id == other.stream_id
+            && self.stream_type == other.stream_type
+            && self.event_type == other.event_type
+            && self.version == other.version
+            && self.schema_version == other.schema_version
+            && self.data.get() == other.data.get()
+            && self.metadata.get() == other.metadata.get()
+            && self.global_position == other.global_position
+            && self.recorded_at == other.recorded_at
+    }
+}
+
+impl RecordedEvent {
+    /// The metadata's `correlation_id`, when it is a string.
+    pub fn correlation_id(&self) -> Option<String> {
+        metadata_string(self.metadata.get(), "correlation_id")
+    }
+}
+
+/// An event to append. The store fills in the stream, version, position and time.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Given by the caller for idempotent retries; generated (UUID v7) when absent.
+    pub event_id: Option<Uuid>,
+    pub event_type: String,
+    /// A JSON object.
+    pub data: Box<RawValue>,
+    /// A JSON object; `{}` when absent.
+    pub metadata: Option<Box<RawValue>>,
+    pub schema_version: u32,
+}
+
+impl NewEvent {
+    /// An event from JSON values, for library users and tests.
+    pub fn new(event_type: impl Into<String>, data: serde_json::Value) -> Self {
+        NewEvent {
+            event_id: None,
+            event_type: event_type.into(),
+            data: RawValue::from_string(data.to_string()).expect("a Value is valid JSON"),
+            metadata: None,
+            schema_version: 1,
+        }
+    }
+
+    pub fn with_id(mut self, id: Uuid) -> Self {
+        self.event_id = Some(id);
+        self
+    }
+
+    pub fn with_metadata(mut self, metadata: serde_json::Value) -> Self {
+        self.metadata = Some(RawValue::from_string(metadata.to_string()).expect("valid JSON"));
+        self
+    }
+
+    pub fn with_schema_version(mut self, schema_version: u32) -> Self {
+        self.schema_version = schema_version;
+        self
+    }
+}
+
+/// What the writer expects the stream's version to be before the append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExpectedVersion {
+    #[default]
+    Any,
+    /// The stream must not exist (same as `Exact(0)`).
+    NoStream,
+    /// The stream must have at least one event.
+    Exists,
+    Exact(Version),
+}
+
+impl ExpectedVersion {
+    /// Whether a stream currently at `actual` satisfies this expectation.
+    pub fn matches(self, actual: Version) -> bool {
+        match self {
+            ExpectedVersion::Any => true,
+            ExpectedVersion::NoStream => actual == 0,
+            ExpectedVersion::Exists => actual > 0,
+            ExpectedVersion::Exact(v) => actual == v,
+        }
+    }
+}
+
+impl fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectedVersion::Any => f.write_str("any"),
+            ExpectedVersion::NoStream => f.write_str("no-stream"),
+            ExpectedVersion::Exists => f.write_str("exists"),
+            ExpectedVersion::Exact(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+impl FromStr for ExpectedVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "any" => Ok(ExpectedVersion::Any),
+            "no-stream" => Ok(ExpectedVersion::NoStream),
+            "exists" => Ok(ExpectedVersion::Exists),
+            n => n
+                .parse::<Version>()
+                .map(ExpectedVersion::Exact)
+                .map_err(|_| {
+                    format!(
+                        "expected version must be any, no-stream, exists or a number, not {n:?}"
+                    )
+                }),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ExpectedVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Number(Version),
+            Word(String),
+        }
+        match Repr::deserialize(d)? {
+            Repr::Number(n) => Ok(ExpectedVersion::Exact(n)),
+            Repr::Word(w) => w.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// One stream's part of an atomic append: its expected version is checked against the
+/// stream as the earlier segments of the same batch left it.
+#[derive(Debug, Clone)]
+pub struct AppendSegment {
+    pub stream_id: String,
+    /// The category; derived from `stream_id` when absent.
+    pub stream_type: Option<String>,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+}
+
+impl AppendSegment {
+    pub fn new(
+        stream_id: impl Into<String>,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Self {
+        AppendSegment {
+            stream_id: stream_id.into(),
+            stream_type: None,
+            expected,
+            events,
+        }
+    }
+}
+
+/// Which way a stream is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    #[default]
+    Forward,
+    Backward,
+}
+
+/// One page of a stream: versions within `[from, to]` (inclusive), in `direction`.
+#[derive(Debug, Clone)]
+pub struct StreamQuery {
+    pub from: Option<Version>,
+    pub to: Option<Version>,
+    pub direction: Direction,
+    pub limit: usize,
+}
+
+impl Default for StreamQuery {
+    fn default() -> Self {
+        StreamQuery {
+            from: None,
+            to: None,
+            direction: Direction::Forward,
+            limit: DEFAULT_PAGE,
+        }
+    }
+}
+
+/// Filters on the global log. Matching is literal and case-sensitive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    /// Any of these event types (empty: all).
+    pub event_types: Vec<String>,
+    pub category: Option<String>,
+    pub correlation_id: Option<String>,
+    pub stream_id: Option<String>,
+}
+
+impl LogFilter {
+    pub fn is_empty(&self) -> bool {
+        self.event_types.is_empty()
+            && self.category.is_none()
+            && self.correlation_id.is_none()
+            && self.stream_id.is_none()
+    }
+}
+
+/// One page of the global log in log order.
+#[derive(Debug, Clone)]
+pub struct LogQuery {
+    /// Cursor: only events after the event at this position in log order (0: the start).
+    pub after: Position,
+    /// Inclusive filter on the position number.
+    pub min_position: Option<Position>,
+    pub filter: LogFilter,
+    pub limit: usize,
+}
+
+impl Default for LogQuery {
+    fn default() -> Self {
+        LogQuery {
+            after: 0,
+            min_position: None,
+            filter: LogFilter::default(),
+            limit: DEFAULT_PAGE,
+        }
+    }
+}
+
+/// The page size the CLI and subscriptions use.
+pub const DEFAULT_PAGE: usize = 1000;
+
+/// A stream as the `streams` listing shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StreamInfo {
+    pub stream_id: String,
+    pub stream_type: String,
+    pub version: Version,
+    #[serde(with = "timestamp::serde_micros")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "timestamp::serde_micros")]
+    pub updated_at: DateTime<Utc>,
+    /// Not part of the JSON contract; the TUI shows it.
+    #[serde(skip_serializing)]
+    pub last_event_type: String,
+}
+
+/// One page of the streams listing, ordered by stream id.
+#[derive(Debug, Clone)]
+pub struct StreamsQuery {
+    pub category: Option<String>,
+    /// Keyset cursor: streams whose id sorts after this one.
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+impl Default for StreamsQuery {
+    fn default() -> Self {
+        StreamsQuery {
+            category: None,
+            after: None,
+            limit: DEFAULT_PAGE,
+        }
+    }
+}
+
+/// Store-wide figures for summaries and the status bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    pub events: u64,
+    pub streams: u64,
+    pub head_position: Position,
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub events: u64,
+    pub streams: u64,
+    pub first_position: Option<Position>,
+    pub last_position: Option<Position>,
+}
+
+/// The category of a stream id: the part before the first `-`, or the whole id.
+pub fn category_of(stream_id: &str) -> &str {
+    stream_id
+        .split_once('-')
+        .map_or(stream_id, |(category, _)| category)
+}
+
+/// Reads a top-level string field of a JSON object given as text, without building a tree.
+pub(crate) fn metadata_string(json: &str, key: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Ids<'a> {
+        #[serde(borrow, default)]
+        correlation_id: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        causation_id: Option<&'a RawValue>,
+    }
+    let ids: Ids = serde_json::from_str(json).ok()?;
+    let raw = match key {
+        "correlation_id" => ids.correlation_id,
+        "causation_id" => ids.causation_id,
+        _ => None,
+    }?;
+    serde_json::from_str::<String>(raw.get()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_is_the_part_before_the_first_dash() {
+        assert_eq!(category_of("Account-42"), "Account");
+        assert_eq!(category_of("Order-7-b"), "Order");
+        assert_eq!(category_of("singleton"), "singleton");
+    }
+
+    #[test]
+    fn expected_version_parses_words_and_numbers() {
+        assert_eq!("any".parse(), Ok(ExpectedVersion::Any));
+        assert_eq!("no-stream".parse(), Ok(ExpectedVersion::NoStream));
+        assert_eq!("exists".parse(), Ok(ExpectedVersion::Exists));
+        assert_eq!("7".parse(), Ok(ExpectedVersion::Exact(7)));
+        assert!("seven".parse::<ExpectedVersion>().is_err());
+        assert!("-1".parse::<ExpectedVersion>().is_err());
+    }
+
+    #[test]
+    fn metadata_ids_are_read_from_text() {
+        let m = r#"{"correlation_id":"c-1","causation_id":"e-9","x":[1,{"y":2}]}"#;
+        assert_eq!(metadata_string(m, "correlation_id").as_deref(), Some("c-1"));
+        assert_eq!(metadata_string(m, "causation_id").as_deref(), Some("e-9"));
+        assert_eq!(
+            metadata_string(r#"{"correlation_id":5}"#, "correlation_id"),
+            None
+        );
+        let mixed = r#"{"correlation_id":5,"causation_id":"e-1"}"#;
+        assert_eq!(
+            metadata_string(mixed, "causation_id").as_deref(),
+            Some("e-1")
+        );
+        assert_eq!(metadata_string("{}", "correlation_id"), None);
+    }
+}

@@ -1,0 +1,207 @@
+//! Read queries on a SQLite connection. Each returns one bounded page.
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension, Row, ToSql};
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+use crate::store::error::Result;
+use crate::store::model::{
+    Direction, LogQuery, Position, RecordedEvent, StoreStats, StreamInfo, StreamQuery,
+    StreamsQuery, Version,
+};
+use crate::store::timestamp;
+
+/// The columns `event_from_row` reads, in its order.
+pub const EVENT_COLUMNS: &str = "global_position, event_id, stream_id, stream_type, event_type, \
+     version, schema_version, data, metadata, recorded_at";
+
+pub fn event_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedEvent> {
+    let position: i64 = row.get(0)?;
+    let bad = |column: usize, what: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            format!("event at position {position}: {what}").into(),
+        )
+    };
+    let event_id = Uuid::parse_str(text(row, 1)?).map_err(|e| bad(1, format!("event id: {e}")))?;
+    let data = RawValue::from_string(row.get(7)?).map_err(|e| bad(7, format!("data: {e}")))?;
+    let metadata =
+        RawValue::from_string(row.get(8)?).map_err(|e| bad(8, format!("metadata: {e}")))?;
+    let recorded_at =
+        timestamp::parse(text(row, 9)?).map_err(|e| bad(9, format!("recorded_at: {e}")))?;
+    Ok(RecordedEvent {
+        event_id,
+        stream_id: row.get(2)?,
+        stream_type: row.get(3)?,
+        event_type: row.get(4)?,
+        version: row.get::<_, i64>(5)? as Version,
+        schema_version: row.get::<_, i64>(6)? as u32,
+        data,
+        metadata,
+        global_position: position as Position,
+        recorded_at,
+    })
+}
+
+fn text<'r>(row: &'r Row<'_>, column: usize) -> rusqlite::Result<&'r str> {
+    match row.get_ref(column)? {
+        ValueRef::Text(bytes) => {
+            std::str::from_utf8(bytes).map_err(|e| rusqlite::Error::Utf8Error(column, e))
+        }
+        other => Err(rusqlite::Error::InvalidColumnType(
+            column,
+            String::new(),
+            other.data_type(),
+        )),
+    }
+}
+
+pub fn read_stream(
+    conn: &Connection,
+    stream_id: &str,
+    q: &StreamQuery,
+) -> Result<Vec<RecordedEvent>> {
+    let order = order_word(q.direction);
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ?1 AND version >= ?2 AND version <= ?3 \
+         ORDER BY version {order} LIMIT ?4"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let from = q.from.unwrap_or(1) as i64;
+    let to = q.to.map_or(i64::MAX, |v| v.min(i64::MAX as u64) as i64);
+    let rows = stmt.query_map(
+        rusqlite::params![stream_id, from, to, q.limit as i64],
+        event_from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn order_word(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Forward => "ASC",
+        Direction::Backward => "DESC",
+    }
+}
+
+pub fn read_log(conn: &Connection, q: &LogQuery) -> Result<Vec<RecordedEvent>> {
+    let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > ?");
+    let after = q.after.max(q.min_position.unwrap_or(0).saturating_sub(1)) as i64;
+    let mut params: Vec<&dyn ToSql> = vec![&after];
+    let types: Vec<&str> = q.filter.event_types.iter().map(String::as_str).collect();
+    if !types.is_empty() {
+        sql.push_str(" AND event_type IN (");
+        sql.push_str(&vec!["?"; types.len()].join(","));
+        sql.push(')');
+        params.extend(types.iter().map(|t| t as &dyn ToSql));
+    }
+    if let Some(category) = &q.filter.category {
+        sql.push_str(" AND stream_type = ?");
+        params.push(category);
+    }
+    if let Some(correlation) = &q.filter.correlation_id {
+        sql.push_str(" AND correlation_id = ?");
+        params.push(correlation);
+    }
+    if let Some(stream) = &q.filter.stream_id {
+        sql.push_str(" AND stream_id = ?");
+        params.push(stream);
+    }
+    sql.push_str(" ORDER BY global_position LIMIT ?");
+    let limit = q.limit as i64;
+    params.push(&limit);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params.as_slice(), event_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub fn stream_version(conn: &Connection, stream_id: &str) -> Result<Version> {
+    let v: Option<i64> = conn
+        .prepare_cached("SELECT version FROM streams WHERE stream_id = ?1")?
+        .query_row([stream_id], |r| r.get(0))
+        .optional()?;
+    Ok(v.unwrap_or(0) as Version)
+}
+
+pub fn stream_info(conn: &Connection, stream_id: &str) -> Result<Option<StreamInfo>> {
+    let sql = format!("SELECT {STREAM_COLUMNS} FROM streams WHERE stream_id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([stream_id], stream_from_row)
+        .optional()?)
+}
+
+const STREAM_COLUMNS: &str =
+    "stream_id, stream_type, version, created_at, updated_at, last_event_type";
+
+fn stream_from_row(row: &Row<'_>) -> rusqlite::Result<StreamInfo> {
+    let time = |column: usize| {
+        timestamp::parse(text(row, column)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
+        })
+    };
+    Ok(StreamInfo {
+        stream_id: row.get(0)?,
+        stream_type: row.get(1)?,
+        version: row.get::<_, i64>(2)? as Version,
+        created_at: time(3)?,
+        updated_at: time(4)?,
+        last_event_type: row.get(5)?,
+    })
+}
+
+pub fn list_streams(conn: &Connection, q: &StreamsQuery) -> Result<Vec<StreamInfo>> {
+    let mut sql = format!("SELECT {STREAM_COLUMNS} FROM streams WHERE 1");
+    let mut params: Vec<&dyn ToSql> = Vec::new();
+    if let Some(category) = &q.category {
+        sql.push_str(" AND stream_type = ?");
+        params.push(category);
+    }
+    if let Some(after) = &q.after {
+        sql.push_str(" AND stream_id > ?");
+        params.push(after);
+    }
+    sql.push_str(" ORDER BY stream_id LIMIT ?");
+    let limit = q.limit as i64;
+    params.push(&limit);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params.as_slice(), stream_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub fn head_position(conn: &Connection) -> Result<Position> {
+    let head: Option<i64> = conn
+        .prepare_cached("SELECT max(global_position) FROM events")?
+        .query_row([], |r| r.get(0))?;
+    Ok(head.unwrap_or(0) as Position)
+}
+
+/// Figures in O(streams): events are never deleted and versions are consecutive, so the
+/// number of events is the sum of the streams' versions.
+pub fn stats(conn: &Connection) -> Result<StoreStats> {
+    let (events, streams): (Option<i64>, i64) = conn
+        .prepare_cached("SELECT sum(version), count(*) FROM streams")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(StoreStats {
+        events: events.unwrap_or(0) as u64,
+        streams: streams as u64,
+        head_position: head_position(conn)?,
+    })
+}
+
+pub fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+/// Where an event id is stored, if anywhere.
+pub fn locate_event(conn: &Connection, event_id: &Uuid) -> Result<Option<(String, Version)>> {
+    let found: Option<(String, i64)> = conn
+        .prepare_cached("SELECT stream_id, version FROM events WHERE event_id = ?1")?
+        .query_row([event_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(found.map(|(s, v)| (s, v as Version)))
+}

@@ -1,0 +1,181 @@
+//! Opening SQLite connections and migrating the schema.
+//!
+//! Migrations run under `BEGIN IMMEDIATE`, so that many processes opening a new file at
+//! once serialize on SQLite's write lock instead of racing to create the tables.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use crate::store::Synchronous;
+use crate::store::error::{Result, StoreError};
+
+/// `PRAGMA application_id` of a rewind store: "RWND".
+const APPLICATION_ID: i64 = 0x5257_4E44;
+
+/// Each entry takes the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite_001_initial.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a connection waits for another writer before giving up. Long, because writers
+/// must wait their turn rather than fail with "database is locked".
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How a connection is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read-write; the file is created when missing.
+    Create,
+    /// Read-write; the file must exist.
+    Existing,
+    /// Read-only; the file must exist.
+    ReadOnly,
+}
+
+pub fn open(path: &Path, access: Access, sync: Synchronous) -> Result<Connection> {
+    if access != Access::Create && !path.exists() {
+        return Err(StoreError::NotFound(path.to_path_buf()));
+    }
+    let mut flags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    flags |= match access {
+        Access::Create => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        Access::Existing => OpenFlags::SQLITE_OPEN_READ_WRITE,
+        Access::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_store(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "synchronous", sync.pragma())
+        .map_err(|e| not_a_store(path, e))?;
+    conn.pragma_update(None, "cache_size", -32_768)?; // 32 MiB
+    conn.pragma_update(None, "mmap_size", 268_435_456)?; // 256 MiB
+    conn.pragma_update(None, "temp_store", "memory")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Makes `conn` (read-write) a current rewind store: WAL mode, then any migrations due.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    retry_busy(|| {
+        conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get::<_, String>(0))
+    })
+    .map_err(|e| not_a_store(path, e))?;
+    retry_busy(|| conn.execute_batch("BEGIN IMMEDIATE")).map_err(|e| not_a_store(path, e))?;
+    let migrated = apply_migrations(conn, path);
+    let end = if migrated.is_ok() {
+        "COMMIT"
+    } else {
+        "ROLLBACK"
+    };
+    conn.execute_batch(end)?;
+    migrated
+}
+
+fn apply_migrations(conn: &Connection, path: &Path) -> Result<()> {
+    let version = check_identity(conn, path)?;
+    for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        conn.execute_batch(sql)
+            .map_err(|e| StoreError::Database(format!("migration {} failed: {e}", from + 1)))?;
+    }
+    if version < SCHEMA_VERSION {
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tracing::info!(path = %path.display(), from = version, to = SCHEMA_VERSION, "migrated");
+    }
+    Ok(())
+}
+
+/// For a read-only connection: the store must already be at this build's schema.
+pub fn check_read_only(conn: &Connection, path: &Path) -> Result<()> {
+    let version = check_identity(conn, path)?;
+    if version == 0 {
+        return Err(StoreError::NotAStore {
+            path: path.to_path_buf(),
+            reason: "it has no rewind schema yet (open it once without --read-only)".into(),
+        });
+    }
+    if version < SCHEMA_VERSION {
+        return Err(StoreError::NotAStore {
+            path: path.to_path_buf(),
+            reason: format!(
+                "its schema version {version} needs a migration to {SCHEMA_VERSION}; open it once without --read-only"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Returns the schema version, after making sure the file is ours (or empty).
+fn check_identity(conn: &Connection, path: &Path) -> Result<i64> {
+    let app_id: i64 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(|e| not_a_store(path, e))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if app_id != 0 && app_id != APPLICATION_ID {
+        return Err(StoreError::NotAStore {
+            path: path.to_path_buf(),
+            reason: format!("its application id is {app_id:#x}"),
+        });
+    }
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if version == 0 {
+        let tables: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )?;
+        if tables > 0 {
+            return Err(StoreError::NotAStore {
+                path: path.to_path_buf(),
+                reason: "it is a SQLite database with tables of its own".into(),
+            });
+        }
+    }
+    Ok(version)
+}
+
+/// Some SQLite steps (switching to WAL, starting a write transaction while another
+/// connection recovers the WAL) can answer BUSY without consulting the busy handler.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
+pub fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+fn not_a_store(path: &Path, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => StoreError::NotAStore {
+            path: path.to_path_buf(),
+            reason: "the file is not a SQLite database".into(),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::NotAStore {
+            path: path.to_path_buf(),
+            reason: "the database file is corrupt or truncated".into(),
+        },
+        Some(ErrorCode::CannotOpen) => {
+            StoreError::Database(format!("cannot open {}: {e}", path.display()))
+        }
+        _ => StoreError::from(e),
+    }
+}

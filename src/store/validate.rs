@@ -1,0 +1,124 @@
+//! Checks on what callers hand the store, so that bad input is refused before anything is
+//! written, and the normal form data is kept in (compact JSON).
+
+use serde_json::value::RawValue;
+
+use super::error::{Result, StoreError};
+
+/// The longest stream id or event type, in bytes.
+pub const MAX_NAME_BYTES: usize = 1000;
+
+/// A stream id, category or event type: non-empty, at most [`MAX_NAME_BYTES`], no control
+/// characters (they would garble every terminal and line-oriented tool downstream).
+pub fn name(kind: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(StoreError::InvalidInput(format!("{kind} is empty")));
+    }
+    if value.len() > MAX_NAME_BYTES {
+        return Err(StoreError::InvalidInput(format!(
+            "{kind} is {} bytes long; the limit is {MAX_NAME_BYTES}",
+            value.len()
+        )));
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(StoreError::InvalidInput(format!(
+            "{kind} {value:?} contains the control character {c:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// Parses JSON text that must be an object, and returns it compact.
+pub fn json_object(kind: &str, text: &str) -> Result<Box<RawValue>> {
+    let raw: &RawValue = serde_json::from_str(text)
+        .map_err(|e| StoreError::InvalidInput(format!("{kind} is not valid JSON: {e}")))?;
+    object(kind, raw)
+}
+
+/// Checks that already-valid JSON is an object, and returns it compact.
+pub fn object(kind: &str, raw: &RawValue) -> Result<Box<RawValue>> {
+    if !raw.get().trim_start().starts_with('{') {
+        return Err(StoreError::InvalidInput(format!(
+            "{kind} must be a JSON object"
+        )));
+    }
+    let compact = minify(raw.get());
+    Ok(RawValue::from_string(compact).expect("minified valid JSON stays valid"))
+}
+
+/// Refuses an event whose data and metadata together exceed `max_bytes`.
+pub fn event_size(data: &RawValue, metadata: Option<&RawValue>, max_bytes: usize) -> Result<()> {
+    let size = data.get().len() + metadata.map_or(2, |m| m.get().len());
+    if size > max_bytes {
+        return Err(StoreError::InvalidInput(format!(
+            "event is {size} bytes (data + metadata); the limit is {max_bytes} (max_event_bytes)"
+        )));
+    }
+    Ok(())
+}
+
+/// Removes the whitespace between tokens of valid JSON text.
+pub fn minify(json: &str) -> String {
+    let bytes = json.as_bytes();
+    if !bytes
+        .iter()
+        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+    {
+        return json.to_owned();
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+            out.push(b);
+        } else if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            out.push(b);
+        }
+    }
+    // Only ASCII whitespace outside strings was removed: still UTF-8.
+    String::from_utf8(out).expect("removing ASCII bytes keeps UTF-8 valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minify_keeps_string_contents() {
+        assert_eq!(
+            minify(r#"{ "a" : "x y\" z" ,"b":[1, 2] }"#),
+            r#"{"a":"x y\" z","b":[1,2]}"#
+        );
+        assert_eq!(minify(r#"{"a":"\\"  , "b" : 1}"#), r#"{"a":"\\","b":1}"#);
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(name("stream id", "Account-1").is_ok());
+        assert!(name("stream id", "a b %_*\\\"ü").is_ok());
+        assert!(name("stream id", "").is_err());
+        assert!(name("stream id", "a\nb").is_err());
+        assert!(name("stream id", &"x".repeat(MAX_NAME_BYTES + 1)).is_err());
+    }
+
+    #[test]
+    fn objects_only() {
+        assert!(json_object("data", "[1]").is_err());
+        assert!(json_object("data", "{oops").is_err());
+        assert_eq!(
+            json_object("data", " { \"a\" : 1 } ").unwrap().get(),
+            r#"{"a":1}"#
+        );
+    }
+}
