@@ -125,10 +125,10 @@ impl Config {
         if local.is_file() {
             return Config::from_file(local);
         }
-        if let Some(user) = dirs::config_dir().map(|d| d.join("rewind").join("config.toml")) {
-            if user.is_file() {
-                return Config::from_file(&user);
-            }
+        if let Some(user) = dirs::config_dir().map(|d| d.join("rewind").join("config.toml"))
+            && user.is_file()
+        {
+            return Config::from_file(&user);
         }
         Ok(Config::default())
     }

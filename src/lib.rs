@@ -1,5 +1,8 @@
 //! rewind: a terminal explorer, time machine and projection workbench for event-sourced
 //! systems. The library holds the store engine and everything the binary is built from.
 
+pub mod cli;
 pub mod config;
+pub mod demo;
+pub mod logging;
 pub mod store;

@@ -1,1 +1,26 @@
-fn main() {}
+//! The `rewind` binary: parse the command line and dispatch; nothing else.
+
+use clap::Parser;
+
+fn main() {
+    let cli = rewind::cli::Cli::parse();
+    rewind::logging::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("rewind: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = runtime.block_on(rewind::cli::run(cli));
+    drop(runtime);
+    if let Err(e) = result {
+        tracing::error!(error = %e, "command failed");
+        eprintln!("rewind: {e}");
+        std::process::exit(e.exit_code());
+    }
+}

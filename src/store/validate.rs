@@ -4,6 +4,7 @@
 use serde_json::value::RawValue;
 
 use super::error::{Result, StoreError};
+use super::model::AppendSegment;
 
 /// The longest stream id or event type, in bytes.
 pub const MAX_NAME_BYTES: usize = 1000;
@@ -88,6 +89,26 @@ pub fn minify(json: &str) -> String {
     }
     // Only ASCII whitespace outside strings was removed: still UTF-8.
     String::from_utf8(out).expect("removing ASCII bytes keeps UTF-8 valid")
+}
+
+/// Validates every segment before any SQL runs (bad input writes nothing) and puts the
+/// JSON in its stored form (compact).
+pub fn segments(segments: &mut [AppendSegment], max_event_bytes: usize) -> Result<()> {
+    for segment in segments {
+        name("stream id", &segment.stream_id)?;
+        if let Some(stream_type) = &segment.stream_type {
+            name("stream type", stream_type)?;
+        }
+        for event in &mut segment.events {
+            name("event type", &event.event_type)?;
+            event.data = object("data", &event.data)?;
+            if let Some(metadata) = &event.metadata {
+                event.metadata = Some(object("metadata", metadata)?);
+            }
+            event_size(&event.data, event.metadata.as_deref(), max_event_bytes)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,27 +9,7 @@ use crate::store::error::{Result, StoreError};
 use crate::store::model::{
     AppendSegment, RecordedEvent, StreamQuery, Version, category_of, metadata_string,
 };
-use crate::store::{timestamp, validate};
-
-/// Validates every segment before any SQL runs (bad input writes nothing) and puts the
-/// JSON in its stored form (compact).
-pub fn validate(segments: &mut [AppendSegment], max_event_bytes: usize) -> Result<()> {
-    for segment in segments {
-        validate::name("stream id", &segment.stream_id)?;
-        if let Some(stream_type) = &segment.stream_type {
-            validate::name("stream type", stream_type)?;
-        }
-        for event in &mut segment.events {
-            validate::name("event type", &event.event_type)?;
-            event.data = validate::object("data", &event.data)?;
-            if let Some(metadata) = &event.metadata {
-                event.metadata = Some(validate::object("metadata", metadata)?);
-            }
-            validate::event_size(&event.data, event.metadata.as_deref(), max_event_bytes)?;
-        }
-    }
-    Ok(())
-}
+use crate::store::timestamp;
 
 /// Appends the segments in `tx`; the caller commits. Returns the stored envelopes (the
 /// originals for a segment that was an idempotent retry).
@@ -180,14 +160,12 @@ pub(super) fn duplicate_or(
 ) -> StoreError {
     let is_unique = e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation)
         && e.to_string().contains("events.event_id");
-    if is_unique {
-        if let Ok(Some((stream_id, version))) = read::locate_event(tx, event_id) {
-            return StoreError::DuplicateEventId {
-                event_id: *event_id,
-                stream_id,
-                version,
-            };
-        }
+    if is_unique && let Ok(Some((stream_id, version))) = read::locate_event(tx, event_id) {
+        return StoreError::DuplicateEventId {
+            event_id: *event_id,
+            stream_id,
+            version,
+        };
     }
     StoreError::from(e)
 }

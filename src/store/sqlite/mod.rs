@@ -56,23 +56,23 @@ struct Inner {
     path: PathBuf,
     writer: Option<Sender<WriteJob>>,
     readers: Option<Sender<ReadJob>>,
-    threads: std::sync::Mutex<Vec<JoinHandle<()>>>,
+    writer_thread: Option<JoinHandle<()>>,
+    reader_threads: Vec<JoinHandle<()>>,
     head: HeadWatch,
     poller: Poller,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // Closing the queues ends the threads; joining lets SQLite close cleanly
-        // (checkpointing the WAL) before the process exits.
-        self.writer.take();
+        // Closing a queue ends its threads. Readers go first so that the writer's
+        // connection is the last to close: only a read-write connection can checkpoint
+        // the WAL and remove it, leaving a single tidy file behind.
         self.readers.take();
-        for handle in self
-            .threads
-            .get_mut()
-            .map(std::mem::take)
-            .unwrap_or_default()
-        {
+        for handle in self.reader_threads.drain(..) {
+            let _ = handle.join();
+        }
+        self.writer.take();
+        if let Some(handle) = self.writer_thread.take() {
             let _ = handle.join();
         }
     }
@@ -92,7 +92,7 @@ impl SqliteStore {
             schema::Access::Existing
         };
         let sync = options.synchronous;
-        let mut threads = Vec::new();
+        let mut writer_thread = None;
         let writer = if options.read_only {
             let conn = schema::open(path, access, sync)?;
             schema::check_read_only(&conn, path)?;
@@ -106,7 +106,7 @@ impl SqliteStore {
                 last_recorded_at: DateTime::<Utc>::MIN_UTC,
                 max_event_bytes: options.max_event_bytes,
             };
-            threads.push(spawn("rewind-sqlite-writer", move || {
+            writer_thread = Some(spawn("rewind-sqlite-writer", move || {
                 for job in rx {
                     job(&mut writer);
                 }
@@ -117,13 +117,14 @@ impl SqliteStore {
 
         let (read_tx, read_rx) = crossbeam_channel::unbounded::<ReadJob>();
         let mut head = 0;
+        let mut reader_threads = Vec::new();
         for n in 0..READER_THREADS {
             let conn = schema::open(path, schema::Access::ReadOnly, sync)?;
             if n == 0 {
                 head = read::head_position(&conn)?;
             }
             let rx: Receiver<ReadJob> = read_rx.clone();
-            threads.push(spawn(&format!("rewind-sqlite-reader-{n}"), move || {
+            reader_threads.push(spawn(&format!("rewind-sqlite-reader-{n}"), move || {
                 for job in rx {
                     job(&conn);
                 }
@@ -136,7 +137,8 @@ impl SqliteStore {
                 path: path.to_path_buf(),
                 writer,
                 readers: Some(read_tx),
-                threads: std::sync::Mutex::new(threads),
+                writer_thread,
+                reader_threads,
                 head,
                 poller,
             }),
@@ -189,7 +191,7 @@ impl SqliteStore {
     pub async fn append(&self, mut segments: Vec<AppendSegment>) -> Result<Vec<RecordedEvent>> {
         let head = self.inner.head.clone();
         self.write("append", move |w| {
-            append::validate(&mut segments, w.max_event_bytes)?;
+            super::validate::segments(&mut segments, w.max_event_bytes)?;
             let recorded_at = w.next_recorded_at();
             let tx = w
                 .conn

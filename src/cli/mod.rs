@@ -1,0 +1,135 @@
+//! The command line: parse, call the library, print. One file per subcommand.
+
+mod append;
+mod demo;
+mod error;
+mod export;
+mod import;
+mod log;
+mod output;
+mod read;
+mod streams;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use error::{CliError, CliResult};
+pub use output::Format;
+
+use crate::config::Config;
+use crate::store::{Store, StoreUrl};
+
+const ABOUT: &str = "Explore, time-travel and project event-sourced systems";
+
+const LONG_ABOUT: &str = "\
+rewind opens an event store (an embedded SQLite file by default) to browse streams and the \
+global log, append and import events, and follow new ones live. Every command prints JSON \
+Lines (one document a line) unless --format table is given.
+
+Exit codes: 0 success; 1 an error (a one-line message on stderr); 2 a usage error; \
+3 a concurrency conflict (wrong expected version).";
+
+const EXAMPLES: &str = "\
+Examples:
+  rewind demo                                      build the demo store (rewind-demo.db)
+  rewind --db rewind-demo.db streams --category Account --format table
+  rewind append Account-1 MoneyDeposited --data '{\"amount\":50}' --expected-version 0
+  rewind read Account-1 --backward --limit 5
+  rewind log --type MoneyDeposited --follow";
+
+#[derive(Debug, Parser)]
+#[command(name = "rewind", version, about = ABOUT, long_about = LONG_ABOUT, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command accepts, before or after the subcommand.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The store: sqlite://PATH (or a bare path) or postgres://...
+    /// [default: $REWIND_DB, else config's `db`, else sqlite://rewind.db]
+    #[arg(long, global = true, value_name = "URL")]
+    pub db: Option<String>,
+    /// The config file [default: $REWIND_CONFIG, ./config.toml, the user's config dir]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Refuse every write and leave the store untouched
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Append(append::AppendArgs),
+    Read(read::ReadArgs),
+    Log(log::LogArgs),
+    Streams(streams::StreamsArgs),
+    Export(export::ExportArgs),
+    Import(import::ImportArgs),
+    Demo(demo::DemoArgs),
+}
+
+/// What every command needs: the config and the way to open the store.
+pub struct Context {
+    pub global: GlobalArgs,
+    pub config: Config,
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs) -> CliResult<Context> {
+        let config = Config::load(global.config.as_deref())?;
+        Ok(Context { global, config })
+    }
+
+    pub fn store_url(&self) -> CliResult<StoreUrl> {
+        Ok(self.config.store_url(self.global.db.as_deref())?)
+    }
+
+    /// Opens the store for a command that writes: created when missing.
+    pub async fn open_for_writing(&self) -> CliResult<Store> {
+        self.open(&self.store_url()?, true).await
+    }
+
+    /// Opens an existing store for a command that only reads.
+    pub async fn open_for_reading(&self) -> CliResult<Store> {
+        self.open(&self.store_url()?, false).await
+    }
+
+    pub async fn open(&self, url: &StoreUrl, create: bool) -> CliResult<Store> {
+        let options = self.config.open_options(self.global.read_only, create);
+        Ok(Store::open(url, options).await?)
+    }
+
+    pub fn output(&self) -> output::Output {
+        output::Output::new(self.global.format)
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> CliResult {
+    let context = Context::new(cli.global)?;
+    let result = match cli.command {
+        Some(Command::Append(args)) => append::run(&context, args).await,
+        Some(Command::Read(args)) => read::run(&context, args).await,
+        Some(Command::Log(args)) => log::run(&context, args).await,
+        Some(Command::Streams(args)) => streams::run(&context, args).await,
+        Some(Command::Export(args)) => export::run(&context, args).await,
+        Some(Command::Import(args)) => import::run(&context, args).await,
+        Some(Command::Demo(args)) => demo::run(&context, args).await,
+        None => Err(CliError::Input(
+            "the terminal UI is not part of this build yet; see `rewind --help` for the commands"
+                .into(),
+        )),
+    };
+    match result {
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        other => other,
+    }
+}

@@ -1,0 +1,46 @@
+//! `rewind streams`: the streams with their versions and times.
+
+use clap::Args;
+
+use super::Context;
+use super::error::{CliResult, stdout_error};
+use crate::store::{DEFAULT_PAGE, StreamsQuery};
+
+/// List streams (by id) as JSON Lines: stream_id, stream_type, version, created_at, updated_at
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  rewind streams                                   every stream
+  rewind streams --category Account --format table")]
+pub struct StreamsArgs {
+    /// Only streams of this category (matched literally)
+    #[arg(long, value_name = "C")]
+    pub category: Option<String>,
+    /// Print at most N streams
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+pub async fn run(context: &Context, args: StreamsArgs) -> CliResult {
+    let store = context.open_for_reading().await?;
+    let mut out = context.output();
+    let mut query = StreamsQuery {
+        category: args.category,
+        after: None,
+        limit: 0,
+    };
+    let mut remaining = args.limit.unwrap_or(usize::MAX);
+    while remaining > 0 {
+        query.limit = remaining.min(DEFAULT_PAGE);
+        let page = store.list_streams(query.clone()).await?;
+        for stream in &page {
+            out.stream(stream).map_err(stdout_error)?;
+        }
+        remaining -= page.len();
+        match page.last() {
+            Some(last) if page.len() == query.limit => query.after = Some(last.stream_id.clone()),
+            _ => break,
+        }
+    }
+    out.flush().map_err(stdout_error)
+}
