@@ -1,0 +1,1040 @@
+//! The store conformance suite: DESIGN.md's semantics, written once against the
+//! backend-agnostic `Store` and run for every backend (SQLite here; PostgreSQL joins
+//! through `backend_suite!` in its own issue).
+
+mod common;
+
+use std::time::Duration;
+
+use rewind::store::{
+    AppendSegment, Direction, ExpectedVersion, LogFilter, LogQuery, NewEvent, Store, StoreError,
+    StreamQuery, StreamsQuery,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Keeps a backend's resources alive for the length of one test.
+pub struct Fixture {
+    pub store: Store,
+    _guard: Box<dyn std::any::Any + Send>,
+}
+
+async fn sqlite_fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::open_store(&dir.path().join("store.db")).await;
+    Fixture {
+        store,
+        _guard: Box::new(dir),
+    }
+}
+
+/// Runs each named test (an `async fn(Store)` below) against a fresh store of a backend.
+macro_rules! backend_suite {
+    ($backend:ident, $fixture:path; $($test:ident),* $(,)?) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let fixture = $fixture().await;
+                    super::$test(fixture.store.clone()).await;
+                }
+            )*
+        }
+    };
+}
+
+backend_suite!(sqlite, super::sqlite_fixture;
+    versions_and_positions_are_consecutive,
+    expected_version_any,
+    expected_version_no_stream,
+    expected_version_exists,
+    expected_version_exact,
+    a_batch_is_atomic_across_streams,
+    bad_input_writes_nothing,
+    idempotent_retry_returns_the_originals,
+    partial_or_foreign_ids_are_duplicates,
+    stream_reads_page_both_ways,
+    log_filters_match_literally,
+    log_cursor_and_inclusive_start,
+    streams_listing_pages_and_filters,
+    stats_count_events_and_streams,
+    hostile_names_round_trip_byte_for_byte,
+    catch_up_subscription_has_no_gap_and_no_duplicate,
+    subscription_filters_live_events,
+    import_is_atomic_and_names_the_line,
+    import_keeps_everything_but_positions,
+    concurrent_writers_each_version_once,
+    store_sets_recorded_at_and_stream_type,
+);
+
+fn ev(event_type: &str, data: serde_json::Value) -> NewEvent {
+    NewEvent::new(event_type, data)
+}
+
+async fn all_log(store: &Store) -> Vec<rewind::store::RecordedEvent> {
+    store
+        .read_log(LogQuery {
+            limit: 1_000_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
+async fn versions_and_positions_are_consecutive(store: Store) {
+    let a = store
+        .append(
+            "A-1",
+            ExpectedVersion::Any,
+            vec![ev("T", json!({"n": 1})), ev("T", json!({"n": 2}))],
+        )
+        .await
+        .unwrap();
+    let b = store
+        .append("B-1", ExpectedVersion::Any, vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    let c = store
+        .append("A-1", ExpectedVersion::Any, vec![ev("U", json!({"n": 3}))])
+        .await
+        .unwrap();
+    assert_eq!(a.iter().map(|e| e.version).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(b[0].version, 1);
+    assert_eq!(c[0].version, 3);
+    let positions: Vec<u64> = a
+        .iter()
+        .chain(&b)
+        .chain(&c)
+        .map(|e| e.global_position)
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    assert!(positions[0] >= 1);
+    assert_eq!(store.stream_version("A-1").await.unwrap(), 3);
+    assert_eq!(store.stream_version("nope").await.unwrap(), 0);
+    let read = store
+        .read_stream("A-1", StreamQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(read, a.iter().chain(&c).cloned().collect::<Vec<_>>());
+}
+
+fn conflict(e: StoreError) -> (ExpectedVersion, u64) {
+    match e {
+        StoreError::Concurrency {
+            expected, actual, ..
+        } => (expected, actual),
+        other => panic!("expected a concurrency error, got {other:?}"),
+    }
+}
+
+async fn expected_version_any(store: Store) {
+    for _ in 0..3 {
+        store
+            .append("S-1", ExpectedVersion::Any, vec![ev("T", json!({}))])
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.stream_version("S-1").await.unwrap(), 3);
+}
+
+async fn expected_version_no_stream(store: Store) {
+    store
+        .append("S-1", ExpectedVersion::NoStream, vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    let e = store
+        .append("S-1", ExpectedVersion::NoStream, vec![ev("T", json!({}))])
+        .await
+        .unwrap_err();
+    assert_eq!(conflict(e), (ExpectedVersion::NoStream, 1));
+    // Exact(0) means the same.
+    let e = store
+        .append("S-1", ExpectedVersion::Exact(0), vec![ev("T", json!({}))])
+        .await
+        .unwrap_err();
+    assert_eq!(conflict(e), (ExpectedVersion::Exact(0), 1));
+    store
+        .append("S-2", ExpectedVersion::Exact(0), vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    assert_eq!(store.stream_version("S-1").await.unwrap(), 1);
+}
+
+async fn expected_version_exists(store: Store) {
+    let e = store
+        .append("S-1", ExpectedVersion::Exists, vec![ev("T", json!({}))])
+        .await
+        .unwrap_err();
+    assert_eq!(conflict(e), (ExpectedVersion::Exists, 0));
+    assert_eq!(store.stream_version("S-1").await.unwrap(), 0);
+    store
+        .append("S-1", ExpectedVersion::Any, vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    store
+        .append("S-1", ExpectedVersion::Exists, vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    assert_eq!(store.stream_version("S-1").await.unwrap(), 2);
+}
+
+async fn expected_version_exact(store: Store) {
+    store
+        .append(
+            "S-1",
+            ExpectedVersion::Exact(0),
+            vec![ev("T", json!({})), ev("T", json!({}))],
+        )
+        .await
+        .unwrap();
+    store
+        .append("S-1", ExpectedVersion::Exact(2), vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    let e = store
+        .append("S-1", ExpectedVersion::Exact(2), vec![ev("T", json!({}))])
+        .await
+        .unwrap_err();
+    assert_eq!(conflict(e), (ExpectedVersion::Exact(2), 3));
+    let e = store
+        .append("S-1", ExpectedVersion::Exact(9), vec![ev("T", json!({}))])
+        .await
+        .unwrap_err();
+    assert_eq!(conflict(e), (ExpectedVersion::Exact(9), 3));
+    assert_eq!(store.stream_version("S-1").await.unwrap(), 3);
+    assert_eq!(all_log(&store).await.len(), 3);
+}
+
+async fn a_batch_is_atomic_across_streams(store: Store) {
+    store
+        .append("B-1", ExpectedVersion::Any, vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    let e = store
+        .append_batch(vec![
+            AppendSegment::new(
+                "A-1",
+                ExpectedVersion::NoStream,
+                vec![ev("T", json!({})), ev("T", json!({}))],
+            ),
+            AppendSegment::new("B-1", ExpectedVersion::Exact(5), vec![ev("T", json!({}))]),
+        ])
+        .await
+        .unwrap_err();
+    assert_eq!(conflict(e), (ExpectedVersion::Exact(5), 1));
+    assert_eq!(store.stream_version("A-1").await.unwrap(), 0);
+    assert_eq!(all_log(&store).await.len(), 1);
+
+    // A later segment's expected version sees what the earlier segments of the batch wrote.
+    let stored = store
+        .append_batch(vec![
+            AppendSegment::new("A-1", ExpectedVersion::NoStream, vec![ev("T", json!({}))]),
+            AppendSegment::new("A-1", ExpectedVersion::Exact(1), vec![ev("T", json!({}))]),
+            AppendSegment::new("B-1", ExpectedVersion::Exact(1), vec![ev("T", json!({}))]),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|e| (e.stream_id.as_str(), e.version))
+            .collect::<Vec<_>>(),
+        [("A-1", 1), ("A-1", 2), ("B-1", 2)]
+    );
+}
+
+async fn bad_input_writes_nothing(store: Store) {
+    use serde_json::value::RawValue;
+    let not_object = NewEvent {
+        data: RawValue::from_string("[1,2]".into()).unwrap(),
+        ..ev("T", json!({}))
+    };
+    let cases: Vec<(&str, Vec<NewEvent>)> = vec![
+        ("A-1", vec![ev("T", json!({})), not_object]),
+        ("A-1", vec![ev("T", json!({})).with_metadata(json!([1]))]),
+        ("A-1", vec![ev("", json!({}))]),
+        ("A\n1", vec![ev("T", json!({}))]),
+        ("", vec![ev("T", json!({}))]),
+        ("A-1", vec![ev("T\u{7}", json!({}))]),
+        ("A-1", vec![ev("T", json!({"big": "x".repeat(1_100_000)}))]),
+    ];
+    let long = "x".repeat(1001);
+    for (stream, events) in cases
+        .into_iter()
+        .chain([(long.as_str(), vec![ev("T", json!({}))])])
+    {
+        let e = store
+            .append(stream, ExpectedVersion::Any, events)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, StoreError::InvalidInput(_)),
+            "{stream:?}: {e:?}"
+        );
+    }
+    assert!(all_log(&store).await.is_empty());
+    assert_eq!(store.stats().await.unwrap().streams, 0);
+}
+
+async fn idempotent_retry_returns_the_originals(store: Store) {
+    let (id1, id2) = (Uuid::now_v7(), Uuid::now_v7());
+    let batch = || {
+        vec![
+            ev("T", json!({"n": 1})).with_id(id1),
+            ev("T", json!({"n": 2})).with_id(id2),
+        ]
+    };
+    let first = store
+        .append("A-1", ExpectedVersion::NoStream, batch())
+        .await
+        .unwrap();
+    store
+        .append("A-1", ExpectedVersion::Any, vec![ev("U", json!({}))])
+        .await
+        .unwrap();
+    // Same batch again, even with an expected version that no longer holds: idempotent.
+    let again = store
+        .append("A-1", ExpectedVersion::NoStream, batch())
+        .await
+        .unwrap();
+    assert_eq!(first, again);
+    let again = store
+        .append("A-1", ExpectedVersion::Any, batch())
+        .await
+        .unwrap();
+    assert_eq!(first, again);
+    assert_eq!(all_log(&store).await.len(), 3);
+    // A single event of the batch, retried alone, is also already there.
+    let one = store
+        .append(
+            "A-1",
+            ExpectedVersion::Any,
+            vec![ev("T", json!({"n": 2})).with_id(id2)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(one, first[1..].to_vec());
+}
+
+async fn partial_or_foreign_ids_are_duplicates(store: Store) {
+    let (id1, id2, id3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    store
+        .append(
+            "A-1",
+            ExpectedVersion::Any,
+            vec![
+                ev("T", json!({})).with_id(id1),
+                ev("T", json!({})).with_id(id2),
+            ],
+        )
+        .await
+        .unwrap();
+    let is_dup = |e: StoreError, id: Uuid| match e {
+        StoreError::DuplicateEventId {
+            event_id,
+            stream_id,
+            ..
+        } => {
+            assert_eq!(event_id, id);
+            assert_eq!(stream_id, "A-1");
+        }
+        other => panic!("expected a duplicate, got {other:?}"),
+    };
+    // Part of the batch is new.
+    let e = store
+        .append(
+            "A-1",
+            ExpectedVersion::Any,
+            vec![
+                ev("T", json!({})).with_id(id1),
+                ev("T", json!({})).with_id(id3),
+            ],
+        )
+        .await
+        .unwrap_err();
+    is_dup(e, id1);
+    // The id lives in another stream.
+    let e = store
+        .append(
+            "B-1",
+            ExpectedVersion::Any,
+            vec![ev("T", json!({})).with_id(id2)],
+        )
+        .await
+        .unwrap_err();
+    is_dup(e, id2);
+    // Out of order.
+    let e = store
+        .append(
+            "A-1",
+            ExpectedVersion::Any,
+            vec![
+                ev("T", json!({})).with_id(id2),
+                ev("T", json!({})).with_id(id1),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::DuplicateEventId { .. }), "{e:?}");
+    // The same new id twice in one batch.
+    let e = store
+        .append(
+            "C-1",
+            ExpectedVersion::Any,
+            vec![
+                ev("T", json!({})).with_id(id3),
+                ev("T", json!({})).with_id(id3),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::DuplicateEventId { event_id, .. } if event_id == id3),
+        "{e:?}"
+    );
+    assert_eq!(all_log(&store).await.len(), 2);
+    assert_eq!(store.stream_version("C-1").await.unwrap(), 0);
+}
+
+async fn stream_reads_page_both_ways(store: Store) {
+    let events: Vec<NewEvent> = (1..=25).map(|n| ev("T", json!({"n": n}))).collect();
+    store
+        .append("A-1", ExpectedVersion::Any, events)
+        .await
+        .unwrap();
+    store
+        .append("A-10", ExpectedVersion::Any, vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    let versions = |q: StreamQuery| {
+        let store = store.clone();
+        async move {
+            store
+                .read_stream("A-1", q)
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| e.version)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        versions(StreamQuery {
+            limit: 3,
+            ..Default::default()
+        })
+        .await,
+        [1, 2, 3]
+    );
+    assert_eq!(
+        versions(StreamQuery {
+            from: Some(10),
+            to: Some(12),
+            ..Default::default()
+        })
+        .await,
+        [10, 11, 12]
+    );
+    assert_eq!(
+        versions(StreamQuery {
+            direction: Direction::Backward,
+            limit: 3,
+            ..Default::default()
+        })
+        .await,
+        [25, 24, 23]
+    );
+    assert_eq!(
+        versions(StreamQuery {
+            direction: Direction::Backward,
+            from: Some(4),
+            to: Some(6),
+            ..Default::default()
+        })
+        .await,
+        [6, 5, 4]
+    );
+    assert_eq!(
+        versions(StreamQuery {
+            from: Some(26),
+            ..Default::default()
+        })
+        .await,
+        Vec::<u64>::new()
+    );
+    assert!(
+        store
+            .read_stream("missing", StreamQuery::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let info = store.stream_info("A-1").await.unwrap().unwrap();
+    assert_eq!((info.version, info.last_event_type.as_str()), (25, "T"));
+}
+
+async fn log_filters_match_literally(store: Store) {
+    store
+        .append("A_b-1", ExpectedVersion::Any, vec![ev("Opened", json!({}))])
+        .await
+        .unwrap();
+    store
+        .append("Axb-1", ExpectedVersion::Any, vec![ev("Opened", json!({}))])
+        .await
+        .unwrap();
+    store
+        .append("A%-1", ExpectedVersion::Any, vec![ev("Open%", json!({}))])
+        .await
+        .unwrap();
+    store
+        .append(
+            "Order-1",
+            ExpectedVersion::Any,
+            vec![
+                ev("Placed", json!({})).with_metadata(json!({"correlation_id": "c-1"})),
+                ev("Shipped", json!({})).with_metadata(json!({"correlation_id": "c_1"})),
+            ],
+        )
+        .await
+        .unwrap();
+    let streams_of = |filter: LogFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .read_log(LogQuery {
+                    filter,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| format!("{}@{}", e.stream_id, e.version))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        streams_of(LogFilter {
+            category: Some("A_b".into()),
+            ..Default::default()
+        })
+        .await,
+        ["A_b-1@1"]
+    );
+    assert_eq!(
+        streams_of(LogFilter {
+            category: Some("A%".into()),
+            ..Default::default()
+        })
+        .await,
+        ["A%-1@1"]
+    );
+    assert_eq!(
+        streams_of(LogFilter {
+            event_types: vec!["Open%".into()],
+            ..Default::default()
+        })
+        .await,
+        ["A%-1@1"]
+    );
+    assert_eq!(
+        streams_of(LogFilter {
+            event_types: vec!["Opened".into(), "Shipped".into()],
+            ..Default::default()
+        })
+        .await,
+        ["A_b-1@1", "Axb-1@1", "Order-1@2"]
+    );
+    assert_eq!(
+        streams_of(LogFilter {
+            correlation_id: Some("c_1".into()),
+            ..Default::default()
+        })
+        .await,
+        ["Order-1@2"]
+    );
+    assert_eq!(
+        streams_of(LogFilter {
+            category: Some("opened".into()),
+            ..Default::default()
+        })
+        .await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        streams_of(LogFilter {
+            stream_id: Some("Order-1".into()),
+            event_types: vec!["Placed".into()],
+            ..Default::default()
+        })
+        .await,
+        ["Order-1@1"]
+    );
+}
+
+async fn log_cursor_and_inclusive_start(store: Store) {
+    let events: Vec<NewEvent> = (0..10).map(|n| ev("T", json!({"n": n}))).collect();
+    let stored = store
+        .append("A-1", ExpectedVersion::Any, events)
+        .await
+        .unwrap();
+    let p: Vec<u64> = stored.iter().map(|e| e.global_position).collect();
+    let positions = |q: LogQuery| {
+        let store = store.clone();
+        async move {
+            store
+                .read_log(q)
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| e.global_position)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        positions(LogQuery {
+            after: p[6],
+            ..Default::default()
+        })
+        .await,
+        p[7..]
+    );
+    assert_eq!(
+        positions(LogQuery {
+            min_position: Some(p[6]),
+            ..Default::default()
+        })
+        .await,
+        p[6..]
+    );
+    assert_eq!(
+        positions(LogQuery {
+            after: 0,
+            limit: 4,
+            ..Default::default()
+        })
+        .await,
+        p[..4]
+    );
+    assert_eq!(
+        positions(LogQuery {
+            after: p[9],
+            ..Default::default()
+        })
+        .await,
+        Vec::<u64>::new()
+    );
+}
+
+async fn streams_listing_pages_and_filters(store: Store) {
+    for n in 0..12 {
+        let stream = format!("{}-{n:02}", if n % 3 == 0 { "Order" } else { "Account" });
+        store
+            .append(
+                &stream,
+                ExpectedVersion::Any,
+                vec![ev("T", json!({})); (n % 4) + 1],
+            )
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut query = StreamsQuery {
+        limit: 5,
+        ..Default::default()
+    };
+    loop {
+        let page = store.list_streams(query.clone()).await.unwrap();
+        seen.extend(page.iter().map(|s| (s.stream_id.clone(), s.version)));
+        match page.last() {
+            Some(last) if page.len() == 5 => query.after = Some(last.stream_id.clone()),
+            _ => break,
+        }
+    }
+    assert_eq!(seen.len(), 12);
+    assert!(
+        seen.windows(2).all(|w| w[0].0 < w[1].0),
+        "ordered by id: {seen:?}"
+    );
+    assert!(seen.contains(&("Account-05".to_string(), 2)));
+    let orders = store
+        .list_streams(StreamsQuery {
+            category: Some("Order".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        orders
+            .iter()
+            .map(|s| s.stream_id.as_str())
+            .collect::<Vec<_>>(),
+        ["Order-00", "Order-03", "Order-06", "Order-09"]
+    );
+    assert!(
+        orders
+            .iter()
+            .all(|s| s.stream_type == "Order" && s.created_at <= s.updated_at)
+    );
+}
+
+async fn stats_count_events_and_streams(store: Store) {
+    assert_eq!(store.stats().await.unwrap().events, 0);
+    store
+        .append("A-1", ExpectedVersion::Any, vec![ev("T", json!({})); 3])
+        .await
+        .unwrap();
+    let last = store
+        .append("B-1", ExpectedVersion::Any, vec![ev("T", json!({})); 2])
+        .await
+        .unwrap();
+    let stats = store.stats().await.unwrap();
+    assert_eq!((stats.events, stats.streams), (5, 2));
+    assert_eq!(stats.head_position, last[1].global_position);
+}
+
+async fn hostile_names_round_trip_byte_for_byte(store: Store) {
+    let names = [
+        "quote'd-\"1\"",
+        "100%-_x_",
+        "star*-\\back\\slash",
+        "spaced out-1 2",
+        "ünïcødé-日本-🦀",
+        "-leading-dash",
+    ];
+    for name in names {
+        let stored = store
+            .append(
+                name,
+                ExpectedVersion::NoStream,
+                vec![ev(name, json!({"name": name}))],
+            )
+            .await
+            .unwrap();
+        assert_eq!(stored[0].stream_id, name);
+        let read = store
+            .read_stream(name, StreamQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(read.len(), 1, "{name}");
+        assert_eq!(read[0].event_type, name);
+        assert_eq!(read[0].data.get(), json!({"name": name}).to_string());
+        let by_type = store
+            .read_log(LogQuery {
+                filter: LogFilter {
+                    event_types: vec![name.into()],
+                    ..Default::default()
+                },
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(by_type.len(), 1, "{name}");
+    }
+    // `%` and `_` are not wildcards anywhere.
+    let wild = store
+        .read_log(LogQuery {
+            filter: LogFilter {
+                category: Some("100%".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(wild.len(), 1);
+    assert_eq!(
+        store
+            .read_stream("100%-_x%", StreamQuery::default())
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+async fn catch_up_subscription_has_no_gap_and_no_duplicate(store: Store) {
+    for n in 0..50 {
+        store
+            .append(
+                &format!("P-{}", n % 5),
+                ExpectedVersion::Any,
+                vec![ev("T", json!({"n": n}))],
+            )
+            .await
+            .unwrap();
+    }
+    let mut subscription = store.subscribe_with(0, None, LogFilter::default(), 7);
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for n in 50..250 {
+                store
+                    .append(
+                        &format!("P-{}", n % 5),
+                        ExpectedVersion::Any,
+                        vec![ev("T", json!({"n": n}))],
+                    )
+                    .await
+                    .unwrap();
+                if n % 20 == 0 {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        })
+    };
+    let mut seen = Vec::new();
+    while seen.len() < 250 {
+        let batch = tokio::time::timeout(Duration::from_secs(10), subscription.next_batch())
+            .await
+            .expect("subscription stalled")
+            .unwrap();
+        seen.extend(batch.into_iter().map(|e| {
+            serde_json::from_str::<serde_json::Value>(e.data.get()).unwrap()["n"]
+                .as_u64()
+                .unwrap()
+        }));
+    }
+    writer.await.unwrap();
+    assert_eq!(seen, (0..250).collect::<Vec<u64>>());
+    // Nothing more arrives until something is appended.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), subscription.next_batch())
+            .await
+            .is_err()
+    );
+}
+
+async fn subscription_filters_live_events(store: Store) {
+    store
+        .append(
+            "A-1",
+            ExpectedVersion::Any,
+            vec![ev("Keep", json!({"n": 0}))],
+        )
+        .await
+        .unwrap();
+    let filter = LogFilter {
+        event_types: vec!["Keep".into()],
+        ..Default::default()
+    };
+    let mut subscription = store.subscribe(0, filter);
+    let first = subscription.next_batch().await.unwrap();
+    assert_eq!(first.len(), 1);
+    let waiting = tokio::spawn(async move { subscription.next_batch().await.unwrap() });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    store
+        .append("A-1", ExpectedVersion::Any, vec![ev("Skip", json!({})); 3])
+        .await
+        .unwrap();
+    store
+        .append(
+            "B-1",
+            ExpectedVersion::Any,
+            vec![ev("Keep", json!({"n": 1}))],
+        )
+        .await
+        .unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("live event")
+        .unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        (next[0].stream_id.as_str(), next[0].event_type.as_str()),
+        ("B-1", "Keep")
+    );
+}
+
+fn envelope(id: Uuid, stream: &str, version: u64, time: &str) -> String {
+    json!({
+        "event_id": id, "stream_id": stream, "event_type": "Imported", "version": version,
+        "schema_version": 2, "data": {"v": version}, "metadata": {"correlation_id": "imp"},
+        "global_position": 999, "recorded_at": time,
+    })
+    .to_string()
+}
+
+async fn import_is_atomic_and_names_the_line(store: Store) {
+    store
+        .append("A-1", ExpectedVersion::Any, vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    let import = |text: String| {
+        let store = store.clone();
+        async move { store.import(Box::new(std::io::Cursor::new(text))).await }
+    };
+    let t = "2026-01-15T10:30:00.123456Z";
+    let good = envelope(Uuid::now_v7(), "B-1", 1, t);
+    let cases = [
+        // A version gap.
+        (
+            format!("{good}\n{}\n", envelope(Uuid::now_v7(), "B-1", 3, t)),
+            2,
+        ),
+        // A stream already in the store continues at its version + 1.
+        (
+            format!("{good}\n\n{}\n", envelope(Uuid::now_v7(), "A-1", 1, t)),
+            3,
+        ),
+        // Not JSON.
+        (format!("{good}\n{{oops\n"), 2),
+        // Data that is not an object.
+        (
+            format!(
+                "{good}\n{}\n",
+                envelope(Uuid::now_v7(), "C-1", 1, t).replace(r#""data":{"v":1}"#, r#""data":[1]"#)
+            ),
+            2,
+        ),
+        // A duplicate event id.
+        (
+            format!("{good}\n{}\n", good.replace("\"B-1\"", "\"C-1\"")),
+            2,
+        ),
+        // A bad time.
+        (
+            format!(
+                "{good}\n{}\n",
+                envelope(Uuid::now_v7(), "C-1", 1, "yesterday")
+            ),
+            2,
+        ),
+    ];
+    for (text, line) in cases {
+        match import(text.clone()).await.unwrap_err() {
+            StoreError::BadLine { line: l, reason } => assert_eq!(l, line, "{reason}\n{text}"),
+            other => panic!("expected a bad line, got {other:?}"),
+        }
+        assert_eq!(all_log(&store).await.len(), 1, "nothing written for {text}");
+        assert_eq!(store.stats().await.unwrap().streams, 1);
+    }
+    let summary = import(format!(
+        "{good}\n{}\n",
+        envelope(Uuid::now_v7(), "A-1", 2, t)
+    ))
+    .await
+    .unwrap();
+    assert_eq!((summary.events, summary.streams), (2, 2));
+    assert_eq!(store.stream_version("A-1").await.unwrap(), 2);
+}
+
+async fn import_keeps_everything_but_positions(store: Store) {
+    let lines = [
+        envelope(Uuid::now_v7(), "A-1", 1, "2025-12-01T09:00:00.000001Z"),
+        envelope(Uuid::now_v7(), "B-1", 1, "2025-12-02T10:00:00+02:00"),
+        envelope(Uuid::now_v7(), "A-1", 2, "2025-12-03T09:00:00Z"),
+    ];
+    store
+        .append("Z-1", ExpectedVersion::Any, vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    store
+        .import(Box::new(std::io::Cursor::new(lines.join("\n"))))
+        .await
+        .unwrap();
+    let log = all_log(&store).await;
+    assert_eq!(log.len(), 4);
+    for (line, event) in lines.iter().zip(&log[1..]) {
+        let original: serde_json::Value = serde_json::from_str(line).unwrap();
+        let mut stored = serde_json::to_value(event).unwrap();
+        assert_ne!(stored["global_position"], 999);
+        assert!(stored["global_position"].as_u64().unwrap() > log[0].global_position);
+        stored["global_position"] = json!(999);
+        let mut expected = original.clone();
+        expected["stream_type"] = json!(rewind::store::category_of(
+            original["stream_id"].as_str().unwrap()
+        ));
+        let time =
+            rewind::store::timestamp::parse(original["recorded_at"].as_str().unwrap()).unwrap();
+        expected["recorded_at"] = json!(rewind::store::timestamp::format(&time));
+        assert_eq!(stored, expected);
+    }
+    assert_eq!(log[2].recorded_at.to_rfc3339(), "2025-12-02T08:00:00+00:00");
+    let b = store.stream_info("B-1").await.unwrap().unwrap();
+    assert_eq!(b.created_at, log[2].recorded_at);
+}
+
+async fn concurrent_writers_each_version_once(store: Store) {
+    const WRITERS: usize = 8;
+    const EACH: usize = 25;
+    let mut tasks = Vec::new();
+    for w in 0..WRITERS {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut conflicts = 0;
+            for i in 0..EACH {
+                loop {
+                    let current = store.stream_version("Race-1").await.unwrap();
+                    let event = ev("T", json!({"writer": w, "i": i}));
+                    match store
+                        .append("Race-1", ExpectedVersion::Exact(current), vec![event])
+                        .await
+                    {
+                        Ok(_) => break,
+                        Err(StoreError::Concurrency { .. }) => conflicts += 1,
+                        Err(other) => panic!("writer {w}: {other}"),
+                    }
+                }
+            }
+            conflicts
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let events = store
+        .read_stream(
+            "Race-1",
+            StreamQuery {
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.version).collect::<Vec<_>>(),
+        (1..=(WRITERS * EACH) as u64).collect::<Vec<_>>()
+    );
+    let mut writes: Vec<(u64, u64)> = events
+        .iter()
+        .map(|e| {
+            let d: serde_json::Value = serde_json::from_str(e.data.get()).unwrap();
+            (d["writer"].as_u64().unwrap(), d["i"].as_u64().unwrap())
+        })
+        .collect();
+    writes.sort();
+    writes.dedup();
+    assert_eq!(writes.len(), WRITERS * EACH, "no write lost or doubled");
+}
+
+async fn store_sets_recorded_at_and_stream_type(store: Store) {
+    let before = rewind::store::timestamp::now();
+    let stored = store
+        .append_batch(vec![
+            AppendSegment {
+                stream_type: Some("Custom".into()),
+                ..AppendSegment::new("x-1", ExpectedVersion::Any, vec![ev("T", json!({}))])
+            },
+            AppendSegment::new(
+                "solo",
+                ExpectedVersion::Any,
+                vec![ev("T", json!({})).with_schema_version(3)],
+            ),
+        ])
+        .await
+        .unwrap();
+    let after = rewind::store::timestamp::now();
+    assert_eq!(stored[0].stream_type, "Custom");
+    assert_eq!(stored[1].stream_type, "solo");
+    assert_eq!(stored[1].schema_version, 3);
+    assert_eq!(stored[1].metadata.get(), "{}");
+    for e in &stored {
+        assert!(before <= e.recorded_at && e.recorded_at <= after);
+    }
+    let read = store
+        .read_stream("solo", StreamQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(read[0], stored[1]);
+}
