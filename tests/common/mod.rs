@@ -41,6 +41,13 @@ impl Sandbox {
 
     /// `rewind --config <sandbox config> ARGS` (no --db).
     pub fn rewind_bare(&self, args: &[&str]) -> Command {
+        let mut cmd = self.rewind_raw(args);
+        cmd.arg("--config").arg(self.config());
+        cmd
+    }
+
+    /// `rewind ARGS` in the sandbox, with no `REWIND_*` from the environment.
+    pub fn rewind_raw(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_rewind"));
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("REWIND_") {
@@ -50,7 +57,7 @@ impl Sandbox {
         cmd.env("REWIND_LOG_FILE", self.path("rewind.log"));
         cmd.env_remove("RUST_LOG");
         cmd.current_dir(self.dir.path());
-        cmd.args(args).arg("--config").arg(self.config());
+        cmd.args(args);
         cmd.stdin(Stdio::null());
         cmd
     }

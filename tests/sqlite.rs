@@ -1,0 +1,134 @@
+//! SQLite-specific behaviour: files, read-only mode, other processes' appends, and files
+//! that are not (current) rewind stores.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use rewind::store::{ExpectedVersion, LogFilter, NewEvent, OpenOptions, Store, StoreError, StoreUrl};
+use serde_json::json;
+
+fn url(path: &std::path::Path) -> StoreUrl {
+    StoreUrl::Sqlite(path.to_path_buf())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_refuses_writes_and_changes_nothing() {
+    let sandbox = common::Sandbox::new();
+    let store = sandbox.open().await;
+    store.append("A-1", ExpectedVersion::Any, vec![NewEvent::new("T", json!({}))]).await.unwrap();
+    drop(store);
+    let bytes_before = std::fs::read(sandbox.db()).unwrap();
+    let read_only = OpenOptions { read_only: true, ..Default::default() };
+    let store = Store::open(&url(&sandbox.db()), read_only.clone()).await.unwrap();
+    assert!(store.is_read_only());
+    let e = store.append("A-1", ExpectedVersion::Any, vec![NewEvent::new("T", json!({}))]).await.unwrap_err();
+    assert!(matches!(e, StoreError::ReadOnly("append")), "{e:?}");
+    let e = store.import(Box::new(std::io::Cursor::new(String::new()))).await.unwrap_err();
+    assert!(matches!(e, StoreError::ReadOnly("import")), "{e:?}");
+    assert_eq!(store.stats().await.unwrap().events, 1);
+    drop(store);
+    assert_eq!(std::fs::read(sandbox.db()).unwrap(), bytes_before);
+    // A missing file is not created in read-only mode.
+    let missing = sandbox.path("missing.db");
+    let e = Store::open(&url(&missing), read_only).await.err().unwrap();
+    assert!(matches!(e, StoreError::NotFound(_)), "{e:?}");
+    assert!(!missing.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_connection_s_append_is_noticed_within_100ms() {
+    let sandbox = common::Sandbox::new();
+    // Two independent stores on one file: separate connections, as two processes have.
+    let writer = sandbox.open().await;
+    let reader = sandbox.open().await;
+    let mut subscription = reader.subscribe(0, LogFilter::default());
+    let mut delays = Vec::new();
+    for n in 0..5 {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let waiting = tokio::spawn(async move {
+            let batch = subscription.next_batch().await.unwrap();
+            (subscription, batch, Instant::now())
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let appended = Instant::now();
+        writer.append("A-1", ExpectedVersion::Any, vec![NewEvent::new("T", json!({"n": n}))]).await.unwrap();
+        let (s, batch, seen) = tokio::time::timeout(Duration::from_secs(2), waiting).await.unwrap().unwrap();
+        subscription = s;
+        assert_eq!(batch.len(), 1);
+        delays.push(seen - appended);
+    }
+    delays.sort();
+    // The median, not the worst case: the machine is shared and noisy.
+    assert!(delays[2] < Duration::from_millis(100), "{delays:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_that_are_not_rewind_stores_are_refused() {
+    let sandbox = common::Sandbox::new();
+    let open = |path: std::path::PathBuf| async move { Store::open(&url(&path), OpenOptions::default()).await };
+
+    let text = sandbox.path("text.db");
+    std::fs::write(&text, "this is not a database, just some text that is long enough".repeat(100)).unwrap();
+    let e = open(text.clone()).await.err().unwrap();
+    assert!(matches!(e, StoreError::NotAStore { .. }), "{e:?}");
+    assert!(e.to_string().contains("not a SQLite database"), "{e}");
+
+    let foreign = sandbox.path("foreign.db");
+    rusqlite_exec(&foreign, "CREATE TABLE people (name TEXT)");
+    let e = open(foreign).await.err().unwrap();
+    assert!(e.to_string().contains("tables of its own"), "{e}");
+
+    let newer = sandbox.path("newer.db");
+    drop(open(newer.clone()).await.unwrap());
+    rusqlite_exec(&newer, "PRAGMA user_version = 999");
+    let e = open(newer).await.err().unwrap();
+    assert!(matches!(e, StoreError::NewerSchema { found: 999, .. }), "{e:?}");
+
+    let truncated = sandbox.path("truncated.db");
+    let store = open(truncated.clone()).await.unwrap();
+    let events: Vec<NewEvent> = (0..2000).map(|n| NewEvent::new("T", json!({"pad": "x".repeat(100), "n": n}))).collect();
+    store.append("A-1", ExpectedVersion::Any, events).await.unwrap();
+    drop(store);
+    let bytes = std::fs::read(&truncated).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let result = match open(truncated).await {
+        Err(e) => Err(e),
+        Ok(store) => store.read_stream("A-1", Default::default()).await.map(|_| ()),
+    };
+    let e = result.unwrap_err();
+    assert!(
+        matches!(e, StoreError::NotAStore { .. } | StoreError::Database(_)),
+        "a truncated file is an error, not a panic: {e:?}"
+    );
+}
+
+/// Plain SQL through the sqlite3 library, as a person poking at the file would.
+fn rusqlite_exec(path: &std::path::Path, sql: &str) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+#[test]
+fn many_threads_opening_a_new_file_at_once_do_not_race() {
+    let sandbox = common::Sandbox::new();
+    let path = sandbox.path("fresh.db");
+    let threads: Vec<_> = (0..8)
+        .map(|n| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async {
+                    let store = Store::open(&url(&path), OpenOptions::default()).await.unwrap();
+                    store.append(&format!("S-{n}"), ExpectedVersion::NoStream, vec![NewEvent::new("T", json!({}))]).await.unwrap();
+                })
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let stats = runtime.block_on(async { common::open_store(&path).await.stats().await.unwrap() });
+    assert_eq!((stats.events, stats.streams), (8, 8));
+}
