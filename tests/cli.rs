@@ -30,15 +30,36 @@ fn event_count(s: &Sandbox) -> usize {
 }
 
 const ENVELOPE_KEYS: [&str; 10] = [
-    "event_id", "stream_id", "stream_type", "event_type", "version", "schema_version", "data",
-    "metadata", "global_position", "recorded_at",
+    "event_id",
+    "stream_id",
+    "stream_type",
+    "event_type",
+    "version",
+    "schema_version",
+    "data",
+    "metadata",
+    "global_position",
+    "recorded_at",
 ];
 
 #[test]
 fn append_prints_the_stored_envelope() {
     let s = Sandbox::new();
-    let out = ok(append(&s, &["Account-42", "MoneyDeposited", "--data", r#"{ "amount" : 50 }"#,
-        "--metadata", r#"{"correlation_id":"c-1"}"#, "--expected-version", "no-stream", "--schema-version", "2"]));
+    let out = ok(append(
+        &s,
+        &[
+            "Account-42",
+            "MoneyDeposited",
+            "--data",
+            r#"{ "amount" : 50 }"#,
+            "--metadata",
+            r#"{"correlation_id":"c-1"}"#,
+            "--expected-version",
+            "no-stream",
+            "--schema-version",
+            "2",
+        ],
+    ));
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 1);
     let e = &lines[0];
@@ -49,35 +70,68 @@ fn append_prints_the_stored_envelope() {
     keys_sorted.sort();
     assert_eq!(keys_sorted, expected);
     // The contract's field order, as printed.
-    let order: Vec<usize> = ENVELOPE_KEYS.iter().map(|k| out.find(&format!("\"{k}\"")).unwrap()).collect();
+    let order: Vec<usize> = ENVELOPE_KEYS
+        .iter()
+        .map(|k| out.find(&format!("\"{k}\"")).unwrap())
+        .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "field order: {out}");
     assert_eq!(e["stream_type"], "Account");
     assert_eq!(e["version"], 1);
     assert_eq!(e["schema_version"], 2);
     assert_eq!(e["data"], json!({"amount": 50}));
-    assert!(out.contains(r#""data":{"amount":50}"#), "stored compact: {out}");
+    assert!(
+        out.contains(r#""data":{"amount":50}"#),
+        "stored compact: {out}"
+    );
     assert_eq!(e["metadata"]["correlation_id"], "c-1");
     assert_eq!(e["global_position"], 1);
     let t = e["recorded_at"].as_str().unwrap();
     assert_eq!(t.len(), "2026-01-15T10:30:00.123456Z".len(), "{t}");
     assert!(t.ends_with('Z'));
-    assert_eq!(uuid::Uuid::parse_str(e["event_id"].as_str().unwrap()).unwrap().get_version_num(), 7);
+    assert_eq!(
+        uuid::Uuid::parse_str(e["event_id"].as_str().unwrap())
+            .unwrap()
+            .get_version_num(),
+        7
+    );
     // Defaults: data and metadata {}.
     let e = &json_lines(&ok(append(&s, &["solo", "Ping"])))[0];
-    assert_eq!((e["data"].clone(), e["metadata"].clone(), e["stream_type"].clone()), (json!({}), json!({}), json!("solo")));
+    assert_eq!(
+        (
+            e["data"].clone(),
+            e["metadata"].clone(),
+            e["stream_type"].clone()
+        ),
+        (json!({}), json!({}), json!("solo"))
+    );
 }
 
 #[test]
 fn append_reads_data_from_stdin_and_honours_event_id() {
     let s = Sandbox::new();
     let id = "0190c3a2-0000-7000-8000-000000000001";
-    let (code, out, err) = run_with_stdin(s.rewind(&["append", "A-1", "T", "--data", "-", "--event-id", id]), "{\"from\": \"stdin\"}\n");
+    let (code, out, err) = run_with_stdin(
+        s.rewind(&["append", "A-1", "T", "--data", "-", "--event-id", id]),
+        "{\"from\": \"stdin\"}\n",
+    );
     assert_eq!(code, 0, "{err}");
     let first = json_lines(&out);
     assert_eq!(first[0]["data"], json!({"from": "stdin"}));
     assert_eq!(first[0]["event_id"], id);
     // The same event id again: idempotent, prints the original, writes nothing.
-    let again = json_lines(&ok(append(&s, &["A-1", "T", "--data", r#"{"from":"stdin"}"#, "--event-id", id, "--expected-version", "0"])));
+    let again = json_lines(&ok(append(
+        &s,
+        &[
+            "A-1",
+            "T",
+            "--data",
+            r#"{"from":"stdin"}"#,
+            "--event-id",
+            id,
+            "--expected-version",
+            "0",
+        ],
+    )));
     assert_eq!(again, first);
     // The id elsewhere: exit 1, duplicate.
     let (code, _, err) = append(&s, &["B-1", "T", "--event-id", id]);
@@ -94,7 +148,10 @@ fn expected_version_conflicts_exit_3_and_write_nothing() {
         let (code, out, err) = append(&s, &["A-1", "T", "--expected-version", v]);
         assert_eq!(code, 3, "{err}");
         assert!(out.is_empty());
-        assert!(err.starts_with("rewind: concurrency conflict on stream A-1"), "{err}");
+        assert!(
+            err.starts_with("rewind: concurrency conflict on stream A-1"),
+            "{err}"
+        );
         assert!(err.contains(&format!("actual version {actual}")), "{err}");
         assert_eq!(err.lines().count(), 1, "one line: {err}");
     }
@@ -110,18 +167,54 @@ fn expected_version_conflicts_exit_3_and_write_nothing() {
 fn bad_input_exits_1_or_2_and_writes_nothing() {
     let s = Sandbox::new();
     let cases: &[(&[&str], i32, &str)] = &[
-        (&["append", "A-1", "T", "--data", "{not json"], 1, "not valid JSON"),
-        (&["append", "A-1", "T", "--data", "[1,2]"], 1, "must be a JSON object"),
-        (&["append", "A-1", "T", "--metadata", "\"x\""], 1, "must be a JSON object"),
+        (
+            &["append", "A-1", "T", "--data", "{not json"],
+            1,
+            "not valid JSON",
+        ),
+        (
+            &["append", "A-1", "T", "--data", "[1,2]"],
+            1,
+            "must be a JSON object",
+        ),
+        (
+            &["append", "A-1", "T", "--metadata", "\"x\""],
+            1,
+            "must be a JSON object",
+        ),
         (&["append", "A\u{1}1", "T"], 1, "control character"),
-        (&["append", "A-1", "T", "--expected-version", "soon"], 2, "expected version"),
-        (&["append", "A-1", "T", "--schema-version", "two"], 2, "invalid value"),
-        (&["append", "A-1", "T", "--event-id", "not-a-uuid"], 2, "invalid value"),
-        (&["append", "A-1", "T", "--colour"], 2, "unexpected argument"),
+        (
+            &["append", "A-1", "T", "--expected-version", "soon"],
+            2,
+            "expected version",
+        ),
+        (
+            &["append", "A-1", "T", "--schema-version", "two"],
+            2,
+            "invalid value",
+        ),
+        (
+            &["append", "A-1", "T", "--event-id", "not-a-uuid"],
+            2,
+            "invalid value",
+        ),
+        (
+            &["append", "A-1", "T", "--colour"],
+            2,
+            "unexpected argument",
+        ),
         (&["append", "A-1"], 2, "required"),
-        (&["append", "A-1", "T", "--format", "xml"], 2, "invalid value"),
+        (
+            &["append", "A-1", "T", "--format", "xml"],
+            2,
+            "invalid value",
+        ),
         (&["read", "A-1", "--limit", "many"], 2, "invalid value"),
-        (&["log", "--after", "1", "--from-position", "1"], 2, "cannot be used with"),
+        (
+            &["log", "--after", "1", "--from-position", "1"],
+            2,
+            "cannot be used with",
+        ),
         (&["frobnicate"], 2, "unrecognized subcommand"),
     ];
     for (args, code, message) in cases {
@@ -137,7 +230,15 @@ fn bad_input_exits_1_or_2_and_writes_nothing() {
 fn oversized_events_are_refused_by_config_limit() {
     let s = Sandbox::new();
     std::fs::write(s.config(), "max_event_bytes = 64\n").unwrap();
-    let (code, _, err) = append(&s, &["A-1", "T", "--data", &json!({"x": "y".repeat(100)}).to_string()]);
+    let (code, _, err) = append(
+        &s,
+        &[
+            "A-1",
+            "T",
+            "--data",
+            &json!({"x": "y".repeat(100)}).to_string(),
+        ],
+    );
     assert_eq!(code, 1);
     assert!(err.contains("max_event_bytes"), "{err}");
     ok(append(&s, &["A-1", "T", "--data", r#"{"x":1}"#]));
@@ -149,7 +250,14 @@ fn append_jsonl_is_one_atomic_batch() {
     let s = Sandbox::new();
     let file = s.path("batch.jsonl");
     let write = |lines: &[Value]| {
-        std::fs::write(&file, lines.iter().map(|l| l.to_string() + "\n").collect::<String>()).unwrap();
+        std::fs::write(
+            &file,
+            lines
+                .iter()
+                .map(|l| l.to_string() + "\n")
+                .collect::<String>(),
+        )
+        .unwrap();
     };
     write(&[
         json!({"stream_id": "A-1", "event_type": "Opened", "data": {"n": 1}, "expected_version": "no-stream"}),
@@ -157,9 +265,29 @@ fn append_jsonl_is_one_atomic_batch() {
         json!({"stream_id": "B-1", "event_type": "Opened", "data": {"n": 3}, "metadata": {"correlation_id": "k"}, "schema_version": 2}),
         json!({"stream_id": "A-1", "event_type": "Deposited", "data": {"n": 4}, "expected_version": 2}),
     ]);
-    let out = json_lines(&ok(run(s.rewind(&["append", "--jsonl", file.to_str().unwrap()]))));
-    let got: Vec<(String, u64)> = out.iter().map(|e| (e["stream_id"].as_str().unwrap().into(), e["version"].as_u64().unwrap())).collect();
-    assert_eq!(got, [("A-1".into(), 1), ("A-1".into(), 2), ("B-1".into(), 1), ("A-1".into(), 3)]);
+    let out = json_lines(&ok(run(s.rewind(&[
+        "append",
+        "--jsonl",
+        file.to_str().unwrap(),
+    ]))));
+    let got: Vec<(String, u64)> = out
+        .iter()
+        .map(|e| {
+            (
+                e["stream_id"].as_str().unwrap().into(),
+                e["version"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("A-1".into(), 1),
+            ("A-1".into(), 2),
+            ("B-1".into(), 1),
+            ("A-1".into(), 3)
+        ]
+    );
     assert_eq!(out[2]["schema_version"], 2);
 
     // A stale expected version on line 2: exit 3, the line named, nothing written.
@@ -171,7 +299,14 @@ fn append_jsonl_is_one_atomic_batch() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("line 2"), "{err}");
     // A malformed line 3: exit 1, named, nothing written.
-    std::fs::write(&file, format!("{}\n\n{{\"stream_id\": \"C-1\", \"event_type\": \"T\"\n", json!({"stream_id": "C-1", "event_type": "T", "data": {}}))).unwrap();
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n\n{{\"stream_id\": \"C-1\", \"event_type\": \"T\"\n",
+            json!({"stream_id": "C-1", "event_type": "T", "data": {}})
+        ),
+    )
+    .unwrap();
     let (code, _, err) = run(s.rewind(&["append", "--jsonl", file.to_str().unwrap()]));
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("line 3"), "{err}");
@@ -179,9 +314,15 @@ fn append_jsonl_is_one_atomic_batch() {
     write(&[json!({"stream_id": "C-1", "event_type": "T", "data": {}, "expected_verison": 0})]);
     let (code, _, err) = run(s.rewind(&["append", "--jsonl", file.to_str().unwrap()]));
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("line 1") && err.contains("expected_verison"), "{err}");
+    assert!(
+        err.contains("line 1") && err.contains("expected_verison"),
+        "{err}"
+    );
     // From stdin.
-    let (code, out, err) = run_with_stdin(s.rewind(&["append", "--jsonl", "-"]), "{\"stream_id\":\"D-1\",\"event_type\":\"T\",\"data\":{}}\n");
+    let (code, out, err) = run_with_stdin(
+        s.rewind(&["append", "--jsonl", "-"]),
+        "{\"stream_id\":\"D-1\",\"event_type\":\"T\",\"data\":{}}\n",
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(json_lines(&out).len(), 1);
     assert_eq!(event_count(&s), 5);
@@ -189,9 +330,25 @@ fn append_jsonl_is_one_atomic_batch() {
 
 fn seed(s: &Sandbox) {
     for n in 1..=5 {
-        ok(append(&s, &["Account-1", "Deposited", "--data", &json!({"n": n}).to_string()]));
+        ok(append(
+            &s,
+            &[
+                "Account-1",
+                "Deposited",
+                "--data",
+                &json!({"n": n}).to_string(),
+            ],
+        ));
     }
-    ok(append(&s, &["Order-1", "Placed", "--metadata", r#"{"correlation_id":"c-9"}"#]));
+    ok(append(
+        &s,
+        &[
+            "Order-1",
+            "Placed",
+            "--metadata",
+            r#"{"correlation_id":"c-9"}"#,
+        ],
+    ));
     ok(append(&s, &["Account_2-x", "Opened"]));
 }
 
@@ -202,7 +359,10 @@ fn read_pages_a_stream_forward_and_backward() {
     let versions = |args: &[&str]| -> Vec<u64> {
         let mut full = vec!["read", "Account-1"];
         full.extend_from_slice(args);
-        json_lines(&ok(run(s.rewind(&full)))).iter().map(|e| e["version"].as_u64().unwrap()).collect()
+        json_lines(&ok(run(s.rewind(&full))))
+            .iter()
+            .map(|e| e["version"].as_u64().unwrap())
+            .collect()
     };
     assert_eq!(versions(&[]), [1, 2, 3, 4, 5]);
     assert_eq!(versions(&["--from", "2", "--to", "4"]), [2, 3, 4]);
@@ -210,9 +370,19 @@ fn read_pages_a_stream_forward_and_backward() {
     assert_eq!(versions(&["--backward", "--limit", "2"]), [5, 4]);
     assert_eq!(versions(&["--from", "3", "--limit", "1"]), [3]);
     assert_eq!(ok(run(s.rewind(&["read", "Nope-1"]))), "");
-    let table = ok(run(s.rewind(&["read", "Account-1", "--format", "table", "--limit", "1"])));
+    let table = ok(run(s.rewind(&[
+        "read",
+        "Account-1",
+        "--format",
+        "table",
+        "--limit",
+        "1",
+    ])));
     assert!(table.starts_with(" POSITION  STREAM@VERSION"), "{table}");
-    assert!(table.contains("Account-1@1") && table.contains(r#"{"n":1}"#), "{table}");
+    assert!(
+        table.contains("Account-1@1") && table.contains(r#"{"n":1}"#),
+        "{table}"
+    );
 }
 
 #[test]
@@ -222,7 +392,10 @@ fn log_filters_and_cursors() {
     let positions = |args: &[&str]| -> Vec<u64> {
         let mut full = vec!["log"];
         full.extend_from_slice(args);
-        json_lines(&ok(run(s.rewind(&full)))).iter().map(|e| e["global_position"].as_u64().unwrap()).collect()
+        json_lines(&ok(run(s.rewind(&full))))
+            .iter()
+            .map(|e| e["global_position"].as_u64().unwrap())
+            .collect()
     };
     assert_eq!(positions(&[]), [1, 2, 3, 4, 5, 6, 7]);
     assert_eq!(positions(&["--after", "5"]), [6, 7]);
@@ -234,7 +407,15 @@ fn log_filters_and_cursors() {
     assert_eq!(positions(&["--category", "Account%"]), Vec::<u64>::new());
     assert_eq!(positions(&["--correlation", "c-9"]), [6]);
     // Global flags go before or after the subcommand.
-    let (code, out, err) = run(s.rewind_bare(&["--db", s.db().to_str().unwrap(), "--format", "table", "log", "--limit", "1"]));
+    let (code, out, err) = run(s.rewind_bare(&[
+        "--db",
+        s.db().to_str().unwrap(),
+        "--format",
+        "table",
+        "log",
+        "--limit",
+        "1",
+    ]));
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Account-1@1"));
 }
@@ -258,14 +439,27 @@ fn log_follow_prints_appends_from_another_process() {
             }
         }
     });
-    let first = rx.recv_timeout(Duration::from_secs(10)).expect("the catch-up event");
-    assert_eq!(serde_json::from_str::<Value>(&first).unwrap()["global_position"], 7);
+    let first = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the catch-up event");
+    assert_eq!(
+        serde_json::from_str::<Value>(&first).unwrap()["global_position"],
+        7
+    );
     for n in 0..3 {
         let appended = Instant::now();
-        ok(append(&s, &["Live-1", "Tick", "--data", &json!({"n": n}).to_string()]));
-        let line = rx.recv_timeout(Duration::from_secs(5)).expect("a live event within seconds");
+        ok(append(
+            &s,
+            &["Live-1", "Tick", "--data", &json!({"n": n}).to_string()],
+        ));
+        let line = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("a live event within seconds");
         let e: Value = serde_json::from_str(&line).unwrap();
-        assert_eq!((e["stream_id"].as_str(), e["data"]["n"].as_u64()), (Some("Live-1"), Some(n)));
+        assert_eq!(
+            (e["stream_id"].as_str(), e["data"]["n"].as_u64()),
+            (Some("Live-1"), Some(n))
+        );
         assert!(appended.elapsed() < Duration::from_secs(5));
     }
     follower.kill().unwrap();
@@ -277,7 +471,10 @@ fn streams_lists_versions_and_times() {
     let s = Sandbox::new();
     seed(&s);
     let all = json_lines(&ok(run(s.rewind(&["streams"]))));
-    let ids: Vec<&str> = all.iter().map(|e| e["stream_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = all
+        .iter()
+        .map(|e| e["stream_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["Account-1", "Account_2-x", "Order-1"]);
     let keys: Vec<&String> = all[0].as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 5, "{keys:?}");
@@ -286,7 +483,10 @@ fn streams_lists_versions_and_times() {
     let orders = json_lines(&ok(run(s.rewind(&["streams", "--category", "Order"]))));
     assert_eq!(orders.len(), 1);
     let table = ok(run(s.rewind(&["streams", "--format", "table"])));
-    assert!(table.lines().next().unwrap().starts_with("STREAM"), "{table}");
+    assert!(
+        table.lines().next().unwrap().starts_with("STREAM"),
+        "{table}"
+    );
     assert_eq!(table.lines().count(), 4);
 }
 
@@ -300,18 +500,26 @@ fn export_then_import_changes_nothing_but_positions() {
     assert!(err.contains("exported 7 events"), "{err}");
     let original = json_lines(&std::fs::read_to_string(&exported).unwrap());
     assert_eq!(original.len(), 7);
-    assert_eq!(ok(run(s.rewind(&["export"]))), std::fs::read_to_string(&exported).unwrap());
+    assert_eq!(
+        ok(run(s.rewind(&["export"]))),
+        std::fs::read_to_string(&exported).unwrap()
+    );
 
     let target = Sandbox::new();
     ok(run(target.rewind(&["append", "Other-1", "First"])));
-    let summary = json_lines(&ok(run(target.rewind(&["import", exported.to_str().unwrap()]))));
+    let summary = json_lines(&ok(run(
+        target.rewind(&["import", exported.to_str().unwrap()])
+    )));
     assert_eq!(summary[0]["events"], 7);
     assert_eq!(summary[0]["streams"], 3);
     let imported = json_lines(&ok(run(target.rewind(&["log", "--after", "1"]))));
     assert_eq!(imported.len(), 7);
     for (a, b) in original.iter().zip(&imported) {
         let (mut a, mut b) = (a.clone(), b.clone());
-        assert_eq!(b["global_position"].as_u64().unwrap(), a["global_position"].as_u64().unwrap() + 1);
+        assert_eq!(
+            b["global_position"].as_u64().unwrap(),
+            a["global_position"].as_u64().unwrap() + 1
+        );
         a["global_position"] = json!(0);
         b["global_position"] = json!(0);
         assert_eq!(a, b);
@@ -336,10 +544,16 @@ fn import_names_the_bad_line_and_writes_nothing() {
     let (code, out, err) = run(target.rewind(&["import", file.to_str().unwrap()]));
     assert_eq!(code, 1);
     assert!(out.is_empty());
-    assert!(err.starts_with("rewind: line 4: stream Account-1 is at version 3"), "{err}");
+    assert!(
+        err.starts_with("rewind: line 4: stream Account-1 is at version 3"),
+        "{err}"
+    );
     assert_eq!(event_count(&target), 0);
     // From stdin, with a line that is not JSON.
-    let (code, _, err) = run_with_stdin(target.rewind(&["import", "-"]), &format!("{}\n{{\n", lines[0]));
+    let (code, _, err) = run_with_stdin(
+        target.rewind(&["import", "-"]),
+        &format!("{}\n{{\n", lines[0]),
+    );
     assert_eq!(code, 1);
     assert!(err.contains("line 2"), "{err}");
     assert_eq!(event_count(&target), 0);
@@ -351,7 +565,11 @@ fn read_only_refuses_every_write_with_exit_1() {
     seed(&s);
     let before = std::fs::read(s.db()).unwrap();
     let exported = s.path("e.jsonl");
-    ok(run(s.rewind(&["export", "--out", exported.to_str().unwrap()])));
+    ok(run(s.rewind(&[
+        "export",
+        "--out",
+        exported.to_str().unwrap(),
+    ])));
     for args in [
         vec!["append", "A-1", "T", "--read-only"],
         vec!["--read-only", "import", exported.to_str().unwrap()],
@@ -360,7 +578,10 @@ fn read_only_refuses_every_write_with_exit_1() {
         assert_eq!(code, 1, "{args:?}");
         assert!(err.contains("read-only"), "{err}");
     }
-    assert_eq!(json_lines(&ok(run(s.rewind(&["log", "--read-only"])))).len(), 7);
+    assert_eq!(
+        json_lines(&ok(run(s.rewind(&["log", "--read-only"])))).len(),
+        7
+    );
     assert_eq!(std::fs::read(s.db()).unwrap(), before);
 }
 
@@ -406,10 +627,16 @@ fn a_malformed_config_is_named_with_its_line() {
 #[test]
 fn help_explains_each_command_with_an_example() {
     let s = Sandbox::new();
-    for command in ["append", "read", "log", "streams", "export", "import", "demo"] {
+    for command in [
+        "append", "read", "log", "streams", "export", "import", "demo",
+    ] {
         let out = ok(run(s.rewind_bare(&[command, "--help"])));
         assert!(out.contains("Examples:"), "{command}: {out}");
-        assert!(out.contains(&format!("rewind {command}")) || command == "demo" && out.contains("rewind demo"), "{command}");
+        assert!(
+            out.contains(&format!("rewind {command}"))
+                || command == "demo" && out.contains("rewind demo"),
+            "{command}"
+        );
     }
     let out = ok(run(s.rewind_bare(&["--help"])));
     assert!(out.contains("Exit codes"), "{out}");
@@ -421,36 +648,80 @@ fn demo_builds_deterministically_and_is_reused() {
     let (code, out, err) = run(s.rewind_bare(&["demo", "--events", "3000"]));
     assert_eq!(code, 0, "{err}");
     let summary = &json_lines(&out)[0];
-    assert_eq!((summary["events"].as_u64(), summary["reused"].as_bool()), (Some(3000), Some(false)));
+    assert_eq!(
+        (summary["events"].as_u64(), summary["reused"].as_bool()),
+        (Some(3000), Some(false))
+    );
     let demo_db = s.path("rewind-demo.db");
     assert!(demo_db.exists(), "rewind-demo.db in the current directory");
     let again = &json_lines(&ok(run(s.rewind_bare(&["demo", "--events", "3000"]))))[0];
     assert_eq!(again["reused"], true);
 
-    let export = |db: &std::path::Path| ok(run(s.rewind_bare(&["export", "--db", db.to_str().unwrap()])));
+    let export = |db: &std::path::Path| {
+        ok(run(s.rewind_bare(&[
+            "export",
+            "--db",
+            db.to_str().unwrap(),
+        ])))
+    };
     let first = export(&demo_db);
     let other = s.path("other.db");
-    ok(run(s.rewind_bare(&["demo", "--events", "3000", "--db", other.to_str().unwrap()])));
-    assert_eq!(export(&other), first, "the same seed and size give the same store");
+    ok(run(s.rewind_bare(&[
+        "demo",
+        "--events",
+        "3000",
+        "--db",
+        other.to_str().unwrap(),
+    ])));
+    assert_eq!(
+        export(&other),
+        first,
+        "the same seed and size give the same store"
+    );
 
     let events = json_lines(&first);
-    let categories: std::collections::BTreeSet<&str> = events.iter().map(|e| e["stream_type"].as_str().unwrap()).collect();
-    assert_eq!(categories.into_iter().collect::<Vec<_>>(), ["Account", "Order", "User"]);
-    let times: Vec<&str> = events.iter().map(|e| e["recorded_at"].as_str().unwrap()).collect();
-    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time moves forward with the log");
-    let span = rewind::store::timestamp::parse(times[times.len() - 1]).unwrap() - rewind::store::timestamp::parse(times[0]).unwrap();
+    let categories: std::collections::BTreeSet<&str> = events
+        .iter()
+        .map(|e| e["stream_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        categories.into_iter().collect::<Vec<_>>(),
+        ["Account", "Order", "User"]
+    );
+    let times: Vec<&str> = events
+        .iter()
+        .map(|e| e["recorded_at"].as_str().unwrap())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "time moves forward with the log"
+    );
+    let span = rewind::store::timestamp::parse(times[times.len() - 1]).unwrap()
+        - rewind::store::timestamp::parse(times[0]).unwrap();
     assert!(span.num_days() > 60, "months of history: {span}");
     assert!(events.iter().any(|e| e["schema_version"] == 2));
     // Placing an order withdraws from the account in the same command.
-    let placed = events.iter().find(|e| e["event_type"] == "OrderPlaced").expect("an order placed");
-    let correlated: Vec<&Value> = events.iter().filter(|e| e["metadata"]["correlation_id"] == placed["metadata"]["correlation_id"]).collect();
+    let placed = events
+        .iter()
+        .find(|e| e["event_type"] == "OrderPlaced")
+        .expect("an order placed");
+    let correlated: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["metadata"]["correlation_id"] == placed["metadata"]["correlation_id"])
+        .collect();
     assert_eq!(correlated.len(), 2);
     assert_eq!(correlated[1]["event_type"], "MoneyWithdrawn");
-    assert_eq!(correlated[1]["metadata"]["causation_id"], placed["event_id"]);
+    assert_eq!(
+        correlated[1]["metadata"]["causation_id"],
+        placed["event_id"]
+    );
 
     // Another size rebuilds the demo; a store that is not a demo is never touched.
     let rebuilt = &json_lines(&ok(run(s.rewind_bare(&["demo", "--events", "500"]))))[0];
-    assert_eq!((rebuilt["events"].as_u64(), rebuilt["reused"].as_bool()), (Some(500), Some(false)));
+    assert_eq!(
+        (rebuilt["events"].as_u64(), rebuilt["reused"].as_bool()),
+        (Some(500), Some(false))
+    );
     ok(run(s.rewind(&["append", "Mine-1", "Precious"])));
     let (code, _, err) = run(s.rewind(&["demo", "--events", "500"]));
     assert_eq!(code, 1);

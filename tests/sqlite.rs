@@ -5,7 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use rewind::store::{ExpectedVersion, LogFilter, NewEvent, OpenOptions, Store, StoreError, StoreUrl};
+use rewind::store::{
+    ExpectedVersion, LogFilter, NewEvent, OpenOptions, Store, StoreError, StoreUrl,
+};
 use serde_json::json;
 
 fn url(path: &std::path::Path) -> StoreUrl {
@@ -16,15 +18,37 @@ fn url(path: &std::path::Path) -> StoreUrl {
 async fn read_only_refuses_writes_and_changes_nothing() {
     let sandbox = common::Sandbox::new();
     let store = sandbox.open().await;
-    store.append("A-1", ExpectedVersion::Any, vec![NewEvent::new("T", json!({}))]).await.unwrap();
+    store
+        .append(
+            "A-1",
+            ExpectedVersion::Any,
+            vec![NewEvent::new("T", json!({}))],
+        )
+        .await
+        .unwrap();
     drop(store);
     let bytes_before = std::fs::read(sandbox.db()).unwrap();
-    let read_only = OpenOptions { read_only: true, ..Default::default() };
-    let store = Store::open(&url(&sandbox.db()), read_only.clone()).await.unwrap();
+    let read_only = OpenOptions {
+        read_only: true,
+        ..Default::default()
+    };
+    let store = Store::open(&url(&sandbox.db()), read_only.clone())
+        .await
+        .unwrap();
     assert!(store.is_read_only());
-    let e = store.append("A-1", ExpectedVersion::Any, vec![NewEvent::new("T", json!({}))]).await.unwrap_err();
+    let e = store
+        .append(
+            "A-1",
+            ExpectedVersion::Any,
+            vec![NewEvent::new("T", json!({}))],
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::ReadOnly("append")), "{e:?}");
-    let e = store.import(Box::new(std::io::Cursor::new(String::new()))).await.unwrap_err();
+    let e = store
+        .import(Box::new(std::io::Cursor::new(String::new())))
+        .await
+        .unwrap_err();
     assert!(matches!(e, StoreError::ReadOnly("import")), "{e:?}");
     assert_eq!(store.stats().await.unwrap().events, 1);
     drop(store);
@@ -52,8 +76,18 @@ async fn another_connection_s_append_is_noticed_within_100ms() {
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
         let appended = Instant::now();
-        writer.append("A-1", ExpectedVersion::Any, vec![NewEvent::new("T", json!({"n": n}))]).await.unwrap();
-        let (s, batch, seen) = tokio::time::timeout(Duration::from_secs(2), waiting).await.unwrap().unwrap();
+        writer
+            .append(
+                "A-1",
+                ExpectedVersion::Any,
+                vec![NewEvent::new("T", json!({"n": n}))],
+            )
+            .await
+            .unwrap();
+        let (s, batch, seen) = tokio::time::timeout(Duration::from_secs(2), waiting)
+            .await
+            .unwrap()
+            .unwrap();
         subscription = s;
         assert_eq!(batch.len(), 1);
         delays.push(seen - appended);
@@ -66,10 +100,16 @@ async fn another_connection_s_append_is_noticed_within_100ms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_that_are_not_rewind_stores_are_refused() {
     let sandbox = common::Sandbox::new();
-    let open = |path: std::path::PathBuf| async move { Store::open(&url(&path), OpenOptions::default()).await };
+    let open = |path: std::path::PathBuf| async move {
+        Store::open(&url(&path), OpenOptions::default()).await
+    };
 
     let text = sandbox.path("text.db");
-    std::fs::write(&text, "this is not a database, just some text that is long enough".repeat(100)).unwrap();
+    std::fs::write(
+        &text,
+        "this is not a database, just some text that is long enough".repeat(100),
+    )
+    .unwrap();
     let e = open(text.clone()).await.err().unwrap();
     assert!(matches!(e, StoreError::NotAStore { .. }), "{e:?}");
     assert!(e.to_string().contains("not a SQLite database"), "{e}");
@@ -83,18 +123,29 @@ async fn files_that_are_not_rewind_stores_are_refused() {
     drop(open(newer.clone()).await.unwrap());
     rusqlite_exec(&newer, "PRAGMA user_version = 999");
     let e = open(newer).await.err().unwrap();
-    assert!(matches!(e, StoreError::NewerSchema { found: 999, .. }), "{e:?}");
+    assert!(
+        matches!(e, StoreError::NewerSchema { found: 999, .. }),
+        "{e:?}"
+    );
 
     let truncated = sandbox.path("truncated.db");
     let store = open(truncated.clone()).await.unwrap();
-    let events: Vec<NewEvent> = (0..2000).map(|n| NewEvent::new("T", json!({"pad": "x".repeat(100), "n": n}))).collect();
-    store.append("A-1", ExpectedVersion::Any, events).await.unwrap();
+    let events: Vec<NewEvent> = (0..2000)
+        .map(|n| NewEvent::new("T", json!({"pad": "x".repeat(100), "n": n})))
+        .collect();
+    store
+        .append("A-1", ExpectedVersion::Any, events)
+        .await
+        .unwrap();
     drop(store);
     let bytes = std::fs::read(&truncated).unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
     let result = match open(truncated).await {
         Err(e) => Err(e),
-        Ok(store) => store.read_stream("A-1", Default::default()).await.map(|_| ()),
+        Ok(store) => store
+            .read_stream("A-1", Default::default())
+            .await
+            .map(|_| ()),
     };
     let e = result.unwrap_err();
     assert!(
@@ -117,10 +168,22 @@ fn many_threads_opening_a_new_file_at_once_do_not_race() {
         .map(|n| {
             let path = path.clone();
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(async {
-                    let store = Store::open(&url(&path), OpenOptions::default()).await.unwrap();
-                    store.append(&format!("S-{n}"), ExpectedVersion::NoStream, vec![NewEvent::new("T", json!({}))]).await.unwrap();
+                    let store = Store::open(&url(&path), OpenOptions::default())
+                        .await
+                        .unwrap();
+                    store
+                        .append(
+                            &format!("S-{n}"),
+                            ExpectedVersion::NoStream,
+                            vec![NewEvent::new("T", json!({}))],
+                        )
+                        .await
+                        .unwrap();
                 })
             })
         })
