@@ -79,6 +79,8 @@ impl Drop for Inner {
 }
 
 const READER_THREADS: usize = 3;
+/// The writer's page cache during an import (negative: KiB), 512 MiB.
+const IMPORT_CACHE_KIB: i64 = -524_288;
 
 impl SqliteStore {
     /// Opens (or, with `options.create`, creates) the store at `path`. Blocking: it runs

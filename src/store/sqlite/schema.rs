@@ -24,6 +24,9 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// must wait their turn rather than fail with "database is locked".
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Each connection's page cache (negative: KiB), 32 MiB.
+pub const CACHE_KIB: i64 = -32_768;
+
 /// How a connection is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -49,7 +52,7 @@ pub fn open(path: &Path, access: Access, sync: Synchronous) -> Result<Connection
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "synchronous", sync.pragma())
         .map_err(|e| not_a_store(path, e))?;
-    conn.pragma_update(None, "cache_size", -32_768)?; // 32 MiB
+    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     conn.pragma_update(None, "mmap_size", 268_435_456)?; // 256 MiB
     conn.pragma_update(None, "temp_store", "memory")?;
     conn.set_prepared_statement_cache_capacity(64);
