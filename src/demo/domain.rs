@@ -188,7 +188,8 @@ impl Generator {
         self.clock_micros += self.rng.between(1, 2 * self.mean_gap_micros as u64) as i64;
         // Command ids are UUID v7 like event ids: time-ordered, so their indexes grow at the end.
         let millis = (self.clock_micros / 1000) as u64;
-        self.correlation = uuid::Builder::from_unix_timestamp_millis(millis, &self.rng.bytes::<10>()).into_uuid();
+        self.correlation =
+            uuid::Builder::from_unix_timestamp_millis(millis, &self.rng.bytes::<10>()).into_uuid();
         self.cause = self.correlation;
         let roll = self.rng.below(1000);
         let done = match roll {

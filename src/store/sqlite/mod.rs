@@ -28,6 +28,13 @@ use super::{OpenOptions, timestamp};
 
 pub use schema::SCHEMA_VERSION;
 
+/// The SQL and row decoding rewind itself uses, for tools (and the benchmarks' plain
+/// rusqlite baseline) that read or write a store file directly.
+pub mod sql {
+    pub use super::append::{INSERT_EVENT, UPSERT_STREAM};
+    pub use super::read::{EVENT_COLUMNS, event_from_row};
+}
+
 /// The writer thread's connection and the little state it keeps between jobs.
 pub struct Writer {
     conn: Connection,
@@ -79,8 +86,6 @@ impl Drop for Inner {
 }
 
 const READER_THREADS: usize = 3;
-/// The writer's page cache during an import (negative: KiB), 512 MiB.
-const IMPORT_CACHE_KIB: i64 = -524_288;
 
 impl SqliteStore {
     /// Opens (or, with `options.create`, creates) the store at `path`. Blocking: it runs
@@ -109,7 +114,7 @@ impl SqliteStore {
                 max_event_bytes: options.max_event_bytes,
             };
             writer_thread = Some(spawn("rewind-sqlite-writer", move || {
-                for job in rx {
+                while let Some(job) = recv_spinning(&rx) {
                     job(&mut writer);
                 }
                 let _ = writer.conn.execute_batch("PRAGMA optimize");
@@ -127,7 +132,7 @@ impl SqliteStore {
             }
             let rx: Receiver<ReadJob> = read_rx.clone();
             reader_threads.push(spawn(&format!("rewind-sqlite-reader-{n}"), move || {
-                for job in rx {
+                while let Some(job) = recv_spinning(&rx) {
                     job(&conn);
                 }
             })?);
@@ -172,7 +177,9 @@ impl SqliteStore {
                 let _ = tx.send(f(w));
             }))
             .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        SpinThenWait::new(rx)
+            .await
+            .map_err(|_| StoreError::Closed)?
     }
 
     /// Runs `f` on a reader thread.
@@ -187,7 +194,9 @@ impl SqliteStore {
                 let _ = tx.send(f(conn));
             }))
             .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        SpinThenWait::new(rx)
+            .await
+            .map_err(|_| StoreError::Closed)?
     }
 
     pub async fn append(&self, mut segments: Vec<AppendSegment>) -> Result<Vec<RecordedEvent>> {
@@ -273,6 +282,65 @@ impl SqliteStore {
     pub fn head_watch(&self) -> tokio::sync::watch::Receiver<Position> {
         self.inner.poller.ensure_running();
         self.inner.head.subscribe()
+    }
+}
+
+/// Awaits a worker's answer, polling it for up to [`SPIN`] before letting the runtime
+/// park the thread: most operations answer within that, and the answer is then taken
+/// without a thread wake-up. Other tasks still run in between (it yields each poll).
+struct SpinThenWait<F> {
+    inner: F,
+    started: Option<std::time::Instant>,
+}
+
+impl<F> SpinThenWait<F> {
+    fn new(inner: F) -> Self {
+        SpinThenWait {
+            inner,
+            started: None,
+        }
+    }
+}
+
+impl<F: std::future::Future + Unpin> std::future::Future for SpinThenWait<F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = &mut *self;
+        match std::pin::Pin::new(&mut this.inner).poll(cx) {
+            std::task::Poll::Ready(v) => std::task::Poll::Ready(v),
+            std::task::Poll::Pending => {
+                let started = *this.started.get_or_insert_with(std::time::Instant::now);
+                if started.elapsed() < SPIN {
+                    cx.waker().wake_by_ref();
+                }
+                std::task::Poll::Pending
+            }
+        }
+    }
+}
+
+/// How long a worker keeps polling its queue after a job before it sleeps. A caller
+/// issuing operations back to back (an import loop, a page-by-page read, a writer
+/// appending event after event) then finds the worker awake: waking a sleeping thread
+/// costs tens of microseconds on a virtual machine, as much as a small transaction.
+const SPIN: std::time::Duration = std::time::Duration::from_micros(100);
+
+/// The next job, or None when the queue is closed and empty.
+fn recv_spinning<T>(rx: &Receiver<T>) -> Option<T> {
+    let started = std::time::Instant::now();
+    loop {
+        match rx.try_recv() {
+            Ok(job) => return Some(job),
+            Err(crossbeam_channel::TryRecvError::Disconnected) => return None,
+            Err(crossbeam_channel::TryRecvError::Empty) if started.elapsed() < SPIN => {
+                std::hint::spin_loop();
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) => return rx.recv().ok(),
+        }
     }
 }
 
