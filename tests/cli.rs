@@ -46,7 +46,7 @@ const ENVELOPE_KEYS: [&str; 10] = [
 fn append_prints_the_stored_envelope() {
     let s = Sandbox::new();
     let out = ok(append(
-        s,
+        &s,
         &[
             "Account-42",
             "MoneyDeposited",
@@ -120,7 +120,7 @@ fn append_reads_data_from_stdin_and_honours_event_id() {
     assert_eq!(first[0]["event_id"], id);
     // The same event id again: idempotent, prints the original, writes nothing.
     let again = json_lines(&ok(append(
-        s,
+        &s,
         &[
             "A-1",
             "T",
@@ -231,7 +231,7 @@ fn oversized_events_are_refused_by_config_limit() {
     let s = Sandbox::new();
     std::fs::write(s.config(), "max_event_bytes = 64\n").unwrap();
     let (code, _, err) = append(
-        s,
+        &s,
         &[
             "A-1",
             "T",
@@ -449,7 +449,7 @@ fn log_follow_prints_appends_from_another_process() {
     for n in 0..3 {
         let appended = Instant::now();
         ok(append(
-            s,
+            &s,
             &["Live-1", "Tick", "--data", &json!({"n": n}).to_string()],
         ));
         let line = rx
