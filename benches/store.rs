@@ -70,7 +70,7 @@ fn plain_append(conn: &mut Connection, stream: &str, expected: u64, count: usize
             let data = json!({"amount": n, "note": "benchmark deposit"}).to_string();
             insert
                 .execute(params![
-                    uuid::Uuid::now_v7().to_string(),
+                    uuid::Uuid::now_v7().as_bytes(),
                     stream,
                     "Bench",
                     "MoneyDeposited",

@@ -38,13 +38,22 @@ pub fn json_object(kind: &str, text: &str) -> Result<Box<RawValue>> {
 
 /// Checks that already-valid JSON is an object, and returns it compact.
 pub fn object(kind: &str, raw: &RawValue) -> Result<Box<RawValue>> {
+    object_owned(kind, raw.to_owned())
+}
+
+/// As [`object`], keeping the allocation when the text is already compact.
+pub fn object_owned(kind: &str, raw: Box<RawValue>) -> Result<Box<RawValue>> {
     if !raw.get().trim_start().starts_with('{') {
         return Err(StoreError::InvalidInput(format!(
             "{kind} must be a JSON object"
         )));
     }
-    let compact = minify(raw.get());
-    Ok(RawValue::from_string(compact).expect("minified valid JSON stays valid"))
+    match minified(raw.get()) {
+        None => Ok(raw),
+        Some(compact) => {
+            Ok(RawValue::from_string(compact).expect("minified valid JSON stays valid"))
+        }
+    }
 }
 
 /// Refuses an event whose data and metadata together exceed `max_bytes`.
@@ -60,19 +69,17 @@ pub fn event_size(data: &RawValue, metadata: Option<&RawValue>, max_bytes: usize
 
 /// Removes the whitespace between tokens of valid JSON text.
 pub fn minify(json: &str) -> String {
+    minified(json).unwrap_or_else(|| json.to_owned())
+}
+
+/// The text without whitespace between tokens, or None when it had none.
+fn minified(json: &str) -> Option<String> {
     let bytes = json.as_bytes();
-    if !bytes
-        .iter()
-        .any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
-    {
-        return json.to_owned();
-    }
-    let mut out = Vec::with_capacity(bytes.len());
+    let mut out: Option<Vec<u8>> = None;
     let mut in_string = false;
     let mut escaped = false;
-    for &b in bytes {
-        if in_string {
-            out.push(b);
+    for (i, &b) in bytes.iter().enumerate() {
+        let keep = if in_string {
             if escaped {
                 escaped = false;
             } else if b == b'\\' {
@@ -80,15 +87,19 @@ pub fn minify(json: &str) -> String {
             } else if b == b'"' {
                 in_string = false;
             }
-        } else if b == b'"' {
-            in_string = true;
-            out.push(b);
-        } else if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-            out.push(b);
+            true
+        } else {
+            in_string = b == b'"';
+            !matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+        };
+        match (&mut out, keep) {
+            (Some(out), true) => out.push(b),
+            (None, false) => out = Some(bytes[..i].to_vec()),
+            _ => {}
         }
     }
     // Only ASCII whitespace outside strings was removed: still UTF-8.
-    String::from_utf8(out).expect("removing ASCII bytes keeps UTF-8 valid")
+    out.map(|o| String::from_utf8(o).expect("removing ASCII bytes keeps UTF-8 valid"))
 }
 
 /// Validates every segment before any SQL runs (bad input writes nothing) and puts the
@@ -101,9 +112,10 @@ pub fn segments(segments: &mut [AppendSegment], max_event_bytes: usize) -> Resul
         }
         for event in &mut segment.events {
             name("event type", &event.event_type)?;
-            event.data = object("data", &event.data)?;
-            if let Some(metadata) = &event.metadata {
-                event.metadata = Some(object("metadata", metadata)?);
+            let data = std::mem::replace(&mut event.data, RawValue::NULL.to_owned());
+            event.data = object_owned("data", data)?;
+            if let Some(metadata) = event.metadata.take() {
+                event.metadata = Some(object_owned("metadata", metadata)?);
             }
             event_size(&event.data, event.metadata.as_deref(), max_event_bytes)?;
         }
@@ -131,6 +143,12 @@ mod tests {
         assert!(name("stream id", "").is_err());
         assert!(name("stream id", "a\nb").is_err());
         assert!(name("stream id", &"x".repeat(MAX_NAME_BYTES + 1)).is_err());
+    }
+
+    #[test]
+    fn minify_reports_no_change() {
+        assert_eq!(minified(r#"{"a":"x y"}"#), None);
+        assert_eq!(minified(r#"{"a": 1}"#).as_deref(), Some(r#"{"a":1}"#));
     }
 
     #[test]

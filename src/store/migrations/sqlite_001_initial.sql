@@ -3,7 +3,9 @@
 CREATE TABLE events (
     -- The rowid: store-wide, increasing in commit order (one writer at a time).
     global_position INTEGER PRIMARY KEY,
-    event_id        TEXT    NOT NULL,
+    -- 16 bytes (a UUID); `SELECT hex(event_id)` shows it. Half the size of its text
+    -- form, in the table and in its unique index.
+    event_id        BLOB    NOT NULL,
     stream_id       TEXT    NOT NULL,
     stream_type     TEXT    NOT NULL,
     event_type      TEXT    NOT NULL,

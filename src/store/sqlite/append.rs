@@ -49,7 +49,7 @@ pub fn append(
             let metadata = event.metadata.unwrap_or_else(empty_object);
             let position = insert
                 .insert(params![
-                    event_id.to_string(),
+                    event_id.as_bytes(),
                     segment.stream_id,
                     stream_type,
                     event.event_type,

@@ -122,7 +122,7 @@ pub fn import(
         let recorded = timestamp::format(&line.recorded_at);
         let position = insert
             .insert(params![
-                line.event_id.to_string(),
+                line.event_id.as_bytes(),
                 line.stream_id,
                 stream_type,
                 line.event_type,

@@ -25,7 +25,12 @@ pub fn event_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedEvent> {
             format!("event at position {position}: {what}").into(),
         )
     };
-    let event_id = Uuid::parse_str(text(row, 1)?).map_err(|e| bad(1, format!("event id: {e}")))?;
+    let event_id = match row.get_ref(1)? {
+        ValueRef::Blob(bytes) => {
+            Uuid::from_slice(bytes).map_err(|e| bad(1, format!("event id: {e}")))?
+        }
+        _ => return Err(bad(1, "event id is not a 16-byte blob".into())),
+    };
     let data = RawValue::from_string(row.get(7)?).map_err(|e| bad(7, format!("data: {e}")))?;
     let metadata =
         RawValue::from_string(row.get(8)?).map_err(|e| bad(8, format!("metadata: {e}")))?;
@@ -201,7 +206,7 @@ pub fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
 pub fn locate_event(conn: &Connection, event_id: &Uuid) -> Result<Option<(String, Version)>> {
     let found: Option<(String, i64)> = conn
         .prepare_cached("SELECT stream_id, version FROM events WHERE event_id = ?1")?
-        .query_row([event_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([event_id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     Ok(found.map(|(s, v)| (s, v as Version)))
 }
