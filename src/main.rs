@@ -24,3 +24,6 @@ fn main() {
         std::process::exit(e.exit_code());
     }
 }
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

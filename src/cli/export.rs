@@ -71,25 +71,18 @@ enum Export {
 }
 
 async fn write_all(store: &Store, out: &mut impl Write) -> Result<u64, Export> {
-    let mut query = LogQuery {
+    let query = LogQuery {
         limit: DEFAULT_PAGE * 5,
         ..LogQuery::default()
     };
+    let mut pages = store.pages(query, None);
     let mut events = 0;
-    loop {
-        let page = store
-            .read_log(query.clone())
-            .await
-            .map_err(|e| Export::Cli(e.into()))?;
+    while let Some(page) = pages.next_page().await.map_err(|e| Export::Cli(e.into()))? {
         for event in &page {
             serde_json::to_writer(&mut *out, event).map_err(|e| Export::Io(e.into()))?;
             out.write_all(b"\n").map_err(Export::Io)?;
         }
         events += page.len() as u64;
-        match page.last() {
-            Some(last) if page.len() == query.limit => query.after = last.global_position,
-            _ => break,
-        }
     }
     out.flush().map_err(Export::Io)?;
     Ok(events)

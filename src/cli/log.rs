@@ -55,12 +55,18 @@ pub async fn run(context: &Context, args: LogArgs) -> CliResult {
         correlation_id: args.correlation,
         stream_id: None,
     };
-    let limit = args.limit.unwrap_or(usize::MAX);
     let mut out = context.output();
     if args.follow {
-        follow(&store, start, filter, limit, &mut out).await
+        follow(
+            &store,
+            start,
+            filter,
+            args.limit.unwrap_or(usize::MAX),
+            &mut out,
+        )
+        .await
     } else {
-        catch_up(&store, start, filter, limit, &mut out).await
+        catch_up(&store, start, filter, args.limit, &mut out).await
     }
 }
 
@@ -76,26 +82,19 @@ async fn catch_up(
     store: &Store,
     start: Start,
     filter: LogFilter,
-    limit: usize,
+    limit: Option<usize>,
     out: &mut Output,
 ) -> CliResult {
-    let mut query = LogQuery {
+    let query = LogQuery {
         after: start.after,
         min_position: start.min_position,
         filter,
-        limit: 0,
+        limit: DEFAULT_PAGE,
     };
-    let mut remaining = limit;
-    while remaining > 0 {
-        query.limit = remaining.min(DEFAULT_PAGE);
-        let page = store.read_log(query.clone()).await?;
+    let mut pages = store.pages(query, limit);
+    while let Some(page) = pages.next_page().await? {
         for event in &page {
             out.event(event).map_err(stdout_error)?;
-        }
-        remaining -= page.len();
-        match page.last() {
-            Some(last) if page.len() == query.limit => query.after = last.global_position,
-            _ => break,
         }
     }
     out.flush().map_err(stdout_error)

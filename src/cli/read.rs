@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::Context;
 use super::error::{CliResult, stdout_error};
-use crate::store::{DEFAULT_PAGE, Direction, StreamQuery, Version};
+use crate::store::{DEFAULT_PAGE, Direction, StreamPages, StreamQuery, Version};
 
 /// Print a stream's events as JSON Lines, oldest first (or newest first with --backward)
 #[derive(Debug, Args)]
@@ -40,33 +40,22 @@ pub async fn run(context: &Context, args: ReadArgs) -> CliResult {
     } else {
         Direction::Forward
     };
-    let (mut from, mut to) = (args.from, args.to);
-    let mut remaining = args.limit.unwrap_or(usize::MAX);
-    while remaining > 0 {
-        let limit = remaining.min(DEFAULT_PAGE);
-        let page = store
-            .read_stream(
-                &args.stream,
-                StreamQuery {
-                    from,
-                    to,
-                    direction,
-                    limit,
-                },
-            )
-            .await?;
+    let query = StreamQuery {
+        from: args.from,
+        to: args.to,
+        direction,
+        limit: DEFAULT_PAGE,
+    };
+    let mut pages = store.pages(
+        StreamPages {
+            stream_id: args.stream,
+            query,
+        },
+        args.limit,
+    );
+    while let Some(page) = pages.next_page().await? {
         for event in &page {
             out.event(event).map_err(stdout_error)?;
-        }
-        remaining -= page.len();
-        let Some(last) = page.last() else { break };
-        if page.len() < limit {
-            break;
-        }
-        match direction {
-            Direction::Forward => from = Some(last.version + 1),
-            Direction::Backward if last.version > 1 => to = Some(last.version - 1),
-            Direction::Backward => break,
         }
     }
     out.flush().map_err(stdout_error)

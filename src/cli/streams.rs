@@ -24,22 +24,15 @@ pub struct StreamsArgs {
 pub async fn run(context: &Context, args: StreamsArgs) -> CliResult {
     let store = context.open_for_reading().await?;
     let mut out = context.output();
-    let mut query = StreamsQuery {
+    let query = StreamsQuery {
         category: args.category,
         after: None,
-        limit: 0,
+        limit: DEFAULT_PAGE,
     };
-    let mut remaining = args.limit.unwrap_or(usize::MAX);
-    while remaining > 0 {
-        query.limit = remaining.min(DEFAULT_PAGE);
-        let page = store.list_streams(query.clone()).await?;
+    let mut pages = store.pages(query, args.limit);
+    while let Some(page) = pages.next_page().await? {
         for stream in &page {
             out.stream(stream).map_err(stdout_error)?;
-        }
-        remaining -= page.len();
-        match page.last() {
-            Some(last) if page.len() == query.limit => query.after = Some(last.stream_id.clone()),
-            _ => break,
         }
     }
     out.flush().map_err(stdout_error)

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod model;
 mod notify;
+pub mod pages;
 pub mod sqlite;
 mod subscription;
 pub mod timestamp;
@@ -16,6 +17,7 @@ use serde::Deserialize;
 
 pub use error::{Result, StoreError};
 pub use model::*;
+pub use pages::{PagedQuery, Pages, StreamPages};
 pub use sqlite::SqliteStore;
 pub use subscription::Subscription;
 
@@ -228,6 +230,12 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.meta(key).await,
         }
+    }
+
+    /// The pages of a stream, the log or the streams listing, one prefetched ahead;
+    /// `total` caps the number of items.
+    pub fn pages<Q: PagedQuery>(&self, query: Q, total: Option<usize>) -> Pages<Q> {
+        Pages::new(self.clone(), query, total)
     }
 
     /// The newest committed head position; changes when any process appends.

@@ -131,8 +131,10 @@ impl SqliteStore {
                 head = read::head_position(&conn)?;
             }
             let rx: Receiver<ReadJob> = read_rx.clone();
+            // Readers sleep between jobs: several of them spinning would crowd out the
+            // caller and each other on a small machine, and a page read dwarfs a wake-up.
             reader_threads.push(spawn(&format!("rewind-sqlite-reader-{n}"), move || {
-                while let Some(job) = recv_spinning(&rx) {
+                while let Ok(job) = rx.recv() {
                     job(&conn);
                 }
             })?);

@@ -27,11 +27,6 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 /// Each connection's page cache (negative: KiB), 32 MiB.
 pub const CACHE_KIB: i64 = -32_768;
 
-/// Checkpoint the WAL into the database every this many pages (SQLite's default: 1000).
-/// Each checkpoint syncs the files; spacing them out lets a page rewritten by many small
-/// appends be copied back once, not once per thousand pages of WAL.
-pub const WAL_AUTOCHECKPOINT_PAGES: i64 = 10_000;
-
 /// How a connection is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -60,7 +55,6 @@ pub fn open(path: &Path, access: Access, sync: Synchronous) -> Result<Connection
     conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     conn.pragma_update(None, "mmap_size", 268_435_456)?; // 256 MiB
     conn.pragma_update(None, "temp_store", "memory")?;
-    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
