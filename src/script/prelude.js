@@ -1,0 +1,105 @@
+// rewind's script prelude: the EventStoreDB-style projection API, and the entry points
+// the Rust side calls. Runs before the user's script, in strict mode, in a sandbox with
+// no filesystem, network, module loading, clock or randomness.
+(function (global) {
+  "use strict";
+  const definition = { source: { kind: "all" }, partition: { kind: "none" }, handlers: null, output: false };
+  const upcasters = Object.create(null);
+  const emitted = [];
+
+  const api = {
+    foreachStream() { definition.partition = { kind: "stream" }; return api; },
+    partitionBy(fn) {
+      if (typeof fn !== "function") throw new TypeError("partitionBy needs a function (event => key)");
+      definition.partition = { kind: "function", fn };
+      return api;
+    },
+    when(handlers) {
+      if (typeof handlers !== "object" || handlers === null) throw new TypeError("when needs an object of handlers");
+      for (const [name, handler] of Object.entries(handlers)) {
+        if (typeof handler !== "function") throw new TypeError(`handler ${name} is not a function`);
+      }
+      definition.handlers = handlers;
+      return api;
+    },
+    outputState() { definition.output = true; return api; },
+  };
+  const names = (list, what) => {
+    const flat = list.flat();
+    if (flat.length === 0 || flat.some((s) => typeof s !== "string")) throw new TypeError(`${what} needs stream ids (strings)`);
+    return flat;
+  };
+  global.fromAll = () => { definition.source = { kind: "all" }; return api; };
+  global.fromCategory = (category) => {
+    if (typeof category !== "string") throw new TypeError("fromCategory needs a category (a string)");
+    definition.source = { kind: "category", category };
+    return api;
+  };
+  global.fromStream = (stream) => { definition.source = { kind: "streams", streams: names([stream], "fromStream") }; return api; };
+  global.fromStreams = (...streams) => { definition.source = { kind: "streams", streams: names(streams, "fromStreams") }; return api; };
+  global.when = (handlers) => api.when(handlers);
+  global.emit = (streamId, eventType, data, metadata) => { emitted.push({ kind: "emit", streamId, eventType, data, metadata }); };
+  global.linkTo = (streamId, event, metadata) => {
+    emitted.push({ kind: "linkTo", streamId, eventType: "$>", data: `${event.sequenceNumber}@${event.streamId}`, metadata });
+  };
+
+  // Deterministic replays: no clock and no randomness.
+  const RealDate = Date;
+  const noClock = () => { throw new Error("the clock is not available to rewind scripts (use event.recordedAt)"); };
+  function SandboxDate(...args) {
+    if (args.length === 0) noClock();
+    return new.target ? new RealDate(...args) : RealDate(...args);
+  }
+  SandboxDate.prototype = RealDate.prototype;
+  SandboxDate.now = noClock;
+  SandboxDate.parse = RealDate.parse;
+  SandboxDate.UTC = RealDate.UTC;
+  global.Date = SandboxDate;
+  Math.random = () => { throw new Error("Math.random is not available to rewind scripts: replays must be deterministic"); };
+
+  let state;
+  const initial = () => {
+    const handlers = definition.handlers || {};
+    const init = handlers.$init ? handlers.$init() : {};
+    return init === undefined ? {} : init;
+  };
+  const rewind = {
+    defineUpcaster(eventType, fn) {
+      if (typeof fn !== "function") throw new TypeError(`the upcaster for ${eventType} defines no function upcast(data, schemaVersion, event)`);
+      upcasters[eventType] = fn;
+    },
+    definition() {
+      if (!definition.handlers) throw new Error("the script defines no handlers: call when({...})");
+      return JSON.stringify({
+        source: definition.source,
+        partition: definition.partition.kind,
+        output: definition.output,
+        types: Object.keys(definition.handlers),
+      });
+    },
+    reset(stateJson) { state = stateJson === undefined ? initial() : JSON.parse(stateJson); },
+    prepare(eventJson) {
+      const event = JSON.parse(eventJson);
+      const upcast = upcasters[event.eventType];
+      if (upcast) {
+        const data = upcast(event.data, event.schemaVersion, event);
+        if (data !== undefined) event.data = data;
+      }
+      event.body = event.data;
+      return event;
+    },
+    fold(eventJson) {
+      const event = rewind.prepare(eventJson);
+      const handlers = definition.handlers;
+      const handler = handlers[event.eventType] || handlers.$any;
+      if (!handler) return;
+      const result = handler(state, event);
+      if (result !== undefined) state = result;
+    },
+    upcast(eventJson) { return JSON.stringify(rewind.prepare(eventJson).data); },
+    hasUpcaster(eventType) { return eventType in upcasters; },
+    state() { return JSON.stringify(state === undefined ? null : state); },
+    emitted() { return JSON.stringify(emitted.splice(0)); },
+  };
+  Object.defineProperty(global, "__rewind", { value: Object.freeze(rewind) });
+})(globalThis);
