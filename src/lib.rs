@@ -5,5 +5,6 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod logging;
+pub mod replay;
 pub mod script;
 pub mod store;

@@ -1,6 +1,7 @@
 //! The CLI's error: one line on stderr, and the contract's exit code.
 
 use crate::config::ConfigError;
+use crate::replay::ReplayError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -9,6 +10,8 @@ pub enum CliError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
     /// A store error about one line of an input file; keeps the store error's exit code.
     #[error("line {line}: {source}")]
     AtLine { line: u64, source: StoreError },
@@ -26,6 +29,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Store(e) | CliError::AtLine { source: e, .. } => e.exit_code(),
+            CliError::Replay(e) => e.exit_code(),
             _ => 1,
         }
     }

@@ -8,6 +8,8 @@ mod import;
 mod log;
 mod output;
 mod read;
+mod snapshot;
+mod state;
 mod streams;
 
 use std::path::PathBuf;
@@ -73,6 +75,8 @@ pub enum Command {
     Streams(streams::StreamsArgs),
     Export(export::ExportArgs),
     Import(import::ImportArgs),
+    State(state::StateArgs),
+    Snapshot(snapshot::SnapshotArgs),
     Demo(demo::DemoArgs),
 }
 
@@ -122,6 +126,8 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Streams(args)) => streams::run(&context, args).await,
         Some(Command::Export(args)) => export::run(&context, args).await,
         Some(Command::Import(args)) => import::run(&context, args).await,
+        Some(Command::State(args)) => state::run(&context, args).await,
+        Some(Command::Snapshot(args)) => snapshot::run(&context, args).await,
         Some(Command::Demo(args)) => demo::run(&context, args).await,
         None => Err(CliError::Input(
             "the terminal UI is not part of this build yet; see `rewind --help` for the commands"

@@ -225,6 +225,48 @@ impl Store {
         }
     }
 
+    /// Saves snapshots (an existing one for the same stream, reducer and version is kept).
+    pub async fn save_snapshots(&self, snapshots: Vec<Snapshot>) -> Result<()> {
+        match self {
+            Store::Sqlite(s) => s.save_snapshots(snapshots).await,
+        }
+    }
+
+    /// The newest snapshot of `stream_id` by `reducer` at or below `version`.
+    pub async fn snapshot_at_or_below(&self, stream_id: &str, reducer: &str, version: Version) -> Result<Option<Snapshot>> {
+        match self {
+            Store::Sqlite(s) => s.snapshot_at_or_below(stream_id, reducer, version).await,
+        }
+    }
+
+    /// Every snapshot of one stream by one reducer, oldest first.
+    pub async fn snapshots_of(&self, stream_id: &str, reducer: &str) -> Result<Vec<Snapshot>> {
+        match self {
+            Store::Sqlite(s) => s.snapshots_of(stream_id, reducer).await,
+        }
+    }
+
+    /// One page of the snapshot listing.
+    pub async fn list_snapshots(&self, query: SnapshotsQuery) -> Result<Vec<SnapshotInfo>> {
+        match self {
+            Store::Sqlite(s) => s.list_snapshots(query).await,
+        }
+    }
+
+    /// The stream's highest version recorded at or before `at` (0: none).
+    pub async fn version_at_time(&self, stream_id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Version> {
+        match self {
+            Store::Sqlite(s) => s.version_at_time(stream_id, at).await,
+        }
+    }
+
+    /// The stream's highest version at or below global position `position` (0: none).
+    pub async fn version_at_position(&self, stream_id: &str, position: Position) -> Result<Version> {
+        match self {
+            Store::Sqlite(s) => s.version_at_position(stream_id, position).await,
+        }
+    }
+
     /// A store fact set by `import_with_meta`.
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
         match self {

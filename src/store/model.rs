@@ -314,6 +314,44 @@ pub struct ImportSummary {
     pub last_position: Option<Position>,
 }
 
+/// A stream's folded state at a version, as a reducer (named by its id) left it.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub stream_id: String,
+    pub reducer: String,
+    pub version: Version,
+    pub state: Box<RawValue>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A snapshot as `rewind snapshot list` prints it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SnapshotInfo {
+    pub stream_id: String,
+    pub version: Version,
+    pub reducer: String,
+    #[serde(with = "timestamp::serde_micros")]
+    pub created_at: DateTime<Utc>,
+    /// The size of the state as stored (compact JSON).
+    pub bytes: u64,
+}
+
+/// One page of the snapshot listing, ordered by stream, reducer and version.
+#[derive(Debug, Clone)]
+pub struct SnapshotsQuery {
+    /// One stream's snapshots, or every stream's.
+    pub stream_id: Option<String>,
+    /// Keyset cursor: (stream, reducer, version) of the last row of the previous page.
+    pub after: Option<(String, String, Version)>,
+    pub limit: usize,
+}
+
+impl Default for SnapshotsQuery {
+    fn default() -> Self {
+        SnapshotsQuery { stream_id: None, after: None, limit: DEFAULT_PAGE }
+    }
+}
+
 /// The category of a stream id: the part before the first `-`, or the whole id.
 pub fn category_of(stream_id: &str) -> &str {
     stream_id

@@ -8,7 +8,9 @@ use tokio::task::JoinHandle;
 
 use super::Store;
 use super::error::{Result, StoreError};
-use super::model::{Direction, LogQuery, RecordedEvent, StreamInfo, StreamQuery, StreamsQuery};
+use super::model::{
+    Direction, LogQuery, RecordedEvent, SnapshotInfo, SnapshotsQuery, StreamInfo, StreamQuery, StreamsQuery,
+};
 
 /// A query that can be continued after one of its pages.
 pub trait PagedQuery: Clone + Send + Sync + 'static {
@@ -169,5 +171,27 @@ impl PagedQuery for StreamsQuery {
             after: Some(page.last()?.stream_id.clone()),
             ..self.clone()
         })
+    }
+}
+
+impl PagedQuery for SnapshotsQuery {
+    type Item = SnapshotInfo;
+
+    async fn fetch(self, store: Store) -> Result<Vec<SnapshotInfo>> {
+        store.list_snapshots(self).await
+    }
+
+    fn limit(&self) -> usize {
+        self.limit
+    }
+
+    fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
+    }
+
+    fn after(&self, page: &[SnapshotInfo]) -> Option<Self> {
+        let last = page.last()?;
+        let cursor = (last.stream_id.clone(), last.reducer.clone(), last.version);
+        Some(SnapshotsQuery { after: Some(cursor), ..self.clone() })
     }
 }

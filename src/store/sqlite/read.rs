@@ -35,7 +35,7 @@ pub fn event_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedEvent> {
     let metadata =
         RawValue::from_string(row.get(8)?).map_err(|e| bad(8, format!("metadata: {e}")))?;
     let recorded_at =
-        timestamp::parse(text(row, 9)?).map_err(|e| bad(9, format!("recorded_at: {e}")))?;
+        timestamp::parse(text_column(row, 9)?).map_err(|e| bad(9, format!("recorded_at: {e}")))?;
     Ok(RecordedEvent {
         event_id,
         stream_id: row.get(2)?,
@@ -50,7 +50,7 @@ pub fn event_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedEvent> {
     })
 }
 
-fn text<'r>(row: &'r Row<'_>, column: usize) -> rusqlite::Result<&'r str> {
+pub fn text_column<'r>(row: &'r Row<'_>, column: usize) -> rusqlite::Result<&'r str> {
     match row.get_ref(column)? {
         ValueRef::Text(bytes) => {
             std::str::from_utf8(bytes).map_err(|e| rusqlite::Error::Utf8Error(column, e))
@@ -142,7 +142,7 @@ const STREAM_COLUMNS: &str =
 
 fn stream_from_row(row: &Row<'_>) -> rusqlite::Result<StreamInfo> {
     let time = |column: usize| {
-        timestamp::parse(text(row, column)?).map_err(|e| {
+        timestamp::parse(text_column(row, column)?).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, e.into())
         })
     };

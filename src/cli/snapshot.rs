@@ -1,0 +1,215 @@
+//! `rewind snapshot build|list|verify`.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::Context;
+use super::error::{CliError, CliResult, stdout_error};
+use crate::replay::{ReducerSpec, TimeTravel};
+use crate::store::{DEFAULT_PAGE, SnapshotsQuery, Store, StreamsQuery, category_of};
+
+/// Build, list and verify snapshots (states saved every N versions of a stream)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  rewind snapshot build Account-1 --every 50
+  rewind snapshot build --all
+  rewind snapshot list --all
+  rewind snapshot verify --all        exit 1 (listing the drift) if a snapshot differs
+
+Snapshots are kept per stream, reducer id and version, as a history. State queries start
+from the newest one at or below the version asked for, by the same reducer id.")]
+pub struct SnapshotArgs {
+    #[command(subcommand)]
+    pub command: SnapshotCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Replay streams and store a snapshot every N versions
+    Build {
+        #[command(flatten)]
+        which: Which,
+        /// Snapshot every N versions [default: config's snapshot_every]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        every: Option<u64>,
+        /// Fold with this reducer script instead of the configured one
+        #[arg(long, value_name = "FILE")]
+        reducer: Option<PathBuf>,
+    },
+    /// List snapshots: {"stream_id","version","reducer","created_at","bytes"}
+    List {
+        /// One stream's snapshots (all streams' without it)
+        stream: Option<String>,
+        /// Every stream's snapshots (the default)
+        #[arg(long, conflicts_with = "stream")]
+        all: bool,
+    },
+    /// Check snapshots against a full replay; exit 1 listing any drift
+    Verify {
+        #[command(flatten)]
+        which: Which,
+        /// Fold with this reducer script instead of the configured one
+        #[arg(long, value_name = "FILE")]
+        reducer: Option<PathBuf>,
+    },
+}
+
+/// A stream, or --all.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Which {
+    /// The stream id
+    stream: Option<String>,
+    /// Every stream
+    #[arg(long)]
+    all: bool,
+}
+
+pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
+    match args.command {
+        SnapshotCommand::Build { which, every, reducer } => {
+            let store = context.open_for_writing().await?;
+            if store.is_read_only() {
+                return Err(crate::store::StoreError::ReadOnly("snapshot build").into());
+            }
+            let every = every.unwrap_or(context.config.snapshot_every);
+            let mut out = context.output();
+            let mut travels = Travels::new(context, &store, reducer);
+            for_each_stream(&store, &which, |stream| {
+                let travel = travels.get(&stream);
+                async move {
+                    let built = travel?.build_snapshots(&stream, every).await?;
+                    Ok(Some(serde_json::to_value(built).expect("serializes")))
+                }
+            }, &mut out)
+            .await?;
+            Ok(())
+        }
+        SnapshotCommand::List { stream, .. } => {
+            let store = context.open_for_reading().await?;
+            let mut out = context.output();
+            let mut pages = store.pages(SnapshotsQuery { stream_id: stream, after: None, limit: DEFAULT_PAGE }, None);
+            while let Some(page) = pages.next_page().await? {
+                for snapshot in &page {
+                    out.summary(snapshot).map_err(stdout_error)?;
+                }
+            }
+            out.flush().map_err(stdout_error)
+        }
+        SnapshotCommand::Verify { which, reducer } => {
+            let store = context.open_for_reading().await?;
+            let mut out = context.output();
+            let mut travels = Travels::new(context, &store, reducer);
+            let (mut checked, mut drifted) = (0u64, 0u64);
+            let counts = std::sync::Arc::new(std::sync::Mutex::new((0u64, 0u64)));
+            for_each_stream(&store, &which, |stream| {
+                let travel = travels.get(&stream);
+                let counts = counts.clone();
+                async move {
+                    let report = travel?.verify_snapshots(&stream).await?;
+                    let mut c = counts.lock().expect("not poisoned");
+                    c.0 += report.checked;
+                    c.1 += report.drifts.len() as u64;
+                    Ok(if report.drifts.is_empty() {
+                        None
+                    } else {
+                        Some(serde_json::to_value(report.drifts).expect("serializes"))
+                    })
+                }
+            }, &mut out)
+            .await?;
+            if let Ok(c) = counts.lock() {
+                (checked, drifted) = *c;
+            }
+            if drifted > 0 {
+                return Err(CliError::Input(format!(
+                    "{drifted} of {checked} snapshots differ from a full replay (listed above)"
+                )));
+            }
+            eprintln!("{checked} snapshots match a full replay");
+            Ok(())
+        }
+    }
+}
+
+/// One TimeTravel per category (each category has its own reducer).
+struct Travels<'a> {
+    context: &'a Context,
+    store: &'a Store,
+    reducer: Option<PathBuf>,
+    by_category: HashMap<String, TimeTravel>,
+}
+
+impl<'a> Travels<'a> {
+    fn new(context: &'a Context, store: &'a Store, reducer: Option<PathBuf>) -> Self {
+        Travels { context, store, reducer, by_category: HashMap::new() }
+    }
+
+    fn get(&mut self, stream: &str) -> Result<TimeTravel, CliError> {
+        let category = category_of(stream).to_owned();
+        if let Some(travel) = self.by_category.get(&category) {
+            return Ok(travel.clone());
+        }
+        let spec = ReducerSpec::for_category(&self.context.config, &category, self.reducer.as_deref())?;
+        let travel = TimeTravel::new(self.store.clone(), spec, self.context.config.snapshot_every);
+        self.by_category.insert(category, travel.clone());
+        Ok(travel)
+    }
+}
+
+/// Runs `f` for the named stream or every stream, with a progress bar on a terminal,
+/// printing what `f` returns (an array prints one line per element).
+async fn for_each_stream<F, Fut>(store: &Store, which: &Which, mut f: F, out: &mut super::output::Output) -> CliResult
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = CliResult<Option<serde_json::Value>>>,
+{
+    let total = match &which.stream {
+        Some(_) => 1,
+        None => store.stats().await?.streams,
+    };
+    let bar = progress_bar(total);
+    let print = |value: Option<serde_json::Value>, out: &mut super::output::Output| -> CliResult {
+        match value {
+            Some(serde_json::Value::Array(items)) => {
+                for item in items {
+                    out.summary(&item).map_err(stdout_error)?;
+                }
+            }
+            Some(item) => out.summary(&item).map_err(stdout_error)?,
+            None => {}
+        }
+        Ok(())
+    };
+    if let Some(stream) = &which.stream {
+        let value = f(stream.clone()).await?;
+        print(value, out)?;
+    } else {
+        let mut pages = store.pages(StreamsQuery { limit: DEFAULT_PAGE, ..Default::default() }, None);
+        while let Some(page) = pages.next_page().await? {
+            for stream in page {
+                bar.set_message(stream.stream_id.clone());
+                let value = f(stream.stream_id).await?;
+                print(value, out)?;
+                bar.inc(1);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    out.flush().map_err(stdout_error)
+}
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() || total < 2 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} streams  {eta} left  {msg}") {
+        bar.set_style(style);
+    }
+    bar
+}

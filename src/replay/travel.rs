@@ -1,0 +1,230 @@
+//! State queries: resolve the target to a version, start from the newest snapshot at or
+//! below it (same reducer id), replay the rest on a fold thread while pages are read.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use super::fold::Folder;
+use super::reducer::ReducerSpec;
+use super::ReplayError;
+use crate::store::{
+    DEFAULT_PAGE, Position, RecordedEvent, Snapshot, Store, StoreError, StreamPages, StreamQuery,
+    Version, timestamp,
+};
+
+/// Which moment of a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Latest,
+    Version(Version),
+    /// The highest version recorded at or before this time.
+    Time(DateTime<Utc>),
+    /// The highest version at or below this global position.
+    Position(Position),
+}
+
+/// `rewind state`'s answer.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StateAnswer {
+    pub stream_id: String,
+    pub version: Version,
+    pub state: Value,
+    /// The reducer's id (name + hash of its source and upcasters).
+    pub reducer: String,
+    /// The snapshot the query started from, if any.
+    pub snapshot_version: Option<Version>,
+    /// Events folded to answer.
+    pub replayed: u64,
+}
+
+/// `rewind state --diff`'s answer: what event `to_version` changed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DiffAnswer {
+    pub stream_id: String,
+    pub from_version: Version,
+    pub to_version: Version,
+    /// RFC 6902 JSON Patch from the state at `from_version` to the state at `to_version`.
+    pub patch: json_patch::Patch,
+}
+
+/// Answers state queries over one store with one reducer.
+#[derive(Clone)]
+pub struct TimeTravel {
+    pub store: Store,
+    pub reducer: ReducerSpec,
+    /// Snapshot spacing; also the replay length past which a query saves snapshots.
+    pub snapshot_every: u64,
+}
+
+/// What a fold thread returns.
+pub(super) struct FoldOutcome {
+    pub state: Value,
+    pub captured: Vec<(Version, Value)>,
+    pub replayed: u64,
+}
+
+impl TimeTravel {
+    pub fn new(store: Store, reducer: ReducerSpec, snapshot_every: u64) -> TimeTravel {
+        TimeTravel { store, reducer, snapshot_every: snapshot_every.max(1) }
+    }
+
+    /// The version `target` names; a version past the end is an error.
+    pub async fn resolve(&self, stream_id: &str, target: Target) -> Result<Version, ReplayError> {
+        let current = self.store.stream_version(stream_id).await?;
+        Ok(match target {
+            Target::Latest => current,
+            Target::Version(v) if v > current => {
+                return Err(ReplayError::VersionPastEnd { stream_id: stream_id.into(), requested: v, current });
+            }
+            Target::Version(v) => v,
+            Target::Time(t) => self.store.version_at_time(stream_id, t).await?,
+            Target::Position(p) => self.store.version_at_position(stream_id, p).await?,
+        })
+    }
+
+    /// The state at `target`. Version 0 (or a moment before the first event) is `{}`.
+    pub async fn state_at(&self, stream_id: &str, target: Target) -> Result<StateAnswer, ReplayError> {
+        let version = self.resolve(stream_id, target).await?;
+        let mut answer = StateAnswer {
+            stream_id: stream_id.to_owned(),
+            version,
+            state: Value::Object(Default::default()),
+            reducer: self.reducer.id.clone(),
+            snapshot_version: None,
+            replayed: 0,
+        };
+        if version == 0 {
+            return Ok(answer);
+        }
+        let snapshot = self.store.snapshot_at_or_below(stream_id, &self.reducer.id, version).await?;
+        let start = snapshot.as_ref().map_or(0, |s| s.version);
+        let every = self.snapshot_every;
+        let save = version - start > every && !self.store.is_read_only();
+        let outcome = self
+            .fold(stream_id, snapshot.as_ref(), version, move |v| save && v % every == 0 && v != 0)
+            .await?;
+        self.save(stream_id, outcome.captured).await?;
+        answer.state = outcome.state;
+        answer.snapshot_version = snapshot.map(|s| s.version);
+        answer.replayed = outcome.replayed;
+        Ok(answer)
+    }
+
+    /// The JSON Patch event `version` made: from the state before it to the state after.
+    pub async fn diff_at(&self, stream_id: &str, version: Version) -> Result<DiffAnswer, ReplayError> {
+        if version == 0 {
+            return Err(ReplayError::NoEventAtZero { stream_id: stream_id.into() });
+        }
+        let version = self.resolve(stream_id, Target::Version(version)).await?;
+        let snapshot = self.store.snapshot_at_or_below(stream_id, &self.reducer.id, version - 1).await?;
+        let before = version - 1;
+        let outcome = self.fold(stream_id, snapshot.as_ref(), version, move |v| v == before).await?;
+        let from = outcome
+            .captured
+            .into_iter()
+            .find(|(v, _)| *v == before)
+            .map(|(_, s)| s)
+            .ok_or_else(|| ReplayError::Worker("the state before the event was not captured".into()))?;
+        Ok(DiffAnswer {
+            stream_id: stream_id.to_owned(),
+            from_version: before,
+            to_version: version,
+            patch: json_patch::diff(&from, &outcome.state),
+        })
+    }
+
+    /// Saves captured states as snapshots; a read-only store skips this silently.
+    pub(super) async fn save(&self, stream_id: &str, captured: Vec<(Version, Value)>) -> Result<(), ReplayError> {
+        if captured.is_empty() || self.store.is_read_only() {
+            return Ok(());
+        }
+        let now = timestamp::now();
+        let snapshots = captured
+            .into_iter()
+            .map(|(version, state)| Snapshot {
+                stream_id: stream_id.to_owned(),
+                reducer: self.reducer.id.clone(),
+                version,
+                state: serde_json::value::to_raw_value(&state).expect("a Value serializes"),
+                created_at: now,
+            })
+            .collect();
+        match self.store.save_snapshots(snapshots).await {
+            Err(StoreError::ReadOnly(_)) => Ok(()),
+            other => Ok(other?),
+        }
+    }
+
+    /// Folds the stream from `start` (or version 0) to `to` on a fold thread, capturing
+    /// the state after each version `capture` picks (and at the start, if it picks it).
+    pub(super) async fn fold(
+        &self,
+        stream_id: &str,
+        start: Option<&Snapshot>,
+        to: Version,
+        capture: impl Fn(Version) -> bool + Send + 'static,
+    ) -> Result<FoldOutcome, ReplayError> {
+        let from = start.map_or(0, |s| s.version);
+        let start_state = start.map(|s| s.state.get().to_owned());
+        let (pages_tx, pages_rx) = mpsc::channel::<Vec<RecordedEvent>>(2);
+        let (done_tx, done_rx) = oneshot::channel();
+        let spec = self.reducer.clone();
+        std::thread::Builder::new()
+            .name("rewind-fold".into())
+            .spawn(move || {
+                let _ = done_tx.send(fold_thread(&spec, from, start_state, pages_rx, capture));
+            })
+            .map_err(|e| ReplayError::Worker(e.to_string()))?;
+        if to > from {
+            let query = StreamQuery { from: Some(from + 1), to: Some(to), limit: DEFAULT_PAGE, ..Default::default() };
+            let mut pages = self.store.pages(StreamPages { stream_id: stream_id.to_owned(), query }, None);
+            while let Some(page) = pages.next_page().await? {
+                if pages_tx.send(page).await.is_err() {
+                    break; // the fold stopped (an error it reports below)
+                }
+            }
+        }
+        drop(pages_tx);
+        done_rx.await.map_err(|_| ReplayError::Worker("the fold thread ended without an answer".into()))?
+    }
+}
+
+fn fold_thread(
+    spec: &ReducerSpec,
+    from: Version,
+    start_state: Option<String>,
+    mut pages: mpsc::Receiver<Vec<RecordedEvent>>,
+    capture: impl Fn(Version) -> bool,
+) -> Result<FoldOutcome, ReplayError> {
+    let mut folder = Folder::new(spec)?;
+    let mut captured = Vec::new();
+    let mut replayed = 0u64;
+    match &start_state {
+        Some(state) => folder.reset(Some(state))?,
+        None => folder.reset(None)?,
+    }
+    // Version 0 is `{}` whatever the reducer's `$init`: the contract's empty stream.
+    let mut version = from;
+    if capture(from) {
+        let state = if from == 0 { Value::Object(Default::default()) } else { folder.state()? };
+        captured.push((from, state));
+    }
+    while let Some(page) = pages.blocking_recv() {
+        let mut rest = page.as_slice();
+        while !rest.is_empty() {
+            // Fold up to the next version to capture, in one call.
+            let cut = rest.iter().position(|e| capture(e.version)).map_or(rest.len(), |i| i + 1);
+            let (chunk, tail) = rest.split_at(cut);
+            folder.apply(chunk)?;
+            replayed += chunk.len() as u64;
+            version = chunk.last().map_or(version, |e| e.version);
+            if capture(version) {
+                captured.push((version, folder.state()?));
+            }
+            rest = tail;
+        }
+    }
+    Ok(FoldOutcome { state: folder.state()?, captured, replayed })
+}
