@@ -628,7 +628,7 @@ fn a_malformed_config_is_named_with_its_line() {
 fn help_explains_each_command_with_an_example() {
     let s = Sandbox::new();
     for command in [
-        "append", "read", "log", "streams", "export", "import", "demo",
+        "append", "read", "log", "streams", "export", "import", "demo", "state", "snapshot",
     ] {
         let out = ok(run(s.rewind_bare(&[command, "--help"])));
         assert!(out.contains("Examples:"), "{command}: {out}");

@@ -104,7 +104,6 @@ pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
             let store = context.open_for_reading().await?;
             let mut out = context.output();
             let mut travels = Travels::new(context, &store, reducer);
-            let (mut checked, mut drifted) = (0u64, 0u64);
             let counts = std::sync::Arc::new(std::sync::Mutex::new((0u64, 0u64)));
             for_each_stream(&store, &which, |stream| {
                 let travel = travels.get(&stream);
@@ -122,9 +121,7 @@ pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
                 }
             }, &mut out)
             .await?;
-            if let Ok(c) = counts.lock() {
-                (checked, drifted) = *c;
-            }
+            let (checked, drifted) = *counts.lock().expect("not poisoned");
             if drifted > 0 {
                 return Err(CliError::Input(format!(
                     "{drifted} of {checked} snapshots differ from a full replay (listed above)"
