@@ -56,6 +56,8 @@ pub struct TimeTravel {
     pub reducer: ReducerSpec,
     /// Snapshot spacing; also the replay length past which a query saves snapshots.
     pub snapshot_every: u64,
+    /// Start queries from stored snapshots (off: every query is a full replay).
+    pub use_snapshots: bool,
 }
 
 /// What a fold thread returns.
@@ -67,7 +69,21 @@ pub(super) struct FoldOutcome {
 
 impl TimeTravel {
     pub fn new(store: Store, reducer: ReducerSpec, snapshot_every: u64) -> TimeTravel {
-        TimeTravel { store, reducer, snapshot_every: snapshot_every.max(1) }
+        TimeTravel { store, reducer, snapshot_every: snapshot_every.max(1), use_snapshots: true }
+    }
+
+    /// Every query replays from the stream's first event and saves nothing.
+    pub fn full_replays(mut self) -> TimeTravel {
+        self.use_snapshots = false;
+        self.snapshot_every = u64::MAX;
+        self
+    }
+
+    async fn snapshot_for(&self, stream_id: &str, version: Version) -> Result<Option<Snapshot>, ReplayError> {
+        if !self.use_snapshots {
+            return Ok(None);
+        }
+        Ok(self.store.snapshot_at_or_below(stream_id, &self.reducer.id, version).await?)
     }
 
     /// The version `target` names; a version past the end is an error.
@@ -98,7 +114,7 @@ impl TimeTravel {
         if version == 0 {
             return Ok(answer);
         }
-        let snapshot = self.store.snapshot_at_or_below(stream_id, &self.reducer.id, version).await?;
+        let snapshot = self.snapshot_for(stream_id, version).await?;
         let start = snapshot.as_ref().map_or(0, |s| s.version);
         let every = self.snapshot_every;
         let save = version - start > every && !self.store.is_read_only();
@@ -118,7 +134,7 @@ impl TimeTravel {
             return Err(ReplayError::NoEventAtZero { stream_id: stream_id.into() });
         }
         let version = self.resolve(stream_id, Target::Version(version)).await?;
-        let snapshot = self.store.snapshot_at_or_below(stream_id, &self.reducer.id, version - 1).await?;
+        let snapshot = self.snapshot_for(stream_id, version - 1).await?;
         let before = version - 1;
         let outcome = self.fold(stream_id, snapshot.as_ref(), version, move |v| v == before).await?;
         let from = outcome
