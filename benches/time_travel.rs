@@ -33,10 +33,32 @@ const JS_REDUCER: &str = "when({
 
 fn js(code: &str) -> ReducerSpec {
     ReducerSpec::new(
-        ReducerKind::Script(ScriptSource { name: "account.js".into(), code: code.into() }),
+        ReducerKind::Script(ScriptSource {
+            name: "account.js".into(),
+            code: code.into(),
+        }),
         Vec::new(),
         ScriptLimits::default(),
     )
+}
+
+fn in_memory_events(count: u64) -> Vec<RecordedEvent> {
+    (1..=count)
+        .map(|n| {
+            let kind = if n % 3 == 0 {
+                "MoneyWithdrawn"
+            } else {
+                "MoneyDeposited"
+            };
+            serde_json::from_value(json!({
+                "event_id": uuid::Uuid::now_v7(), "stream_id": STREAM, "stream_type": "Account",
+                "event_type": kind, "version": n, "schema_version": 1,
+                "data": {"amount": n % 500 + 1, "reference": format!("ref-{n}")}, "metadata": {},
+                "global_position": n, "recorded_at": "2026-01-15T10:30:00.123456Z",
+            }))
+            .unwrap()
+        })
+        .collect()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -51,42 +73,73 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo bench -- --list` and `cargo test --benches` probe benches this way
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    if std::env::args().any(|a| a == "--fold-only") {
+        // For instruction counts (valgrind --tool=callgrind), which the noisy VM's
+        // timings cannot replace: 20,000 events built in memory, folded once by the JS reducer.
+        let events = in_memory_events(20_000);
+        let mut folder = Folder::new(&js(JS_REDUCER)).unwrap();
+        folder.apply(&events).unwrap();
+        println!("{}", folder.state().unwrap());
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = rt
-        .block_on(Store::open(&StoreUrl::Sqlite(dir.path().join("tt.db")), OpenOptions::default()))
+        .block_on(Store::open(
+            &StoreUrl::Sqlite(dir.path().join("tt.db")),
+            OpenOptions::default(),
+        ))
         .unwrap();
     eprintln!("building a {EVENTS}-event stream ...");
     for chunk in 0..EVENTS / 1000 {
         let events = (0..1000)
             .map(|i| {
                 let n = chunk * 1000 + i;
-                let kind = if n % 3 == 0 { "MoneyWithdrawn" } else { "MoneyDeposited" };
-                NewEvent::new(kind, json!({"amount": n % 500 + 1, "reference": format!("ref-{n}")}))
+                let kind = if n % 3 == 0 {
+                    "MoneyWithdrawn"
+                } else {
+                    "MoneyDeposited"
+                };
+                NewEvent::new(
+                    kind,
+                    json!({"amount": n % 500 + 1, "reference": format!("ref-{n}")}),
+                )
             })
             .collect();
-        rt.block_on(store.append(STREAM, ExpectedVersion::Exact(chunk * 1000), events)).unwrap();
+        rt.block_on(store.append(STREAM, ExpectedVersion::Exact(chunk * 1000), events))
+            .unwrap();
     }
 
     // 200 distinct random versions, the same for every reducer (a fixed LCG).
     let mut seed = 42u64;
     let versions: Vec<u64> = (0..QUERIES)
         .map(|_| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) % EVENTS + 1
         })
         .collect();
 
     println!("| reducer | query median | query p99 | full replay (read + fold) |");
     println!("|---|---|---|---|");
-    for (name, spec) in [("merge patch", ReducerSpec::merge_patch()), ("JavaScript", js(JS_REDUCER))] {
+    for (name, spec) in [
+        ("merge patch", ReducerSpec::merge_patch()),
+        ("JavaScript", js(JS_REDUCER)),
+    ] {
         let travel = TimeTravel::new(store.clone(), spec.clone(), 100);
         rt.block_on(travel.build_snapshots(STREAM, 100)).unwrap();
         let mut times: Vec<Duration> = versions
             .iter()
             .map(|&v| {
                 let started = Instant::now();
-                let answer = rt.block_on(travel.state_at(STREAM, Target::Version(v))).unwrap();
+                let answer = rt
+                    .block_on(travel.state_at(STREAM, Target::Version(v)))
+                    .unwrap();
                 assert_eq!(answer.version, v);
                 started.elapsed()
             })
@@ -111,8 +164,17 @@ fn main() {
 
     // The folds alone, in memory: the events read once, then folded 5 times each.
     let events: Vec<RecordedEvent> = rt.block_on(async {
-        let query = StreamQuery { limit: 5000, ..Default::default() };
-        let mut pages = store.pages(StreamPages { stream_id: STREAM.into(), query }, None);
+        let query = StreamQuery {
+            limit: 5000,
+            ..Default::default()
+        };
+        let mut pages = store.pages(
+            StreamPages {
+                stream_id: STREAM.into(),
+                query,
+            },
+            None,
+        );
         let mut all = Vec::new();
         while let Some(page) = pages.next_page().await.unwrap() {
             all.extend(page);
@@ -136,7 +198,11 @@ fn main() {
         for e in &events {
             let data: serde_json::Value = serde_json::from_str(e.data.get()).unwrap();
             let amount = data["amount"].as_i64().unwrap();
-            balance += if e.event_type == "MoneyDeposited" { amount } else { -amount };
+            balance += if e.event_type == "MoneyDeposited" {
+                amount
+            } else {
+                -amount
+            };
         }
         std::hint::black_box(balance);
     });

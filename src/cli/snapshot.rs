@@ -71,7 +71,11 @@ pub struct Which {
 
 pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
     match args.command {
-        SnapshotCommand::Build { which, every, reducer } => {
+        SnapshotCommand::Build {
+            which,
+            every,
+            reducer,
+        } => {
             let store = context.open_for_writing().await?;
             if store.is_read_only() {
                 return Err(crate::store::StoreError::ReadOnly("snapshot build").into());
@@ -79,20 +83,32 @@ pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
             let every = every.unwrap_or(context.config.snapshot_every);
             let mut out = context.output();
             let mut travels = Travels::new(context, &store, reducer);
-            for_each_stream(&store, &which, |stream| {
-                let travel = travels.get(&stream);
-                async move {
-                    let built = travel?.build_snapshots(&stream, every).await?;
-                    Ok(Some(serde_json::to_value(built).expect("serializes")))
-                }
-            }, &mut out)
+            for_each_stream(
+                &store,
+                &which,
+                |stream| {
+                    let travel = travels.get(&stream);
+                    async move {
+                        let built = travel?.build_snapshots(&stream, every).await?;
+                        Ok(Some(serde_json::to_value(built).expect("serializes")))
+                    }
+                },
+                &mut out,
+            )
             .await?;
             Ok(())
         }
         SnapshotCommand::List { stream, .. } => {
             let store = context.open_for_reading().await?;
             let mut out = context.output();
-            let mut pages = store.pages(SnapshotsQuery { stream_id: stream, after: None, limit: DEFAULT_PAGE }, None);
+            let mut pages = store.pages(
+                SnapshotsQuery {
+                    stream_id: stream,
+                    after: None,
+                    limit: DEFAULT_PAGE,
+                },
+                None,
+            );
             while let Some(page) = pages.next_page().await? {
                 for snapshot in &page {
                     out.summary(snapshot).map_err(stdout_error)?;
@@ -105,21 +121,26 @@ pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
             let mut out = context.output();
             let mut travels = Travels::new(context, &store, reducer);
             let counts = std::sync::Arc::new(std::sync::Mutex::new((0u64, 0u64)));
-            for_each_stream(&store, &which, |stream| {
-                let travel = travels.get(&stream);
-                let counts = counts.clone();
-                async move {
-                    let report = travel?.verify_snapshots(&stream).await?;
-                    let mut c = counts.lock().expect("not poisoned");
-                    c.0 += report.checked;
-                    c.1 += report.drifts.len() as u64;
-                    Ok(if report.drifts.is_empty() {
-                        None
-                    } else {
-                        Some(serde_json::to_value(report.drifts).expect("serializes"))
-                    })
-                }
-            }, &mut out)
+            for_each_stream(
+                &store,
+                &which,
+                |stream| {
+                    let travel = travels.get(&stream);
+                    let counts = counts.clone();
+                    async move {
+                        let report = travel?.verify_snapshots(&stream).await?;
+                        let mut c = counts.lock().expect("not poisoned");
+                        c.0 += report.checked;
+                        c.1 += report.drifts.len() as u64;
+                        Ok(if report.drifts.is_empty() {
+                            None
+                        } else {
+                            Some(serde_json::to_value(report.drifts).expect("serializes"))
+                        })
+                    }
+                },
+                &mut out,
+            )
             .await?;
             let (checked, drifted) = *counts.lock().expect("not poisoned");
             if drifted > 0 {
@@ -143,7 +164,12 @@ struct Travels<'a> {
 
 impl<'a> Travels<'a> {
     fn new(context: &'a Context, store: &'a Store, reducer: Option<PathBuf>) -> Self {
-        Travels { context, store, reducer, by_category: HashMap::new() }
+        Travels {
+            context,
+            store,
+            reducer,
+            by_category: HashMap::new(),
+        }
     }
 
     fn get(&mut self, stream: &str) -> Result<TimeTravel, CliError> {
@@ -151,7 +177,8 @@ impl<'a> Travels<'a> {
         if let Some(travel) = self.by_category.get(&category) {
             return Ok(travel.clone());
         }
-        let spec = ReducerSpec::for_category(&self.context.config, &category, self.reducer.as_deref())?;
+        let spec =
+            ReducerSpec::for_category(&self.context.config, &category, self.reducer.as_deref())?;
         let travel = TimeTravel::new(self.store.clone(), spec, self.context.config.snapshot_every);
         self.by_category.insert(category, travel.clone());
         Ok(travel)
@@ -160,7 +187,12 @@ impl<'a> Travels<'a> {
 
 /// Runs `f` for the named stream or every stream, with a progress bar on a terminal,
 /// printing what `f` returns (an array prints one line per element).
-async fn for_each_stream<F, Fut>(store: &Store, which: &Which, mut f: F, out: &mut super::output::Output) -> CliResult
+async fn for_each_stream<F, Fut>(
+    store: &Store,
+    which: &Which,
+    mut f: F,
+    out: &mut super::output::Output,
+) -> CliResult
 where
     F: FnMut(String) -> Fut,
     Fut: std::future::Future<Output = CliResult<Option<serde_json::Value>>>,
@@ -186,7 +218,13 @@ where
         let value = f(stream.clone()).await?;
         print(value, out)?;
     } else {
-        let mut pages = store.pages(StreamsQuery { limit: DEFAULT_PAGE, ..Default::default() }, None);
+        let mut pages = store.pages(
+            StreamsQuery {
+                limit: DEFAULT_PAGE,
+                ..Default::default()
+            },
+            None,
+        );
         while let Some(page) = pages.next_page().await? {
             for stream in page {
                 bar.set_message(stream.stream_id.clone());
@@ -205,7 +243,9 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} streams  {eta} left  {msg}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} streams  {eta} left  {msg}")
+    {
         bar.set_style(style);
     }
     bar

@@ -49,7 +49,11 @@ pub struct StateArgs {
 
 pub async fn run(context: &Context, args: StateArgs) -> CliResult {
     let store = context.open_for_reading().await?;
-    let spec = ReducerSpec::for_category(&context.config, category_of(&args.stream), args.reducer.as_deref())?;
+    let spec = ReducerSpec::for_category(
+        &context.config,
+        category_of(&args.stream),
+        args.reducer.as_deref(),
+    )?;
     let travel = TimeTravel::new(store, spec, context.config.snapshot_every);
     let target = match (args.at_version, args.at_time, args.at_position) {
         (Some(v), _, _) => Target::Version(v),
@@ -60,9 +64,11 @@ pub async fn run(context: &Context, args: StateArgs) -> CliResult {
     let mut out = context.output();
     if args.diff {
         let version = travel.resolve(&args.stream, target).await?;
-        out.summary(&travel.diff_at(&args.stream, version).await?).map_err(stdout_error)?;
+        out.summary(&travel.diff_at(&args.stream, version).await?)
+            .map_err(stdout_error)?;
     } else {
-        out.summary(&travel.state_at(&args.stream, target).await?).map_err(stdout_error)?;
+        out.summary(&travel.state_at(&args.stream, target).await?)
+            .map_err(stdout_error)?;
     }
     out.flush().map_err(stdout_error)
 }
@@ -72,7 +78,12 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = timestamp::parse(text) {
         return Ok(t);
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
             return Ok(t.and_utc());
         }
@@ -80,7 +91,9 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
     }
-    Err(format!("{text:?} is not a time: use RFC 3339, e.g. 2026-01-15T10:30:00Z (no offset: UTC)"))
+    Err(format!(
+        "{text:?} is not a time: use RFC 3339, e.g. 2026-01-15T10:30:00Z (no offset: UTC)"
+    ))
 }
 
 #[cfg(test)]
@@ -90,10 +103,19 @@ mod tests {
     #[test]
     fn times_without_offset_are_utc() {
         let t = |s| parse_time(s).map(|t| crate::store::timestamp::format(&t));
-        assert_eq!(t("2026-01-15T10:30").unwrap(), "2026-01-15T10:30:00.000000Z");
-        assert_eq!(t("2026-01-15T10:30:05.5").unwrap(), "2026-01-15T10:30:05.500000Z");
+        assert_eq!(
+            t("2026-01-15T10:30").unwrap(),
+            "2026-01-15T10:30:00.000000Z"
+        );
+        assert_eq!(
+            t("2026-01-15T10:30:05.5").unwrap(),
+            "2026-01-15T10:30:05.500000Z"
+        );
         assert_eq!(t("2026-01-15").unwrap(), "2026-01-15T00:00:00.000000Z");
-        assert_eq!(t("2026-01-15T12:30:00+02:00").unwrap(), "2026-01-15T10:30:00.000000Z");
+        assert_eq!(
+            t("2026-01-15T12:30:00+02:00").unwrap(),
+            "2026-01-15T10:30:00.000000Z"
+        );
         assert!(t("last tuesday").is_err());
     }
 }

@@ -24,7 +24,10 @@ impl Folder {
             if let ReducerKind::Script(source) = &spec.kind {
                 runtime.load(source)?;
             } else {
-                runtime.load(&ScriptSource { name: "merge-patch".into(), code: "when({})".into() })?;
+                runtime.load(&ScriptSource {
+                    name: "merge-patch".into(),
+                    code: "when({})".into(),
+                })?;
             }
             Some(runtime)
         } else {
@@ -43,18 +46,27 @@ impl Folder {
     pub fn reset(&mut self, state: Option<&str>) -> Result<(), ReplayError> {
         if self.merge_patch {
             self.merge_state = match state {
-                Some(text) => serde_json::from_str(text).map_err(|e| ReplayError::BadSnapshot(e.to_string()))?,
+                Some(text) => serde_json::from_str(text)
+                    .map_err(|e| ReplayError::BadSnapshot(e.to_string()))?,
                 None => Value::Object(Default::default()),
             };
             Ok(())
         } else {
-            Ok(self.script.as_mut().expect("a script reducer has a runtime").reset(state)?)
+            Ok(self
+                .script
+                .as_mut()
+                .expect("a script reducer has a runtime")
+                .reset(state)?)
         }
     }
 
     pub fn apply(&mut self, events: &[RecordedEvent]) -> Result<(), ReplayError> {
         if !self.merge_patch {
-            return Ok(self.script.as_mut().expect("a script reducer has a runtime").fold(events)?);
+            return Ok(self
+                .script
+                .as_mut()
+                .expect("a script reducer has a runtime")
+                .fold(events)?);
         }
         for event in events {
             let patch: Value = match &mut self.script {
@@ -62,7 +74,10 @@ impl Folder {
                 Some(runtime) => serde_json::from_str(&runtime.upcast(event)?),
                 None => serde_json::from_str(event.data.get()),
             }
-            .map_err(|e| ReplayError::BadEvent { position: event.global_position, message: e.to_string() })?;
+            .map_err(|e| ReplayError::BadEvent {
+                position: event.global_position,
+                message: e.to_string(),
+            })?;
             json_patch::merge(&mut self.merge_state, &patch);
         }
         Ok(())
@@ -72,7 +87,11 @@ impl Folder {
         if self.merge_patch {
             return Ok(self.merge_state.clone());
         }
-        let text = self.script.as_mut().expect("a script reducer has a runtime").state()?;
+        let text = self
+            .script
+            .as_mut()
+            .expect("a script reducer has a runtime")
+            .state()?;
         serde_json::from_str(&text).map_err(|e| ReplayError::BadSnapshot(e.to_string()))
     }
 }

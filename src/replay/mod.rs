@@ -26,7 +26,11 @@ pub enum ReplayError {
     #[error("cannot read script {path}: {message}")]
     ScriptFile { path: PathBuf, message: String },
     #[error("stream {stream_id} is at version {current}; version {requested} is past its end")]
-    VersionPastEnd { stream_id: String, requested: Version, current: Version },
+    VersionPastEnd {
+        stream_id: String,
+        requested: Version,
+        current: Version,
+    },
     #[error("stream {stream_id} has no event at version 0: a diff needs version 1 or later")]
     NoEventAtZero { stream_id: String },
     #[error("a stored snapshot is not valid JSON: {0}")]

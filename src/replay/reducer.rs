@@ -30,8 +30,14 @@ pub struct ReducerSpec {
 impl ReducerSpec {
     /// The reducer for streams of `category`: `override_file` if given, else config's
     /// `[reducers]`, else merge patch. Upcasters come from config's `[upcasters]`.
-    pub fn for_category(config: &Config, category: &str, override_file: Option<&Path>) -> Result<ReducerSpec, ReplayError> {
-        let file = override_file.map(Path::to_path_buf).or_else(|| config.reducers.get(category).cloned());
+    pub fn for_category(
+        config: &Config,
+        category: &str,
+        override_file: Option<&Path>,
+    ) -> Result<ReducerSpec, ReplayError> {
+        let file = override_file
+            .map(Path::to_path_buf)
+            .or_else(|| config.reducers.get(category).cloned());
         let kind = match &file {
             Some(path) => ReducerKind::Script(read_script(path)?),
             None => ReducerKind::MergePatch,
@@ -47,7 +53,11 @@ impl ReducerSpec {
         Ok(ReducerSpec::new(kind, upcasters, limits))
     }
 
-    pub fn new(kind: ReducerKind, upcasters: Vec<(String, ScriptSource)>, limits: ScriptLimits) -> ReducerSpec {
+    pub fn new(
+        kind: ReducerKind,
+        upcasters: Vec<(String, ScriptSource)>,
+        limits: ScriptLimits,
+    ) -> ReducerSpec {
         let name = match &kind {
             ReducerKind::MergePatch => "merge-patch".to_owned(),
             ReducerKind::Script(source) => Path::new(&source.name)
@@ -65,7 +75,13 @@ impl ReducerSpec {
             hash.write(source.code.as_bytes());
         }
         let id = format!("{name}@{:016x}", hash.finish());
-        ReducerSpec { name, id, kind, upcasters, limits }
+        ReducerSpec {
+            name,
+            id,
+            kind,
+            upcasters,
+            limits,
+        }
     }
 
     pub fn merge_patch() -> ReducerSpec {
@@ -79,9 +95,14 @@ impl ReducerSpec {
 }
 
 fn read_script(path: &PathBuf) -> Result<ScriptSource, ReplayError> {
-    let code = std::fs::read_to_string(path)
-        .map_err(|e| ReplayError::ScriptFile { path: path.clone(), message: e.to_string() })?;
-    Ok(ScriptSource { name: path.display().to_string(), code })
+    let code = std::fs::read_to_string(path).map_err(|e| ReplayError::ScriptFile {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(ScriptSource {
+        name: path.display().to_string(),
+        code,
+    })
 }
 
 /// FNV-1a, 64 bits: a stable, documented hash for reducer ids (std's hasher may change
@@ -110,7 +131,10 @@ mod tests {
     use super::*;
 
     fn script(code: &str) -> ReducerKind {
-        ReducerKind::Script(ScriptSource { name: "r/account.js".into(), code: code.into() })
+        ReducerKind::Script(ScriptSource {
+            name: "r/account.js".into(),
+            code: code.into(),
+        })
     }
 
     #[test]
@@ -120,10 +144,22 @@ mod tests {
         assert_eq!(a.name, "account");
         assert!(a.id.starts_with("account@"));
         assert_ne!(a.id, b.id);
-        let up = ("T".to_owned(), ScriptSource { name: "u.js".into(), code: "function upcast(d){return d}".into() });
+        let up = (
+            "T".to_owned(),
+            ScriptSource {
+                name: "u.js".into(),
+                code: "function upcast(d){return d}".into(),
+            },
+        );
         let c = ReducerSpec::new(script("when({})"), vec![up], ScriptLimits::default());
         assert_ne!(a.id, c.id);
-        assert_eq!(a.id, ReducerSpec::new(script("when({})"), vec![], ScriptLimits::default()).id);
-        assert_eq!(ReducerSpec::merge_patch().id, "merge-patch@cbf29ce484222325");
+        assert_eq!(
+            a.id,
+            ReducerSpec::new(script("when({})"), vec![], ScriptLimits::default()).id
+        );
+        assert_eq!(
+            ReducerSpec::merge_patch().id,
+            "merge-patch@cbf29ce484222325"
+        );
     }
 }

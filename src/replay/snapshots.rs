@@ -37,23 +37,42 @@ pub struct VerifyReport {
 
 impl TimeTravel {
     /// Replays the whole stream and stores a snapshot every `every` versions.
-    pub async fn build_snapshots(&self, stream_id: &str, every: u64) -> Result<SnapshotBuild, ReplayError> {
+    pub async fn build_snapshots(
+        &self,
+        stream_id: &str,
+        every: u64,
+    ) -> Result<SnapshotBuild, ReplayError> {
         let every = every.max(1);
         let version = self.store.stream_version(stream_id).await?;
-        let outcome = self.fold(stream_id, None, version, move |v| v != 0 && v % every == 0).await?;
+        let outcome = self
+            .fold(stream_id, None, version, move |v| v != 0 && v % every == 0)
+            .await?;
         let snapshots = outcome.captured.len() as u64;
         self.save(stream_id, outcome.captured).await?;
-        Ok(SnapshotBuild { stream_id: stream_id.to_owned(), reducer: self.reducer.id.clone(), version, snapshots })
+        Ok(SnapshotBuild {
+            stream_id: stream_id.to_owned(),
+            reducer: self.reducer.id.clone(),
+            version,
+            snapshots,
+        })
     }
 
     /// Checks every snapshot this reducer stored for the stream against a full replay.
     /// Drift is reported, never repaired.
     pub async fn verify_snapshots(&self, stream_id: &str) -> Result<VerifyReport, ReplayError> {
         let stored = self.store.snapshots_of(stream_id, &self.reducer.id).await?;
-        let Some(last) = stored.last().map(|s| s.version) else { return Ok(VerifyReport::default()) };
-        let versions: std::collections::HashSet<Version> = stored.iter().map(|s| s.version).collect();
-        let outcome = self.fold(stream_id, None, last, move |v| versions.contains(&v)).await?;
-        let mut report = VerifyReport { checked: stored.len() as u64, drifts: Vec::new() };
+        let Some(last) = stored.last().map(|s| s.version) else {
+            return Ok(VerifyReport::default());
+        };
+        let versions: std::collections::HashSet<Version> =
+            stored.iter().map(|s| s.version).collect();
+        let outcome = self
+            .fold(stream_id, None, last, move |v| versions.contains(&v))
+            .await?;
+        let mut report = VerifyReport {
+            checked: stored.len() as u64,
+            drifts: Vec::new(),
+        };
         for snapshot in stored {
             let kept: Value = serde_json::from_str(snapshot.state.get())
                 .map_err(|e| ReplayError::BadSnapshot(e.to_string()))?;
@@ -103,8 +122,14 @@ mod tests {
 
     #[test]
     fn names_the_first_differing_path() {
-        assert_eq!(first_difference(&json!({"a": {"b": 1}}), &json!({"a": {"b": 2}})), "/a/b");
-        assert_eq!(first_difference(&json!({"a": [1, 2]}), &json!({"a": [1]})), "/a/1");
+        assert_eq!(
+            first_difference(&json!({"a": {"b": 1}}), &json!({"a": {"b": 2}})),
+            "/a/b"
+        );
+        assert_eq!(
+            first_difference(&json!({"a": [1, 2]}), &json!({"a": [1]})),
+            "/a/1"
+        );
         assert_eq!(first_difference(&json!(1), &json!(2)), "");
     }
 }

@@ -6,9 +6,9 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use super::ReplayError;
 use super::fold::Folder;
 use super::reducer::ReducerSpec;
-use super::ReplayError;
 use crate::store::{
     DEFAULT_PAGE, Position, RecordedEvent, Snapshot, Store, StoreError, StreamPages, StreamQuery,
     Version, timestamp,
@@ -69,7 +69,12 @@ pub(super) struct FoldOutcome {
 
 impl TimeTravel {
     pub fn new(store: Store, reducer: ReducerSpec, snapshot_every: u64) -> TimeTravel {
-        TimeTravel { store, reducer, snapshot_every: snapshot_every.max(1), use_snapshots: true }
+        TimeTravel {
+            store,
+            reducer,
+            snapshot_every: snapshot_every.max(1),
+            use_snapshots: true,
+        }
     }
 
     /// Every query replays from the stream's first event and saves nothing.
@@ -79,11 +84,18 @@ impl TimeTravel {
         self
     }
 
-    async fn snapshot_for(&self, stream_id: &str, version: Version) -> Result<Option<Snapshot>, ReplayError> {
+    async fn snapshot_for(
+        &self,
+        stream_id: &str,
+        version: Version,
+    ) -> Result<Option<Snapshot>, ReplayError> {
         if !self.use_snapshots {
             return Ok(None);
         }
-        Ok(self.store.snapshot_at_or_below(stream_id, &self.reducer.id, version).await?)
+        Ok(self
+            .store
+            .snapshot_at_or_below(stream_id, &self.reducer.id, version)
+            .await?)
     }
 
     /// The version `target` names; a version past the end is an error.
@@ -92,7 +104,11 @@ impl TimeTravel {
         Ok(match target {
             Target::Latest => current,
             Target::Version(v) if v > current => {
-                return Err(ReplayError::VersionPastEnd { stream_id: stream_id.into(), requested: v, current });
+                return Err(ReplayError::VersionPastEnd {
+                    stream_id: stream_id.into(),
+                    requested: v,
+                    current,
+                });
             }
             Target::Version(v) => v,
             Target::Time(t) => self.store.version_at_time(stream_id, t).await?,
@@ -101,7 +117,11 @@ impl TimeTravel {
     }
 
     /// The state at `target`. Version 0 (or a moment before the first event) is `{}`.
-    pub async fn state_at(&self, stream_id: &str, target: Target) -> Result<StateAnswer, ReplayError> {
+    pub async fn state_at(
+        &self,
+        stream_id: &str,
+        target: Target,
+    ) -> Result<StateAnswer, ReplayError> {
         let version = self.resolve(stream_id, target).await?;
         let mut answer = StateAnswer {
             stream_id: stream_id.to_owned(),
@@ -119,7 +139,9 @@ impl TimeTravel {
         let every = self.snapshot_every;
         let save = version - start > every && !self.store.is_read_only();
         let outcome = self
-            .fold(stream_id, snapshot.as_ref(), version, move |v| save && v % every == 0 && v != 0)
+            .fold(stream_id, snapshot.as_ref(), version, move |v| {
+                save && v % every == 0 && v != 0
+            })
             .await?;
         self.save(stream_id, outcome.captured).await?;
         answer.state = outcome.state;
@@ -129,20 +151,30 @@ impl TimeTravel {
     }
 
     /// The JSON Patch event `version` made: from the state before it to the state after.
-    pub async fn diff_at(&self, stream_id: &str, version: Version) -> Result<DiffAnswer, ReplayError> {
+    pub async fn diff_at(
+        &self,
+        stream_id: &str,
+        version: Version,
+    ) -> Result<DiffAnswer, ReplayError> {
         if version == 0 {
-            return Err(ReplayError::NoEventAtZero { stream_id: stream_id.into() });
+            return Err(ReplayError::NoEventAtZero {
+                stream_id: stream_id.into(),
+            });
         }
         let version = self.resolve(stream_id, Target::Version(version)).await?;
         let snapshot = self.snapshot_for(stream_id, version - 1).await?;
         let before = version - 1;
-        let outcome = self.fold(stream_id, snapshot.as_ref(), version, move |v| v == before).await?;
+        let outcome = self
+            .fold(stream_id, snapshot.as_ref(), version, move |v| v == before)
+            .await?;
         let from = outcome
             .captured
             .into_iter()
             .find(|(v, _)| *v == before)
             .map(|(_, s)| s)
-            .ok_or_else(|| ReplayError::Worker("the state before the event was not captured".into()))?;
+            .ok_or_else(|| {
+                ReplayError::Worker("the state before the event was not captured".into())
+            })?;
         Ok(DiffAnswer {
             stream_id: stream_id.to_owned(),
             from_version: before,
@@ -152,7 +184,11 @@ impl TimeTravel {
     }
 
     /// Saves captured states as snapshots; a read-only store skips this silently.
-    pub(super) async fn save(&self, stream_id: &str, captured: Vec<(Version, Value)>) -> Result<(), ReplayError> {
+    pub(super) async fn save(
+        &self,
+        stream_id: &str,
+        captured: Vec<(Version, Value)>,
+    ) -> Result<(), ReplayError> {
         if captured.is_empty() || self.store.is_read_only() {
             return Ok(());
         }
@@ -194,8 +230,19 @@ impl TimeTravel {
             })
             .map_err(|e| ReplayError::Worker(e.to_string()))?;
         if to > from {
-            let query = StreamQuery { from: Some(from + 1), to: Some(to), limit: DEFAULT_PAGE, ..Default::default() };
-            let mut pages = self.store.pages(StreamPages { stream_id: stream_id.to_owned(), query }, None);
+            let query = StreamQuery {
+                from: Some(from + 1),
+                to: Some(to),
+                limit: DEFAULT_PAGE,
+                ..Default::default()
+            };
+            let mut pages = self.store.pages(
+                StreamPages {
+                    stream_id: stream_id.to_owned(),
+                    query,
+                },
+                None,
+            );
             while let Some(page) = pages.next_page().await? {
                 if pages_tx.send(page).await.is_err() {
                     break; // the fold stopped (an error it reports below)
@@ -203,7 +250,9 @@ impl TimeTravel {
             }
         }
         drop(pages_tx);
-        done_rx.await.map_err(|_| ReplayError::Worker("the fold thread ended without an answer".into()))?
+        done_rx
+            .await
+            .map_err(|_| ReplayError::Worker("the fold thread ended without an answer".into()))?
     }
 }
 
@@ -224,14 +273,21 @@ fn fold_thread(
     // Version 0 is `{}` whatever the reducer's `$init`: the contract's empty stream.
     let mut version = from;
     if capture(from) {
-        let state = if from == 0 { Value::Object(Default::default()) } else { folder.state()? };
+        let state = if from == 0 {
+            Value::Object(Default::default())
+        } else {
+            folder.state()?
+        };
         captured.push((from, state));
     }
     while let Some(page) = pages.blocking_recv() {
         let mut rest = page.as_slice();
         while !rest.is_empty() {
             // Fold up to the next version to capture, in one call.
-            let cut = rest.iter().position(|e| capture(e.version)).map_or(rest.len(), |i| i + 1);
+            let cut = rest
+                .iter()
+                .position(|e| capture(e.version))
+                .map_or(rest.len(), |i| i + 1);
             let (chunk, tail) = rest.split_at(cut);
             folder.apply(chunk)?;
             replayed += chunk.len() as u64;
@@ -242,5 +298,9 @@ fn fold_thread(
             rest = tail;
         }
     }
-    Ok(FoldOutcome { state: folder.state()?, captured, replayed })
+    Ok(FoldOutcome {
+        state: folder.state()?,
+        captured,
+        replayed,
+    })
 }

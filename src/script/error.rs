@@ -67,6 +67,9 @@ impl ScriptError {
     }
 }
 
+/// QuickJS raises `null` when it runs out of memory while creating an error object.
+const NULL_THROWN: &str = "uncaught null";
+
 /// Builds the error for a failed call, reading the pending exception's message and stack.
 pub(super) fn from_js<'js>(
     ctx: &Ctx<'js>,
@@ -82,23 +85,40 @@ pub(super) fn from_js<'js>(
                 let name: Option<String> = exception.as_object().get("name").ok();
                 let message = exception.message().unwrap_or_default();
                 let message = match name {
-                    Some(name) if !name.is_empty() && name != "Error" => format!("{name}: {message}"),
+                    Some(name) if !name.is_empty() && name != "Error" => {
+                        format!("{name}: {message}")
+                    }
                     _ => message,
                 };
                 (message, exception.stack().unwrap_or_default())
             }
+            // QuickJS throws null when it runs out of memory while raising the error.
+            None if caught.is_null() => (NULL_THROWN.to_owned(), String::new()),
             None => (format!("uncaught {}", describe(ctx, caught)), String::new()),
         }
     } else {
         (error.to_string(), String::new())
     };
     let kind = if message.contains("interrupted") {
-        message = format!("a handler ran longer than the time budget of {} ms", limits.event_timeout.as_millis());
+        message = format!(
+            "a handler ran longer than the time budget of {} ms",
+            limits.event_timeout.as_millis()
+        );
         ScriptErrorKind::Timeout
-    } else if message.contains("out of memory") {
-        message = format!("the script used more than its memory limit of {} MiB", limits.memory_limit_bytes >> 20);
+    } else if message.contains("out of memory") || message == NULL_THROWN {
+        let or_null = if message == NULL_THROWN {
+            " (or threw null: QuickJS reports both alike)"
+        } else {
+            ""
+        };
+        message = format!(
+            "the script used more than its memory limit of {} MiB{or_null}",
+            limits.memory_limit_bytes >> 20
+        );
         ScriptErrorKind::OutOfMemory
-    } else if message.contains("stack overflow") || message.contains("Maximum call stack size exceeded") {
+    } else if message.contains("stack overflow")
+        || message.contains("Maximum call stack size exceeded")
+    {
         message = "stack overflow (recursion too deep)".into();
         ScriptErrorKind::StackOverflow
     } else {
@@ -127,7 +147,9 @@ fn describe<'js>(ctx: &Ctx<'js>, value: rquickjs::Value<'js>) -> String {
 /// The first `script:LINE[:COLUMN]` in a QuickJS stack trace.
 fn location(stack: &str, script: &str) -> (Option<u32>, Option<u32>) {
     for frame in stack.lines() {
-        let Some(at) = frame.find(&format!("{script}:")) else { continue };
+        let Some(at) = frame.find(&format!("{script}:")) else {
+            continue;
+        };
         let rest = &frame[at + script.len() + 1..];
         let mut numbers = rest
             .split(|c: char| !c.is_ascii_digit())
@@ -146,7 +168,8 @@ mod tests {
 
     #[test]
     fn finds_the_script_s_frame() {
-        let stack = "    at inner (rewind-prelude.js:80:20)\n    at MoneyDeposited (r/account.js:7:13)\n";
+        let stack =
+            "    at inner (rewind-prelude.js:80:20)\n    at MoneyDeposited (r/account.js:7:13)\n";
         assert_eq!(location(stack, "r/account.js"), (Some(7), Some(13)));
         assert_eq!(location("    at r.js:3\n", "r.js"), (Some(3), None));
         assert_eq!(location("", "r.js"), (None, None));

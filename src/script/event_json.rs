@@ -1,7 +1,6 @@
-//! The event object scripts receive, written as JSON text for QuickJS to parse natively.
-//! Measured here against building the object property by property through rquickjs,
-//! one `JSON.parse` of text written by this module was the cheaper crossing: the data
-//! and metadata are stored as JSON text already and pass through untouched.
+//! The event object as JSON text, for the per-event upcast path (`ScriptRuntime::upcast`)
+//! where one event crosses at a time. Folds build the object natively (event_object.rs),
+//! which measured cheaper: QuickJS's JSON tokenizer dominated this path's cost.
 
 use std::fmt::Write;
 
@@ -29,10 +28,15 @@ pub fn event_json(e: &RecordedEvent, out: &mut String) {
         e.event_id.hyphenated(),
         e.global_position,
     );
-    let t = &e.recorded_at;
+    recorded_at(&e.recorded_at, out);
+    out.push_str("\"}");
+}
+
+/// The store's timestamp format, written without chrono's general formatter.
+pub fn recorded_at(t: &chrono::DateTime<chrono::Utc>, out: &mut String) {
     let _ = write!(
         out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z\"}}",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
         t.year(),
         t.month(),
         t.day(),
@@ -71,11 +75,14 @@ mod tests {
         let mut text = String::new();
         event_json(&event, &mut text);
         let v: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(v, json!({
-            "eventType": "T", "streamId": "Quo\"te-1", "streamType": "Quo\"te", "sequenceNumber": 3,
-            "schemaVersion": 2, "data": {"a": 1}, "body": null, "metadata": {"m": true},
-            "eventId": "0190c3a2-0000-7000-8000-000000000001", "position": 42,
-            "recordedAt": "2026-01-15T10:30:00.123456Z",
-        }));
+        assert_eq!(
+            v,
+            json!({
+                "eventType": "T", "streamId": "Quo\"te-1", "streamType": "Quo\"te", "sequenceNumber": 3,
+                "schemaVersion": 2, "data": {"a": 1}, "body": null, "metadata": {"m": true},
+                "eventId": "0190c3a2-0000-7000-8000-000000000001", "position": 42,
+                "recordedAt": "2026-01-15T10:30:00.123456Z",
+            })
+        );
     }
 }

@@ -9,6 +9,7 @@
 
 mod error;
 mod event_json;
+mod event_object;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -34,7 +35,10 @@ pub struct ScriptLimits {
 
 impl Default for ScriptLimits {
     fn default() -> Self {
-        ScriptLimits { event_timeout: Duration::from_secs(1), memory_limit_bytes: 256 << 20 }
+        ScriptLimits {
+            event_timeout: Duration::from_secs(1),
+            memory_limit_bytes: 256 << 20,
+        }
     }
 }
 
@@ -74,7 +78,6 @@ pub struct ScriptRuntime {
     deadline: Rc<Cell<Option<Instant>>>,
     limits: ScriptLimits,
     script_name: String,
-    buf: String,
 }
 
 /// The prelude's entry points, kept across calls.
@@ -103,7 +106,6 @@ impl ScriptRuntime {
             limits,
             entry: None,
             script_name: String::new(),
-            buf: String::with_capacity(1024),
         };
         script.eval("rewind-prelude.js", PRELUDE)?;
         let entry = script.context.with(|ctx| -> rquickjs::Result<Entry> {
@@ -111,7 +113,12 @@ impl ScriptRuntime {
             let keep = |name: &str| -> rquickjs::Result<Persistent<Function<'static>>> {
                 Ok(Persistent::save(&ctx, rewind.get::<_, Function>(name)?))
             };
-            Ok(Entry { reset: keep("reset")?, fold: keep("fold")?, upcast: keep("upcast")?, state: keep("state")? })
+            Ok(Entry {
+                reset: keep("reset")?,
+                fold: keep("fold")?,
+                upcast: keep("upcast")?,
+                state: keep("state")?,
+            })
         });
         script.entry = Some(entry.map_err(|e| ScriptError::setup(e.to_string()))?);
         Ok(script)
@@ -119,7 +126,11 @@ impl ScriptRuntime {
 
     /// Loads an upcaster: a script defining `function upcast(data, schemaVersion, event)`
     /// that returns `event_type`'s data in its current shape.
-    pub fn load_upcaster(&mut self, event_type: &str, source: &ScriptSource) -> Result<(), ScriptError> {
+    pub fn load_upcaster(
+        &mut self,
+        event_type: &str,
+        source: &ScriptSource,
+    ) -> Result<(), ScriptError> {
         // Wrapped on the script's first line, so that its line numbers stay its own.
         let wrapped = format!(
             "(function(){{{}\n;return typeof upcast === \"function\" ? upcast : undefined;}})()",
@@ -163,23 +174,22 @@ impl ScriptRuntime {
     pub fn fold(&mut self, events: &[RecordedEvent]) -> Result<(), ScriptError> {
         let fold = self.entry().fold.clone();
         let timeout = self.limits.event_timeout;
-        let mut buf = std::mem::take(&mut self.buf);
-        let result = self.context.with(|ctx| {
-            let fold = fold.restore(&ctx).map_err(|e| ScriptError::setup(e.to_string()))?;
+        self.context.with(|ctx| {
+            let setup = |e: rquickjs::Error| ScriptError::setup(e.to_string());
+            let fold = fold.restore(&ctx).map_err(setup)?;
+            let atoms = event_object::EventAtoms::new(&ctx).map_err(setup)?;
             for event in events {
-                buf.clear();
-                event_json(event, &mut buf);
                 self.deadline.set(Some(Instant::now() + timeout));
-                let outcome = fold.call::<_, ()>((buf.as_str(),));
+                let outcome = atoms
+                    .event(&ctx, event)
+                    .and_then(|object| fold.call::<_, ()>((object,)));
                 self.deadline.set(None);
                 if let Err(e) = outcome {
                     return Err(self.error(&ctx, e, &self.script_name, Some(event)));
                 }
             }
             Ok(())
-        });
-        self.buf = buf;
-        result
+        })
     }
 
     /// The event's data as the reducers see it: after its upcaster, if it has one.
@@ -188,7 +198,9 @@ impl ScriptRuntime {
         let mut text = String::new();
         event_json(event, &mut text);
         let name = self.script_name.clone();
-        self.run(&name, Some(event), move |ctx| upcast.restore(&ctx)?.call((text,)))
+        self.run(&name, Some(event), move |ctx| {
+            upcast.restore(&ctx)?.call((text,))
+        })
     }
 
     /// The state, as JSON text.
@@ -210,7 +222,9 @@ impl ScriptRuntime {
     fn eval(&mut self, name: &str, code: &str) -> Result<(), ScriptError> {
         let code = code.to_owned();
         let opts_name = name.to_owned();
-        self.run(name, None, move |ctx| ctx.eval_with_options::<(), _>(code, options(&opts_name)))
+        self.run(name, None, move |ctx| {
+            ctx.eval_with_options::<(), _>(code, options(&opts_name))
+        })
     }
 
     /// Runs `f` inside the context under the time budget, turning a JS exception into a
@@ -222,14 +236,21 @@ impl ScriptRuntime {
         f: impl for<'js> FnOnce(Ctx<'js>) -> rquickjs::Result<T>,
     ) -> Result<T, ScriptError> {
         self.context.with(|ctx| {
-            self.deadline.set(Some(Instant::now() + self.limits.event_timeout));
+            self.deadline
+                .set(Some(Instant::now() + self.limits.event_timeout));
             let result = f(ctx.clone());
             self.deadline.set(None);
             result.map_err(|e| self.error(&ctx, e, name, event))
         })
     }
 
-    fn error(&self, ctx: &Ctx<'_>, e: rquickjs::Error, name: &str, event: Option<&RecordedEvent>) -> ScriptError {
+    fn error(
+        &self,
+        ctx: &Ctx<'_>,
+        e: rquickjs::Error,
+        name: &str,
+        event: Option<&RecordedEvent>,
+    ) -> ScriptError {
         error::from_js(ctx, e, name, event, self.limits)
     }
 }

@@ -78,8 +78,8 @@
       });
     },
     reset(stateJson) { state = stateJson === undefined ? initial() : JSON.parse(stateJson); },
-    prepare(eventJson) {
-      const event = JSON.parse(eventJson);
+    prepare(eventJson) { return rewind.upcastEvent(JSON.parse(eventJson)); },
+    upcastEvent(event) {
       const upcast = upcasters[event.eventType];
       if (upcast) {
         const data = upcast(event.data, event.schemaVersion, event);
@@ -88,8 +88,8 @@
       event.body = event.data;
       return event;
     },
-    fold(eventJson) {
-      const event = rewind.prepare(eventJson);
+    fold(event) {
+      if (upcasters[event.eventType]) rewind.upcastEvent(event);
       const handlers = definition.handlers;
       const handler = handlers[event.eventType] || handlers.$any;
       if (!handler) return;

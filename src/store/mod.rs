@@ -233,7 +233,12 @@ impl Store {
     }
 
     /// The newest snapshot of `stream_id` by `reducer` at or below `version`.
-    pub async fn snapshot_at_or_below(&self, stream_id: &str, reducer: &str, version: Version) -> Result<Option<Snapshot>> {
+    pub async fn snapshot_at_or_below(
+        &self,
+        stream_id: &str,
+        reducer: &str,
+        version: Version,
+    ) -> Result<Option<Snapshot>> {
         match self {
             Store::Sqlite(s) => s.snapshot_at_or_below(stream_id, reducer, version).await,
         }
@@ -254,14 +259,22 @@ impl Store {
     }
 
     /// The stream's highest version recorded at or before `at` (0: none).
-    pub async fn version_at_time(&self, stream_id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Version> {
+    pub async fn version_at_time(
+        &self,
+        stream_id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Version> {
         match self {
             Store::Sqlite(s) => s.version_at_time(stream_id, at).await,
         }
     }
 
     /// The stream's highest version at or below global position `position` (0: none).
-    pub async fn version_at_position(&self, stream_id: &str, position: Position) -> Result<Version> {
+    pub async fn version_at_position(
+        &self,
+        stream_id: &str,
+        position: Position,
+    ) -> Result<Version> {
         match self {
             Store::Sqlite(s) => s.version_at_position(stream_id, position).await,
         }

@@ -348,7 +348,11 @@ pub struct SnapshotsQuery {
 
 impl Default for SnapshotsQuery {
     fn default() -> Self {
-        SnapshotsQuery { stream_id: None, after: None, limit: DEFAULT_PAGE }
+        SnapshotsQuery {
+            stream_id: None,
+            after: None,
+            limit: DEFAULT_PAGE,
+        }
     }
 }
 

@@ -9,7 +9,8 @@ use tokio::task::JoinHandle;
 use super::Store;
 use super::error::{Result, StoreError};
 use super::model::{
-    Direction, LogQuery, RecordedEvent, SnapshotInfo, SnapshotsQuery, StreamInfo, StreamQuery, StreamsQuery,
+    Direction, LogQuery, RecordedEvent, SnapshotInfo, SnapshotsQuery, StreamInfo, StreamQuery,
+    StreamsQuery,
 };
 
 /// A query that can be continued after one of its pages.
@@ -192,6 +193,9 @@ impl PagedQuery for SnapshotsQuery {
     fn after(&self, page: &[SnapshotInfo]) -> Option<Self> {
         let last = page.last()?;
         let cursor = (last.stream_id.clone(), last.reducer.clone(), last.version);
-        Some(SnapshotsQuery { after: Some(cursor), ..self.clone() })
+        Some(SnapshotsQuery {
+            after: Some(cursor),
+            ..self.clone()
+        })
     }
 }

@@ -22,8 +22,7 @@ use tokio::sync::oneshot;
 use super::error::{Result, StoreError};
 use super::model::{
     AppendSegment, ImportSummary, LogQuery, Position, RecordedEvent, Snapshot, SnapshotInfo,
-    SnapshotsQuery, StoreStats, StreamInfo,
-    StreamQuery, StreamsQuery, Version,
+    SnapshotsQuery, StoreStats, StreamInfo, StreamQuery, StreamsQuery, Version,
 };
 use super::notify::{HeadWatch, Poller};
 use super::{OpenOptions, timestamp};
@@ -244,7 +243,9 @@ impl SqliteStore {
 
     pub async fn save_snapshots(&self, snapshots: Vec<Snapshot>) -> Result<()> {
         self.write("snapshot save", move |w| {
-            let tx = w.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = w
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             snapshots::save_snapshots(&tx, &snapshots)?;
             tx.commit()?;
             Ok(())
@@ -252,28 +253,42 @@ impl SqliteStore {
         .await
     }
 
-    pub async fn snapshot_at_or_below(&self, stream_id: &str, reducer: &str, version: Version) -> Result<Option<Snapshot>> {
+    pub async fn snapshot_at_or_below(
+        &self,
+        stream_id: &str,
+        reducer: &str,
+        version: Version,
+    ) -> Result<Option<Snapshot>> {
         let (stream_id, reducer) = (stream_id.to_owned(), reducer.to_owned());
-        self.read(move |conn| snapshots::snapshot_at_or_below(conn, &stream_id, &reducer, version)).await
+        self.read(move |conn| snapshots::snapshot_at_or_below(conn, &stream_id, &reducer, version))
+            .await
     }
 
     pub async fn snapshots_of(&self, stream_id: &str, reducer: &str) -> Result<Vec<Snapshot>> {
         let (stream_id, reducer) = (stream_id.to_owned(), reducer.to_owned());
-        self.read(move |conn| snapshots::snapshots_of(conn, &stream_id, &reducer)).await
+        self.read(move |conn| snapshots::snapshots_of(conn, &stream_id, &reducer))
+            .await
     }
 
     pub async fn list_snapshots(&self, query: SnapshotsQuery) -> Result<Vec<SnapshotInfo>> {
-        self.read(move |conn| snapshots::list_snapshots(conn, &query)).await
+        self.read(move |conn| snapshots::list_snapshots(conn, &query))
+            .await
     }
 
     pub async fn version_at_time(&self, stream_id: &str, at: DateTime<Utc>) -> Result<Version> {
         let stream_id = stream_id.to_owned();
-        self.read(move |conn| snapshots::version_at_time(conn, &stream_id, &at)).await
+        self.read(move |conn| snapshots::version_at_time(conn, &stream_id, &at))
+            .await
     }
 
-    pub async fn version_at_position(&self, stream_id: &str, position: Position) -> Result<Version> {
+    pub async fn version_at_position(
+        &self,
+        stream_id: &str,
+        position: Position,
+    ) -> Result<Version> {
         let stream_id = stream_id.to_owned();
-        self.read(move |conn| snapshots::version_at_position(conn, &stream_id, position)).await
+        self.read(move |conn| snapshots::version_at_position(conn, &stream_id, position))
+            .await
     }
 
     pub async fn read_stream(

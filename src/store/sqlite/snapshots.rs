@@ -23,23 +23,38 @@ pub fn version_at_time(conn: &Connection, stream_id: &str, at: &DateTime<Utc>) -
 }
 
 /// The highest version of the stream at or below global position `position` (0: none).
-pub fn version_at_position(conn: &Connection, stream_id: &str, position: Position) -> Result<Version> {
+pub fn version_at_position(
+    conn: &Connection,
+    stream_id: &str,
+    position: Position,
+) -> Result<Version> {
     // A stream's positions grow with its versions, and the (stream_id, version) index
     // carries the rowid (the position): this reads the index alone.
     let version: Option<i64> = conn
         .prepare_cached(
             "SELECT max(version) FROM events WHERE stream_id = ?1 AND global_position <= ?2",
         )?
-        .query_row(params![stream_id, position.min(i64::MAX as u64) as i64], |r| r.get(0))?;
+        .query_row(
+            params![stream_id, position.min(i64::MAX as u64) as i64],
+            |r| r.get(0),
+        )?;
     Ok(version.unwrap_or(0) as Version)
 }
 
-pub fn snapshot_at_or_below(conn: &Connection, stream_id: &str, reducer: &str, version: Version) -> Result<Option<Snapshot>> {
+pub fn snapshot_at_or_below(
+    conn: &Connection,
+    stream_id: &str,
+    reducer: &str,
+    version: Version,
+) -> Result<Option<Snapshot>> {
     let sql = "SELECT stream_id, reducer, version, state, created_at FROM snapshots \
                WHERE stream_id = ?1 AND reducer = ?2 AND version <= ?3 ORDER BY version DESC LIMIT 1";
     Ok(conn
         .prepare_cached(sql)?
-        .query_row(params![stream_id, reducer, version as i64], snapshot_from_row)
+        .query_row(
+            params![stream_id, reducer, version as i64],
+            snapshot_from_row,
+        )
         .optional()?)
 }
 
@@ -72,7 +87,9 @@ fn time(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<DateTime<Utc
 }
 
 pub fn list_snapshots(conn: &Connection, q: &SnapshotsQuery) -> Result<Vec<SnapshotInfo>> {
-    let mut sql = "SELECT stream_id, version, reducer, created_at, length(state) FROM snapshots WHERE 1".to_owned();
+    let mut sql =
+        "SELECT stream_id, version, reducer, created_at, length(state) FROM snapshots WHERE 1"
+            .to_owned();
     let mut params: Vec<&dyn ToSql> = Vec::new();
     if let Some(stream) = &q.stream_id {
         sql.push_str(" AND stream_id = ?");
@@ -106,7 +123,13 @@ pub fn save_snapshots(tx: &Transaction<'_>, snapshots: &[Snapshot]) -> Result<()
         "INSERT OR IGNORE INTO snapshots (stream_id, reducer, version, state, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for s in snapshots {
-        insert.execute(params![s.stream_id, s.reducer, s.version as i64, s.state.get(), timestamp::format(&s.created_at)])?;
+        insert.execute(params![
+            s.stream_id,
+            s.reducer,
+            s.version as i64,
+            s.state.get(),
+            timestamp::format(&s.created_at)
+        ])?;
     }
     Ok(())
 }
