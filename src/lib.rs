@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod logging;
+pub mod projection;
 pub mod replay;
 pub mod script;
 pub mod store;

@@ -629,6 +629,7 @@ fn help_explains_each_command_with_an_example() {
     let s = Sandbox::new();
     for command in [
         "append", "read", "log", "streams", "export", "import", "demo", "state", "snapshot",
+        "project",
     ] {
         let out = ok(run(s.rewind_bare(&[command, "--help"])));
         assert!(out.contains("Examples:"), "{command}: {out}");

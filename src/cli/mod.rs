@@ -7,6 +7,7 @@ mod export;
 mod import;
 mod log;
 mod output;
+mod project;
 mod read;
 mod snapshot;
 mod state;
@@ -77,6 +78,7 @@ pub enum Command {
     Import(import::ImportArgs),
     State(state::StateArgs),
     Snapshot(snapshot::SnapshotArgs),
+    Project(project::ProjectArgs),
     Demo(demo::DemoArgs),
 }
 
@@ -128,6 +130,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Import(args)) => import::run(&context, args).await,
         Some(Command::State(args)) => state::run(&context, args).await,
         Some(Command::Snapshot(args)) => snapshot::run(&context, args).await,
+        Some(Command::Project(args)) => project::run(&context, args).await,
         Some(Command::Demo(args)) => demo::run(&context, args).await,
         None => Err(CliError::Input(
             "the terminal UI is not part of this build yet; see `rewind --help` for the commands"

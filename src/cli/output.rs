@@ -109,7 +109,8 @@ impl Output {
     }
 
     fn json_line(&mut self, value: &impl Serialize) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, value).map_err(io::Error::other)?;
+        // From<serde_json::Error> keeps an I/O error's kind (a closed pipe stays BrokenPipe).
+        serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)?;
         self.out.write_all(b"\n")
     }
 

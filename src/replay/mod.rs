@@ -10,7 +10,7 @@ mod travel;
 use std::path::PathBuf;
 
 pub use fold::Folder;
-pub use reducer::{ReducerKind, ReducerSpec};
+pub use reducer::{ReducerKind, ReducerSpec, load_upcasters, script_limits};
 pub use snapshots::{Drift, SnapshotBuild, VerifyReport};
 pub use travel::{DiffAnswer, StateAnswer, Target, TimeTravel};
 

@@ -42,15 +42,11 @@ impl ReducerSpec {
             Some(path) => ReducerKind::Script(read_script(path)?),
             None => ReducerKind::MergePatch,
         };
-        let mut upcasters = Vec::new();
-        for (event_type, path) in &config.upcasters {
-            upcasters.push((event_type.clone(), read_script(path)?));
-        }
-        let limits = ScriptLimits {
-            event_timeout: std::time::Duration::from_millis(config.script.event_timeout_ms),
-            memory_limit_bytes: (config.script.memory_limit_mb as usize) << 20,
-        };
-        Ok(ReducerSpec::new(kind, upcasters, limits))
+        Ok(ReducerSpec::new(
+            kind,
+            load_upcasters(config)?,
+            script_limits(config),
+        ))
     }
 
     pub fn new(
@@ -92,6 +88,23 @@ impl ReducerSpec {
     pub fn needs_script(&self) -> bool {
         matches!(self.kind, ReducerKind::Script(_)) || !self.upcasters.is_empty()
     }
+}
+
+/// Config's `[script]` limits.
+pub fn script_limits(config: &Config) -> ScriptLimits {
+    ScriptLimits {
+        event_timeout: std::time::Duration::from_millis(config.script.event_timeout_ms),
+        memory_limit_bytes: (config.script.memory_limit_mb as usize) << 20,
+    }
+}
+
+/// Config's `[upcasters]`, read from their files.
+pub fn load_upcasters(config: &Config) -> Result<Vec<(String, ScriptSource)>, ReplayError> {
+    config
+        .upcasters
+        .iter()
+        .map(|(event_type, path)| Ok((event_type.clone(), read_script(path)?)))
+        .collect()
 }
 
 fn read_script(path: &PathBuf) -> Result<ScriptSource, ReplayError> {

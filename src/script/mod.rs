@@ -86,6 +86,10 @@ struct Entry {
     fold: Persistent<Function<'static>>,
     upcast: Persistent<Function<'static>>,
     state: Persistent<Function<'static>>,
+    reset_partitions: Persistent<Function<'static>>,
+    project: Persistent<Function<'static>>,
+    result: Persistent<Function<'static>>,
+    emitted: Persistent<Function<'static>>,
 }
 
 impl ScriptRuntime {
@@ -115,6 +119,10 @@ impl ScriptRuntime {
             };
             Ok(Entry {
                 reset: keep("reset")?,
+                reset_partitions: keep("resetPartitions")?,
+                project: keep("project")?,
+                result: keep("result")?,
+                emitted: keep("emitted")?,
                 fold: keep("fold")?,
                 upcast: keep("upcast")?,
                 state: keep("state")?,
@@ -201,6 +209,59 @@ impl ScriptRuntime {
         self.run(&name, Some(event), move |ctx| {
             upcast.restore(&ctx)?.call((text,))
         })
+    }
+
+    /// Projections: starts over from a checkpointed result (JSON text), or from nothing.
+    pub fn reset_partitions(&mut self, result: Option<&str>) -> Result<(), ScriptError> {
+        let name = self.script_name.clone();
+        let reset = self.entry().reset_partitions.clone();
+        let result = result.map(str::to_owned);
+        self.run(&name, None, move |ctx| {
+            let reset = reset.restore(&ctx)?;
+            match result {
+                Some(r) => reset.call::<_, ()>((r,)),
+                None => reset.call::<_, ()>(()),
+            }
+        })
+    }
+
+    /// Projections: folds each event into its partition, within the time budget per event.
+    /// Returns how many events a handler took.
+    pub fn project(&mut self, events: &[RecordedEvent]) -> Result<u64, ScriptError> {
+        let project = self.entry().project.clone();
+        let timeout = self.limits.event_timeout;
+        self.context.with(|ctx| {
+            let setup = |e: rquickjs::Error| ScriptError::setup(e.to_string());
+            let project = project.restore(&ctx).map_err(setup)?;
+            let atoms = event_object::EventAtoms::new(&ctx).map_err(setup)?;
+            let mut handled = 0;
+            for event in events {
+                self.deadline.set(Some(Instant::now() + timeout));
+                let outcome = atoms
+                    .event(&ctx, event)
+                    .and_then(|object| project.call::<_, bool>((object,)));
+                self.deadline.set(None);
+                match outcome {
+                    Ok(took) => handled += took as u64,
+                    Err(e) => return Err(self.error(&ctx, e, &self.script_name, Some(event))),
+                }
+            }
+            Ok(handled)
+        })
+    }
+
+    /// Projections: the result — the state, or partition key -> state — as JSON text.
+    pub fn result(&mut self) -> Result<String, ScriptError> {
+        let result = self.entry().result.clone();
+        let name = self.script_name.clone();
+        self.run(&name, None, move |ctx| result.restore(&ctx)?.call(()))
+    }
+
+    /// The events `emit`/`linkTo` asked for since the last call, as a JSON array.
+    pub fn take_emitted(&mut self) -> Result<String, ScriptError> {
+        let emitted = self.entry().emitted.clone();
+        let name = self.script_name.clone();
+        self.run(&name, None, move |ctx| emitted.restore(&ctx)?.call(()))
     }
 
     /// The state, as JSON text.

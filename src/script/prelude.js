@@ -58,6 +58,7 @@
   Math.random = () => { throw new Error("Math.random is not available to rewind scripts: replays must be deterministic"); };
 
   let state;
+  let partitions = new Map();
   const initial = () => {
     const handlers = definition.handlers || {};
     const init = handlers.$init ? handlers.$init() : {};
@@ -100,6 +101,38 @@
     hasUpcaster(eventType) { return eventType in upcasters; },
     state() { return JSON.stringify(state === undefined ? null : state); },
     emitted() { return JSON.stringify(emitted.splice(0)); },
+
+    // Projections: a state per partition ("" when the projection is not partitioned).
+    resetPartitions(resultJson) {
+      partitions = new Map();
+      if (resultJson === undefined) return;
+      const result = JSON.parse(resultJson);
+      if (definition.partition.kind === "none") partitions.set("", result);
+      else for (const [key, value] of Object.entries(result)) partitions.set(key, value);
+    },
+    // Folds one event into its partition; false when no handler took it.
+    project(event) {
+      if (upcasters[event.eventType]) rewind.upcastEvent(event);
+      const handlers = definition.handlers;
+      const handler = handlers[event.eventType] || handlers.$any;
+      if (!handler) return false;
+      let key = "";
+      if (definition.partition.kind === "stream") key = event.streamId;
+      else if (definition.partition.kind === "function") {
+        const k = definition.partition.fn(event);
+        if (k === undefined || k === null) return false;
+        key = String(k);
+      }
+      const before = partitions.has(key) ? partitions.get(key) : initial();
+      const result = handler(before, event);
+      partitions.set(key, result === undefined ? before : result);
+      return true;
+    },
+    result() {
+      if (definition.partition.kind !== "none") return JSON.stringify(Object.fromEntries(partitions));
+      return JSON.stringify(partitions.has("") ? partitions.get("") : initial());
+    },
+    partitionCount() { return partitions.size; },
   };
   Object.defineProperty(global, "__rewind", { value: Object.freeze(rewind) });
 })(globalThis);

@@ -225,6 +225,26 @@ impl Store {
         }
     }
 
+    /// Saves (replaces) a projection's named checkpoint atomically.
+    pub async fn save_checkpoint(&self, checkpoint: Checkpoint) -> Result<()> {
+        match self {
+            Store::Sqlite(s) => s.save_checkpoint(checkpoint).await,
+        }
+    }
+
+    pub async fn load_checkpoint(&self, name: &str) -> Result<Option<Checkpoint>> {
+        match self {
+            Store::Sqlite(s) => s.load_checkpoint(name).await,
+        }
+    }
+
+    /// Removes a checkpoint (a projection reset).
+    pub async fn delete_checkpoint(&self, name: &str) -> Result<()> {
+        match self {
+            Store::Sqlite(s) => s.delete_checkpoint(name).await,
+        }
+    }
+
     /// Saves snapshots (an existing one for the same stream, reducer and version is kept).
     pub async fn save_snapshots(&self, snapshots: Vec<Snapshot>) -> Result<()> {
         match self {

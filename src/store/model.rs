@@ -324,6 +324,16 @@ pub struct Snapshot {
     pub created_at: DateTime<Utc>,
 }
 
+/// A projection's named checkpoint: the last processed event (log order) and the state
+/// of every partition, with the run's bookkeeping, as JSON.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub name: String,
+    pub position: Position,
+    pub state: Box<RawValue>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// A snapshot as `rewind snapshot list` prints it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SnapshotInfo {

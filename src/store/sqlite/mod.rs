@@ -21,8 +21,8 @@ use tokio::sync::oneshot;
 
 use super::error::{Result, StoreError};
 use super::model::{
-    AppendSegment, ImportSummary, LogQuery, Position, RecordedEvent, Snapshot, SnapshotInfo,
-    SnapshotsQuery, StoreStats, StreamInfo, StreamQuery, StreamsQuery, Version,
+    AppendSegment, Checkpoint, ImportSummary, LogQuery, Position, RecordedEvent, Snapshot,
+    SnapshotInfo, SnapshotsQuery, StoreStats, StreamInfo, StreamQuery, StreamsQuery, Version,
 };
 use super::notify::{HeadWatch, Poller};
 use super::{OpenOptions, timestamp};
@@ -239,6 +239,37 @@ impl SqliteStore {
             Ok(summary)
         })
         .await
+    }
+
+    pub async fn save_checkpoint(&self, checkpoint: Checkpoint) -> Result<()> {
+        self.write("checkpoint", move |w| {
+            let tx = w
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            snapshots::save_checkpoint(&tx, &checkpoint)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn delete_checkpoint(&self, name: &str) -> Result<()> {
+        let name = name.to_owned();
+        self.write("checkpoint reset", move |w| {
+            let tx = w
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            snapshots::delete_checkpoint(&tx, &name)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn load_checkpoint(&self, name: &str) -> Result<Option<Checkpoint>> {
+        let name = name.to_owned();
+        self.read(move |conn| snapshots::load_checkpoint(conn, &name))
+            .await
     }
 
     pub async fn save_snapshots(&self, snapshots: Vec<Snapshot>) -> Result<()> {

@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 
 use super::read::text_column;
 use crate::store::error::Result;
-use crate::store::model::{Position, Snapshot, SnapshotInfo, SnapshotsQuery, Version};
+use crate::store::model::{Checkpoint, Position, Snapshot, SnapshotInfo, SnapshotsQuery, Version};
 use crate::store::timestamp;
 
 /// The highest version of the stream recorded at or before `at` (0: none).
@@ -131,5 +131,46 @@ pub fn save_snapshots(tx: &Transaction<'_>, snapshots: &[Snapshot]) -> Result<()
             timestamp::format(&s.created_at)
         ])?;
     }
+    Ok(())
+}
+
+pub fn load_checkpoint(conn: &Connection, name: &str) -> Result<Option<Checkpoint>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT name, position, state, updated_at FROM checkpoints WHERE name = ?1",
+        )?
+        .query_row([name], |row| {
+            let state = RawValue::from_string(row.get(2)?).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.into())
+            })?;
+            Ok(Checkpoint {
+                name: row.get(0)?,
+                position: row.get::<_, i64>(1)? as Position,
+                state,
+                updated_at: time(row, 3)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Replaces the checkpoint in one statement: a reader sees the old one or the new one.
+pub fn save_checkpoint(tx: &Transaction<'_>, checkpoint: &Checkpoint) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO checkpoints (name, position, state, updated_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position, state = excluded.state, \
+         updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        checkpoint.name,
+        checkpoint.position as i64,
+        checkpoint.state.get(),
+        timestamp::format(&checkpoint.updated_at)
+    ])?;
+    Ok(())
+}
+
+pub fn delete_checkpoint(tx: &Transaction<'_>, name: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM checkpoints WHERE name = ?1")?
+        .execute([name])?;
     Ok(())
 }

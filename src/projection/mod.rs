@@ -1,0 +1,337 @@
+//! The projection runner: an EventStoreDB-style script run over the global log, from a
+//! checkpoint (or the start) to the head, then live. The log is read in pages on the
+//! store's threads while the script runs on a thread of its own; the script's source is
+//! pushed down to the store (`fromCategory` reads only that category).
+
+mod fold_thread;
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::script::{Definition, ScriptError, ScriptLimits, ScriptSource, Source};
+use crate::store::{
+    Checkpoint, DEFAULT_PAGE, LogFilter, LogQuery, Position, RecordedEvent, Store, StoreError,
+    timestamp,
+};
+use fold_thread::{FoldReply, FoldThread};
+
+/// How a run goes.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Process events from this position on (inclusive, log order).
+    pub from_position: Option<Position>,
+    /// Stop after the event at this position (inclusive, log order).
+    pub until_position: Option<Position>,
+    /// Resume from (and save to) this named checkpoint.
+    pub checkpoint: Option<String>,
+    /// Start over: drop the checkpoint first.
+    pub reset: bool,
+    /// Events not to process (poison events), recorded in the checkpoint.
+    pub skip_positions: Vec<Position>,
+    pub limits: ScriptLimits,
+    /// Event type -> upcaster.
+    pub upcasters: Vec<(String, ScriptSource)>,
+}
+
+/// Where a run stands, and what it produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunState {
+    /// The state, or partition key -> state for a partitioned projection.
+    pub result: Value,
+    /// The last event processed (0: none).
+    pub position: Position,
+    /// Events read (handled or not), skipped ones excluded.
+    pub processed: u64,
+    /// Events a handler took.
+    pub handled: u64,
+    /// Positions of events skipped on request.
+    pub skipped: Vec<Position>,
+    /// What `emit`/`linkTo` asked for in this run (never written by the runner).
+    pub emitted: Vec<Value>,
+}
+
+/// A checkpoint's JSON.
+#[derive(Debug, Serialize, Deserialize)]
+struct Saved {
+    result: Value,
+    processed: u64,
+    handled: u64,
+    skipped: Vec<Position>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The script faulted; the checkpoint (if any) holds the state after the last good event.
+    #[error("{error}")]
+    Faulted {
+        error: Box<ScriptError>,
+        checkpoint_position: Option<Position>,
+    },
+    #[error("the projection stopped unexpectedly: {0}")]
+    Worker(String),
+}
+
+impl ProjectionError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ProjectionError::Store(e) => e.exit_code(),
+            _ => 1,
+        }
+    }
+}
+
+/// A projection script bound to a store.
+pub struct Projection {
+    store: Store,
+    source: ScriptSource,
+    options: RunOptions,
+    definition: Option<Definition>,
+}
+
+impl Projection {
+    pub fn new(store: Store, source: ScriptSource, options: RunOptions) -> Projection {
+        Projection {
+            store,
+            source,
+            options,
+            definition: None,
+        }
+    }
+
+    /// Runs from the checkpoint (or the start) to the head of the log, or to
+    /// `until_position`; then, with `follow`, keeps folding new events, calling
+    /// `on_update` after the catch-up and after each live batch. Returns the final state.
+    pub async fn run(
+        &mut self,
+        follow: bool,
+        mut on_update: impl FnMut(&RunState),
+    ) -> Result<RunState, ProjectionError> {
+        let mut state = RunState {
+            result: Value::Null,
+            position: 0,
+            processed: 0,
+            handled: 0,
+            skipped: Vec::new(),
+            emitted: Vec::new(),
+        };
+        let mut resume: Option<String> = None;
+        if let Some(name) = &self.options.checkpoint {
+            if self.options.reset {
+                self.store.delete_checkpoint(name).await?;
+            } else if let Some(saved) = self.store.load_checkpoint(name).await? {
+                let parsed: Saved = serde_json::from_str(saved.state.get()).map_err(|e| {
+                    ProjectionError::Worker(format!("checkpoint {name} is not readable: {e}"))
+                })?;
+                state.position = saved.position;
+                state.processed = parsed.processed;
+                state.handled = parsed.handled;
+                state.skipped = parsed.skipped;
+                resume = Some(parsed.result.to_string());
+            }
+        }
+        let (thread, definition) = FoldThread::start(
+            &self.source,
+            &self.options.upcasters,
+            self.options.limits,
+            resume,
+        )?;
+        self.definition = Some(definition.clone());
+        let skip: BTreeSet<Position> = self.options.skip_positions.iter().copied().collect();
+        let (filter, streams) = pushdown(&definition.source);
+        let min_position = self.options.from_position;
+        let until = self.options.until_position;
+
+        // Catch-up: pages of the log, the next one read while the script folds this one.
+        let query = LogQuery {
+            after: state.position,
+            min_position,
+            filter: filter.clone(),
+            limit: DEFAULT_PAGE,
+        };
+        let mut pages = self.store.pages(query, None);
+        let mut done = false;
+        while let Some(page) = pages.next_page().await? {
+            let (batch, reached_until) = select(page, &streams, until);
+            self.fold(&thread, batch, &skip, &mut state).await?;
+            if reached_until {
+                done = true;
+                break;
+            }
+        }
+        drop(pages);
+        self.finish_batch(&thread, &mut state).await?;
+        on_update(&state);
+        if !follow || done {
+            return Ok(state);
+        }
+
+        // Live: the store's catch-up subscription from where the catch-up ended.
+        let mut subscription =
+            self.store
+                .subscribe_with(state.position, min_position, filter, DEFAULT_PAGE);
+        loop {
+            let page = subscription.next_batch().await?;
+            let (batch, reached_until) = select(page, &streams, until);
+            self.fold(&thread, batch, &skip, &mut state).await?;
+            self.finish_batch(&thread, &mut state).await?;
+            on_update(&state);
+            if reached_until {
+                return Ok(state);
+            }
+        }
+    }
+
+    /// What the script declared (after `run` has started).
+    pub fn definition(&self) -> Option<&Definition> {
+        self.definition.as_ref()
+    }
+
+    async fn fold(
+        &self,
+        thread: &FoldThread,
+        batch: Vec<RecordedEvent>,
+        skip: &BTreeSet<Position>,
+        state: &mut RunState,
+    ) -> Result<(), ProjectionError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let (kept, skipped): (Vec<RecordedEvent>, Vec<RecordedEvent>) = batch
+            .into_iter()
+            .partition(|e| !skip.contains(&e.global_position));
+        state
+            .skipped
+            .extend(skipped.iter().map(|e| e.global_position));
+        let last = kept
+            .last()
+            .map(|e| e.global_position)
+            .into_iter()
+            .chain(skipped.last().map(|e| e.global_position))
+            .max();
+        let reply = thread.fold(kept, self.options.checkpoint.is_some()).await?;
+        match reply {
+            FoldReply::Folded {
+                handled,
+                processed,
+                emitted,
+            } => {
+                state.handled += handled;
+                state.processed += processed;
+                state.emitted.extend(emitted);
+                if let Some(last) = last {
+                    state.position = last;
+                }
+                Ok(())
+            }
+            FoldReply::Faulted {
+                error,
+                good_result,
+                good_position,
+                handled,
+                processed,
+            } => {
+                state.handled += handled;
+                state.processed += processed;
+                let mut checkpoint_position = None;
+                if let (Some(result), Some(name)) = (good_result, &self.options.checkpoint) {
+                    let position = good_position.unwrap_or(state.position);
+                    state.position = position;
+                    self.save(name, state, result).await?;
+                    checkpoint_position = Some(position);
+                }
+                Err(ProjectionError::Faulted {
+                    error: Box::new(error),
+                    checkpoint_position,
+                })
+            }
+        }
+    }
+
+    /// Fetches the result (and checkpoints it, with a checkpoint name).
+    async fn finish_batch(
+        &self,
+        thread: &FoldThread,
+        state: &mut RunState,
+    ) -> Result<(), ProjectionError> {
+        let result = thread.result().await?;
+        if let Some(name) = &self.options.checkpoint {
+            self.save(name, state, result.clone()).await?;
+        }
+        state.result = result;
+        Ok(())
+    }
+
+    async fn save(
+        &self,
+        name: &str,
+        state: &RunState,
+        result: Value,
+    ) -> Result<(), ProjectionError> {
+        if self.store.is_read_only() {
+            return Err(StoreError::ReadOnly("checkpoint").into());
+        }
+        let saved = Saved {
+            result,
+            processed: state.processed,
+            handled: state.handled,
+            skipped: state.skipped.clone(),
+        };
+        let checkpoint = Checkpoint {
+            name: name.to_owned(),
+            position: state.position,
+            state: serde_json::value::to_raw_value(&saved).expect("serializes"),
+            updated_at: timestamp::now(),
+        };
+        Ok(self.store.save_checkpoint(checkpoint).await?)
+    }
+}
+
+/// The store-side filter for the script's source, and the stream list to check here when
+/// the store cannot filter by it (several streams).
+fn pushdown(source: &Source) -> (LogFilter, Option<BTreeSet<String>>) {
+    match source {
+        Source::All => (LogFilter::default(), None),
+        Source::Category { category } => (
+            LogFilter {
+                category: Some(category.clone()),
+                ..Default::default()
+            },
+            None,
+        ),
+        Source::Streams { streams } if streams.len() == 1 => (
+            LogFilter {
+                stream_id: Some(streams[0].clone()),
+                ..Default::default()
+            },
+            None,
+        ),
+        Source::Streams { streams } => (
+            LogFilter::default(),
+            Some(streams.iter().cloned().collect()),
+        ),
+    }
+}
+
+/// The events of a page the projection reads, up to `until` (inclusive); true once
+/// `until` was reached.
+fn select(
+    page: Vec<RecordedEvent>,
+    streams: &Option<BTreeSet<String>>,
+    until: Option<Position>,
+) -> (Vec<RecordedEvent>, bool) {
+    let mut reached = false;
+    let batch = page
+        .into_iter()
+        .take_while(|e| {
+            let within = until.is_none_or(|u| e.global_position <= u);
+            reached |= !within || until == Some(e.global_position);
+            within
+        })
+        .filter(|e| streams.as_ref().is_none_or(|s| s.contains(&e.stream_id)))
+        .collect();
+    (batch, reached)
+}
