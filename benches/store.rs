@@ -48,7 +48,7 @@ fn plain(path: &Path) -> Connection {
     conn.pragma_update(None, "journal_mode", "wal").unwrap();
     conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
     conn.pragma_update(None, "cache_size", -32_768).unwrap();
-    conn.pragma_update(None, "mmap_size", 268_435_456).unwrap();
+    conn.pragma_update(None, "mmap_size", 0).unwrap();
     conn
 }
 

@@ -19,6 +19,36 @@ pub enum Command {
     Result {
         reply: oneshot::Sender<Result<Value, ScriptError>>,
     },
+    /// Stepping (the debugger): one event, with its partition's state before and after.
+    Step {
+        event: Box<RecordedEvent>,
+        reply: oneshot::Sender<Result<StepState, ScriptError>>,
+    },
+    /// Fold until an event of a type in `types` or one the breakpoint predicate picks.
+    RunUntil {
+        events: Vec<RecordedEvent>,
+        types: Vec<String>,
+        predicate: bool,
+        reply: oneshot::Sender<Result<(usize, u64), ScriptError>>,
+    },
+    SetBreakpoint {
+        predicate: Option<String>,
+        reply: oneshot::Sender<Result<(), ScriptError>>,
+    },
+    /// Replace every partition's state with a saved result.
+    Restore {
+        result: String,
+        reply: oneshot::Sender<Result<(), ScriptError>>,
+    },
+}
+
+/// One stepped event's partition, before and after.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct StepState {
+    pub partition: Option<String>,
+    pub before: Value,
+    pub after: Value,
+    pub handled: bool,
 }
 
 pub enum FoldReply {
@@ -114,8 +144,55 @@ impl FoldThread {
             })
     }
 
+    pub async fn step(&self, event: RecordedEvent) -> Result<StepState, ProjectionError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Step {
+            event: Box::new(event),
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| gone())?.map_err(faulted)
+    }
+
+    pub async fn run_until(
+        &self,
+        events: Vec<RecordedEvent>,
+        types: Vec<String>,
+        predicate: bool,
+    ) -> Result<(usize, u64), ProjectionError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::RunUntil {
+            events,
+            types,
+            predicate,
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| gone())?.map_err(faulted)
+    }
+
+    pub async fn set_breakpoint(&self, predicate: Option<String>) -> Result<(), ProjectionError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::SetBreakpoint { predicate, reply })
+            .await?;
+        answer.await.map_err(|_| gone())?.map_err(faulted)
+    }
+
+    pub async fn restore(&self, result: String) -> Result<(), ProjectionError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Restore { result, reply }).await?;
+        answer.await.map_err(|_| gone())?.map_err(faulted)
+    }
+
     async fn send(&self, command: Command) -> Result<(), ProjectionError> {
         self.tx.send(command).await.map_err(|_| gone())
+    }
+}
+
+fn faulted(error: ScriptError) -> ProjectionError {
+    ProjectionError::Faulted {
+        error: Box::new(error),
+        checkpoint_position: None,
     }
 }
 
@@ -135,6 +212,28 @@ fn serve(mut runtime: ScriptRuntime, mut rx: mpsc::Receiver<Command>) {
             }
             Command::Result { reply } => {
                 let _ = reply.send(result(&mut runtime));
+            }
+            Command::Step { event, reply } => {
+                let stepped = runtime.step(&event).and_then(|text| {
+                    serde_json::from_str(&text)
+                        .map_err(|e| ScriptError::setup(format!("bad step report: {e}")))
+                });
+                let _ = reply.send(stepped);
+            }
+            Command::RunUntil {
+                events,
+                types,
+                predicate,
+                reply,
+            } => {
+                let stop = |e: &RecordedEvent| types.contains(&e.event_type);
+                let _ = reply.send(runtime.project_until(&events, stop, predicate));
+            }
+            Command::SetBreakpoint { predicate, reply } => {
+                let _ = reply.send(runtime.set_breakpoint(predicate.as_deref()));
+            }
+            Command::Restore { result, reply } => {
+                let _ = reply.send(runtime.reset_partitions(Some(&result)));
             }
         }
     }

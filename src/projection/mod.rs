@@ -3,7 +3,10 @@
 //! store's threads while the script runs on a thread of its own; the script's source is
 //! pushed down to the store (`fromCategory` reads only that category).
 
+mod debugger;
 mod fold_thread;
+
+pub use debugger::{Breakpoints, Debugger, StepReport, Stop};
 
 use std::collections::BTreeSet;
 

@@ -87,6 +87,9 @@ struct Entry {
     upcast: Persistent<Function<'static>>,
     state: Persistent<Function<'static>>,
     reset_partitions: Persistent<Function<'static>>,
+    step: Persistent<Function<'static>>,
+    set_breakpoint: Persistent<Function<'static>>,
+    breaks_at: Persistent<Function<'static>>,
     project: Persistent<Function<'static>>,
     result: Persistent<Function<'static>>,
     emitted: Persistent<Function<'static>>,
@@ -120,6 +123,9 @@ impl ScriptRuntime {
             Ok(Entry {
                 reset: keep("reset")?,
                 reset_partitions: keep("resetPartitions")?,
+                step: keep("step")?,
+                set_breakpoint: keep("setBreakpoint")?,
+                breaks_at: keep("breaksAt")?,
                 project: keep("project")?,
                 result: keep("result")?,
                 emitted: keep("emitted")?,
@@ -247,6 +253,70 @@ impl ScriptRuntime {
                 }
             }
             Ok(handled)
+        })
+    }
+
+    /// Projections, stepping: folds one event and reports its partition's state before
+    /// and after, as JSON text `{"partition","before","after","handled"}`.
+    pub fn step(&mut self, event: &RecordedEvent) -> Result<String, ScriptError> {
+        let step = self.entry().step.clone();
+        let name = self.script_name.clone();
+        self.run(&name, Some(event), move |ctx| {
+            let object = event_object::EventAtoms::new(&ctx)?.event(&ctx, event)?;
+            step.restore(&ctx)?.call((object,))
+        })
+    }
+
+    /// Projections: sets (or with None clears) a breakpoint predicate, the source of a JS
+    /// function `(state, event) => boolean`.
+    pub fn set_breakpoint(&mut self, predicate: Option<&str>) -> Result<(), ScriptError> {
+        let set = self.entry().set_breakpoint.clone();
+        let predicate = predicate.map(str::to_owned);
+        self.run("breakpoint", None, move |ctx| {
+            let set = set.restore(&ctx)?;
+            match predicate {
+                Some(p) => set.call::<_, ()>((p,)),
+                None => set.call::<_, ()>(()),
+            }
+        })
+    }
+
+    /// Projections: folds events until one for which `stop` (a type test) or the
+    /// breakpoint predicate holds; returns (events folded, events handled). The stopping
+    /// event is not folded.
+    pub fn project_until(
+        &mut self,
+        events: &[RecordedEvent],
+        stop: impl Fn(&RecordedEvent) -> bool,
+        predicate: bool,
+    ) -> Result<(usize, u64), ScriptError> {
+        let (project, breaks_at) = (self.entry().project.clone(), self.entry().breaks_at.clone());
+        let timeout = self.limits.event_timeout;
+        self.context.with(|ctx| {
+            let setup = |e: rquickjs::Error| ScriptError::setup(e.to_string());
+            let project = project.restore(&ctx).map_err(setup)?;
+            let breaks_at = breaks_at.restore(&ctx).map_err(setup)?;
+            let atoms = event_object::EventAtoms::new(&ctx).map_err(setup)?;
+            let mut handled = 0;
+            for (i, event) in events.iter().enumerate() {
+                if stop(event) {
+                    return Ok((i, handled));
+                }
+                self.deadline.set(Some(Instant::now() + timeout));
+                let outcome = atoms.event(&ctx, event).and_then(|object| {
+                    if predicate && breaks_at.call::<_, bool>((object.clone(),))? {
+                        return Ok(None);
+                    }
+                    project.call::<_, bool>((object,)).map(Some)
+                });
+                self.deadline.set(None);
+                match outcome {
+                    Ok(None) => return Ok((i, handled)),
+                    Ok(Some(took)) => handled += took as u64,
+                    Err(e) => return Err(self.error(&ctx, e, &self.script_name, Some(event))),
+                }
+            }
+            Ok((events.len(), handled))
         })
     }
 

@@ -59,6 +59,15 @@
 
   let state;
   let partitions = new Map();
+  let breakpoint = null;
+  const keyOf = (event) => {
+    if (definition.partition.kind === "stream") return event.streamId;
+    if (definition.partition.kind === "function") {
+      const k = definition.partition.fn(event);
+      return k === undefined || k === null ? undefined : String(k);
+    }
+    return "";
+  };
   const initial = () => {
     const handlers = definition.handlers || {};
     const init = handlers.$init ? handlers.$init() : {};
@@ -116,17 +125,29 @@
       const handlers = definition.handlers;
       const handler = handlers[event.eventType] || handlers.$any;
       if (!handler) return false;
-      let key = "";
-      if (definition.partition.kind === "stream") key = event.streamId;
-      else if (definition.partition.kind === "function") {
-        const k = definition.partition.fn(event);
-        if (k === undefined || k === null) return false;
-        key = String(k);
-      }
+      const key = keyOf(event);
+      if (key === undefined) return false;
       const before = partitions.has(key) ? partitions.get(key) : initial();
       const result = handler(before, event);
       partitions.set(key, result === undefined ? before : result);
       return true;
+    },
+    // One event, reporting its partition's state before and after (JSON text).
+    step(event) {
+      if (upcasters[event.eventType]) rewind.upcastEvent(event);
+      const key = keyOf(event);
+      const stateOf = () => (key !== undefined && partitions.has(key) ? partitions.get(key) : null);
+      const before = JSON.stringify(stateOf());
+      const handled = rewind.project(event);
+      return JSON.stringify({ partition: key === undefined ? null : key, before: JSON.parse(before), after: stateOf(), handled });
+    },
+    // A breakpoint predicate over (state, event), given as a JS function's source.
+    setBreakpoint(source) { breakpoint = source ? (0, eval)("(" + source + ")") : null; if (breakpoint !== null && typeof breakpoint !== "function") throw new TypeError("a breakpoint must be a function (state, event) => boolean"); },
+    breaksAt(event) {
+      if (!breakpoint) return false;
+      const key = keyOf(event);
+      const state = key !== undefined && partitions.has(key) ? partitions.get(key) : initial();
+      return !!breakpoint(state, event);
     },
     result() {
       if (definition.partition.kind !== "none") return JSON.stringify(Object.fromEntries(partitions));

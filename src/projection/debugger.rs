@@ -1,0 +1,266 @@
+//! Stepping through a projection, for the workbench: step one event (with its partition's
+//! state before and after, and the diff), run to a position, run until a breakpoint (an
+//! event type or a JS predicate over (state, event)), and step back — re-run from the
+//! nearest in-memory checkpoint, so it is fast. Pausing is the caller's: it decides when to
+//! ask for the next step or run.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::fold_thread::FoldThread;
+use super::{ProjectionError, RunOptions, pushdown};
+use crate::script::{Definition, ScriptSource};
+use crate::store::{LogFilter, LogQuery, Position, RecordedEvent, Store};
+
+/// An in-memory checkpoint every this many folded events.
+const KEEP_EVERY: u64 = 256;
+/// How many in-memory checkpoints are kept (older ones are dropped; stepping back past
+/// them re-runs from the start).
+const KEEP_AT_MOST: usize = 64;
+const PAGE: usize = 512;
+
+/// What one step did.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub event: RecordedEvent,
+    /// The event's partition (None: `partitionBy` gave no key, so it was skipped).
+    pub partition: Option<String>,
+    /// The partition's state before the event (null: it did not exist yet).
+    pub before: Value,
+    pub after: Value,
+    /// RFC 6902 patch from `before` to `after`.
+    pub diff: json_patch::Patch,
+    /// Whether a handler took the event.
+    pub handled: bool,
+}
+
+/// Why a run stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// At an event a breakpoint picked, before folding it.
+    Breakpoint(Position),
+    /// After the event at the position asked for (or the last one before it).
+    Reached(Position),
+    /// At the head of the log: nothing more to fold.
+    Head(Position),
+}
+
+/// Breakpoints: event types, and a predicate `(state, event) => boolean`.
+#[derive(Debug, Clone, Default)]
+pub struct Breakpoints {
+    pub event_types: Vec<String>,
+    pub predicate: Option<String>,
+}
+
+pub struct Debugger {
+    store: Store,
+    thread: FoldThread,
+    definition: Definition,
+    filter: LogFilter,
+    streams: Option<BTreeSet<String>>,
+    min_position: Option<Position>,
+    /// The last folded event (0: none).
+    position: Position,
+    folded: u64,
+    /// (position, folded count, result) kept every KEEP_EVERY events, oldest first.
+    kept: VecDeque<(Position, u64, String)>,
+    breakpoints: Breakpoints,
+}
+
+impl Debugger {
+    pub async fn start(
+        store: Store,
+        source: ScriptSource,
+        options: RunOptions,
+    ) -> Result<Debugger, ProjectionError> {
+        let (thread, definition) =
+            FoldThread::start(&source, &options.upcasters, options.limits, None)?;
+        let (filter, streams) = pushdown(&definition.source);
+        let mut debugger = Debugger {
+            store,
+            thread,
+            definition,
+            filter,
+            streams,
+            min_position: options.from_position,
+            position: 0,
+            folded: 0,
+            kept: VecDeque::new(),
+            breakpoints: Breakpoints::default(),
+        };
+        debugger.keep().await?;
+        Ok(debugger)
+    }
+
+    pub fn definition(&self) -> &Definition {
+        &self.definition
+    }
+
+    /// The last folded event's position (0: none yet).
+    pub fn position(&self) -> Position {
+        self.position
+    }
+
+    /// The result so far: the state, or partition key -> state.
+    pub async fn result(&self) -> Result<Value, ProjectionError> {
+        self.thread.result().await
+    }
+
+    pub async fn set_breakpoints(
+        &mut self,
+        breakpoints: Breakpoints,
+    ) -> Result<(), ProjectionError> {
+        self.thread
+            .set_breakpoint(breakpoints.predicate.clone())
+            .await?;
+        self.breakpoints = breakpoints;
+        Ok(())
+    }
+
+    /// Folds the next event; None at the head of the log.
+    pub async fn step(&mut self) -> Result<Option<StepReport>, ProjectionError> {
+        let Some(event) = self.next_events(1).await?.into_iter().next() else {
+            return Ok(None);
+        };
+        let position = event.global_position;
+        let stepped = self.thread.step(event.clone()).await?;
+        self.advance(position).await?;
+        Ok(Some(StepReport {
+            diff: json_patch::diff(&stepped.before, &stepped.after),
+            event,
+            partition: stepped.partition,
+            before: stepped.before,
+            after: stepped.after,
+            handled: stepped.handled,
+        }))
+    }
+
+    /// Folds events up to and including `target` (log order), stopping early before an
+    /// event a breakpoint picks.
+    pub async fn run_to(&mut self, target: Position) -> Result<Stop, ProjectionError> {
+        self.run(Some(target), usize::MAX).await
+    }
+
+    /// Folds until a breakpoint or the head of the log, at most `max_events` events (so
+    /// that a caller can pause between calls).
+    pub async fn run(
+        &mut self,
+        until: Option<Position>,
+        max_events: usize,
+    ) -> Result<Stop, ProjectionError> {
+        let mut budget = max_events;
+        loop {
+            let mut events = self.next_events(PAGE.min(budget)).await?;
+            if let Some(target) = until {
+                events.retain(|e| e.global_position <= target);
+            }
+            if events.is_empty() {
+                return Ok(match until {
+                    Some(_) if self.position > 0 => Stop::Reached(self.position),
+                    _ => Stop::Head(self.position),
+                });
+            }
+            let positions: Vec<Position> = events.iter().map(|e| e.global_position).collect();
+            let has_predicate = self.breakpoints.predicate.is_some();
+            let (folded, _) = self
+                .thread
+                .run_until(events, self.breakpoints.event_types.clone(), has_predicate)
+                .await?;
+            for &position in &positions[..folded] {
+                self.advance(position).await?;
+            }
+            budget = budget.saturating_sub(folded);
+            if folded < positions.len() {
+                return Ok(Stop::Breakpoint(positions[folded]));
+            }
+            if until.is_some_and(|t| self.position >= t) {
+                return Ok(Stop::Reached(self.position));
+            }
+            if budget == 0 {
+                return Ok(Stop::Reached(self.position));
+            }
+        }
+    }
+
+    /// Undoes the last folded event: restores the newest in-memory checkpoint before it
+    /// and re-folds (ignoring breakpoints) the events between. Returns the new position
+    /// (None: already at the start).
+    pub async fn step_back(&mut self) -> Result<Option<Position>, ProjectionError> {
+        if self.position == 0 {
+            return Ok(None);
+        }
+        let undone = self.position;
+        while self.kept.len() > 1 && self.kept.back().is_some_and(|(p, ..)| *p >= undone) {
+            self.kept.pop_back();
+        }
+        let (position, folded, result) =
+            self.kept.back().cloned().expect("the start is always kept");
+        self.thread.restore(result).await?;
+        self.position = position;
+        self.folded = folded;
+        loop {
+            let mut events = self.next_events(PAGE).await?;
+            events.retain(|e| e.global_position < undone);
+            if events.is_empty() {
+                break;
+            }
+            let positions: Vec<Position> = events.iter().map(|e| e.global_position).collect();
+            self.thread.run_until(events, Vec::new(), false).await?;
+            for position in positions {
+                self.advance(position).await?;
+            }
+        }
+        Ok(Some(self.position))
+    }
+
+    async fn advance(&mut self, position: Position) -> Result<(), ProjectionError> {
+        self.position = position;
+        self.folded += 1;
+        if self.folded.is_multiple_of(KEEP_EVERY) {
+            self.keep().await?;
+        }
+        Ok(())
+    }
+
+    async fn keep(&mut self) -> Result<(), ProjectionError> {
+        let result = self.thread.result().await?.to_string();
+        self.kept.push_back((self.position, self.folded, result));
+        if self.kept.len() > KEEP_AT_MOST {
+            // Keep the start: stepping back further re-runs from it.
+            self.kept.remove(1);
+        }
+        Ok(())
+    }
+
+    /// The next events to fold, never past the next in-memory checkpoint: the fold thread
+    /// folds a batch whole, so a checkpoint must fall between batches.
+    async fn next_events(&self, limit: usize) -> Result<Vec<RecordedEvent>, ProjectionError> {
+        let to_next_keep = (KEEP_EVERY - self.folded % KEEP_EVERY) as usize;
+        let query = LogQuery {
+            after: self.position,
+            min_position: self.min_position,
+            filter: self.filter.clone(),
+            limit: limit.min(to_next_keep).max(1),
+        };
+        let Some(streams) = &self.streams else {
+            return Ok(self.store.read_log(query).await?);
+        };
+        // Several streams: the store cannot filter by them, so skip past the others here.
+        let mut query = query;
+        loop {
+            let page = self.store.read_log(query.clone()).await?;
+            let full = page.len() == query.limit;
+            let last = page.last().map(|e| e.global_position);
+            let events: Vec<RecordedEvent> = page
+                .into_iter()
+                .filter(|e| streams.contains(&e.stream_id))
+                .collect();
+            match last {
+                Some(last) if events.is_empty() && full => query.after = last,
+                _ => return Ok(events),
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Stepping through a projection: step reports, run-to, breakpoints on a type and on a JS
+//! predicate, and stepping back to exactly the state a fresh run reaches.
+
+mod common;
+
+use rewind::projection::{Breakpoints, Debugger, Projection, RunOptions, Stop};
+use rewind::script::ScriptSource;
+use rewind::store::{ExpectedVersion, NewEvent, Store};
+use serde_json::{Value, json};
+
+const SCRIPT: &str = "fromAll().foreachStream().when({\n  $init: () => ({ sum: 0 }),\n  Tick: (s, e) => { s.sum += e.data.n; },\n});";
+
+fn source() -> ScriptSource {
+    ScriptSource {
+        name: "sum.js".into(),
+        code: SCRIPT.into(),
+    }
+}
+
+/// `count` events: Tick n on A-1 (odd n) and B-1 (even n), and a Boom at position 7.
+async fn seed(store: &Store, count: u64) {
+    for n in 1..=count {
+        let stream = if n % 2 == 1 { "A-1" } else { "B-1" };
+        let kind = if n == 7 { "Boom" } else { "Tick" };
+        store
+            .append(
+                stream,
+                ExpectedVersion::Any,
+                vec![NewEvent::new(kind, json!({"n": n}))],
+            )
+            .await
+            .unwrap();
+    }
+}
+
+async fn fresh_run_to(store: &Store, position: u64) -> Value {
+    let options = RunOptions {
+        until_position: Some(position),
+        ..Default::default()
+    };
+    Projection::new(store.clone(), source(), options)
+        .run(false, |_| {})
+        .await
+        .unwrap()
+        .result
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_reports_state_before_after_and_diff() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    seed(&store, 10).await;
+    let mut debugger = Debugger::start(store.clone(), source(), RunOptions::default())
+        .await
+        .unwrap();
+    let first = debugger.step().await.unwrap().unwrap();
+    assert_eq!(first.event.global_position, 1);
+    assert_eq!(first.partition.as_deref(), Some("A-1"));
+    assert_eq!(
+        (first.before.clone(), first.after.clone()),
+        (Value::Null, json!({"sum": 1}))
+    );
+    assert!(first.handled);
+    debugger.step().await.unwrap();
+    let third = debugger.step().await.unwrap().unwrap();
+    assert_eq!(
+        (third.before.clone(), third.after.clone()),
+        (json!({"sum": 1}), json!({"sum": 4}))
+    );
+    let mut before = third.before.clone();
+    json_patch::patch(&mut before, &third.diff).unwrap();
+    assert_eq!(before, third.after);
+    assert_eq!(debugger.position(), 3);
+    assert_eq!(
+        debugger.result().await.unwrap(),
+        fresh_run_to(&store, 3).await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_to_and_breakpoints() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    seed(&store, 12).await;
+    let mut debugger = Debugger::start(store.clone(), source(), RunOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(debugger.run_to(5).await.unwrap(), Stop::Reached(5));
+    assert_eq!(
+        debugger.result().await.unwrap(),
+        fresh_run_to(&store, 5).await
+    );
+
+    debugger
+        .set_breakpoints(Breakpoints {
+            event_types: vec!["Boom".into()],
+            predicate: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        debugger.run(None, usize::MAX).await.unwrap(),
+        Stop::Breakpoint(7)
+    );
+    assert_eq!(debugger.position(), 6, "stopped before the Boom event");
+    let boom = debugger.step().await.unwrap().unwrap();
+    assert_eq!(
+        (boom.event.event_type.as_str(), boom.handled),
+        ("Boom", false)
+    );
+
+    debugger
+        .set_breakpoints(Breakpoints {
+            event_types: vec![],
+            predicate: Some("(s, e) => e.data.n === 10 && s.sum > 0".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        debugger.run(None, usize::MAX).await.unwrap(),
+        Stop::Breakpoint(10)
+    );
+    debugger
+        .set_breakpoints(Breakpoints::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        debugger.run(None, usize::MAX).await.unwrap(),
+        Stop::Head(12)
+    );
+    assert_eq!(
+        debugger.result().await.unwrap(),
+        fresh_run_to(&store, 12).await
+    );
+    assert!(debugger.step().await.unwrap().is_none());
+
+    let bad = debugger
+        .set_breakpoints(Breakpoints {
+            event_types: vec![],
+            predicate: Some("not js (".into()),
+        })
+        .await;
+    assert!(bad.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stepping_back_restores_exactly_the_earlier_state() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    seed(&store, 600).await;
+    let mut debugger = Debugger::start(store.clone(), source(), RunOptions::default())
+        .await
+        .unwrap();
+    debugger.run_to(600).await.unwrap();
+    for expected in [599, 598, 597] {
+        assert_eq!(debugger.step_back().await.unwrap(), Some(expected));
+        assert_eq!(
+            debugger.result().await.unwrap(),
+            fresh_run_to(&store, expected).await,
+            "at {expected}"
+        );
+    }
+    // Across an in-memory checkpoint (one is kept every 256 events).
+    debugger.run_to(257).await.unwrap_or(Stop::Head(0));
+    let mut fresh = Debugger::start(store.clone(), source(), RunOptions::default())
+        .await
+        .unwrap();
+    fresh.run_to(257).await.unwrap();
+    for expected in [256, 255, 254] {
+        assert_eq!(fresh.step_back().await.unwrap(), Some(expected));
+        assert_eq!(
+            fresh.result().await.unwrap(),
+            fresh_run_to(&store, expected).await,
+            "at {expected}"
+        );
+    }
+    // Back to the very start.
+    let mut short = Debugger::start(store.clone(), source(), RunOptions::default())
+        .await
+        .unwrap();
+    short.step().await.unwrap();
+    assert_eq!(short.step_back().await.unwrap(), Some(0));
+    assert_eq!(short.step_back().await.unwrap(), None);
+    assert_eq!(short.result().await.unwrap(), json!({}));
+}
