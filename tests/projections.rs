@@ -308,3 +308,83 @@ fn catch_up_then_live_has_no_gap_and_no_duplicate() {
     child.wait().unwrap();
     assert_eq!(last["seen"], json!((1..=60).collect::<Vec<_>>()));
 }
+
+#[test]
+fn emit_is_only_listed_unless_allowed() {
+    let s = Sandbox::new();
+    for n in 1..=3 {
+        ok(run(s.rewind(&[
+            "append",
+            "Src-1",
+            "Tick",
+            "--data",
+            &json!({"n": n}).to_string(),
+        ])));
+    }
+    let script = s.path("emit.js");
+    std::fs::write(
+        &script,
+        "fromStream('Src-1').when({ Tick: (s, e) => { if (e.data.n === 2) { emit('Out-1', 'Doubled', { n: 4 }); linkTo('Links-1', e); } } })",
+    )
+    .unwrap();
+    let script = script.to_str().unwrap();
+    let (code, _, err) = project(&s, &[script]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("would emit") && err.contains("Out-1"), "{err}");
+    assert_eq!(
+        ok(run(s.rewind(&["read", "Out-1"]))),
+        "",
+        "nothing written without --emit"
+    );
+
+    ok(project(&s, &[script, "--emit"]));
+    let out = json_lines(&ok(run(s.rewind(&["read", "Out-1"]))));
+    assert_eq!(
+        (
+            out.len(),
+            out[0]["event_type"].as_str(),
+            out[0]["data"].clone()
+        ),
+        (1, Some("Doubled"), json!({"n": 4}))
+    );
+    let links = json_lines(&ok(run(s.rewind(&["read", "Links-1"]))));
+    assert_eq!(
+        (links[0]["event_type"].as_str(), links[0]["data"].clone()),
+        (Some("$>"), json!({"link": "2@Src-1"}))
+    );
+    let (code, _, err) = project(&s, &[script, "--emit", "--read-only"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("read-only"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_reported_as_data() {
+    let s = Sandbox::new();
+    let store = s.open().await;
+    for n in 0..2500u64 {
+        let event = rewind::store::NewEvent::new("Tick", json!({"n": n}));
+        store
+            .append("P-1", rewind::store::ExpectedVersion::Any, vec![event])
+            .await
+            .unwrap();
+    }
+    let source = rewind::script::ScriptSource {
+        name: "p.js".into(),
+        code: "fromAll().when({ Tick: (s) => s })".into(),
+    };
+    let mut projection = rewind::projection::Projection::new(store, source, Default::default());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    projection.on_progress(move |p| sink.lock().unwrap().push(*p));
+    projection.run(false, |_| {}).await.unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3, "one report a page of 1,000");
+    let last = seen.last().unwrap();
+    assert_eq!(
+        (last.position, last.head, last.processed),
+        (2500, 2500, 2500)
+    );
+    assert!(last.events_per_second > 0.0);
+    assert_eq!(last.eta_seconds, Some(0.0));
+    assert_eq!(seen[0].position, 1000);
+}

@@ -66,6 +66,9 @@ pub struct RunArgs {
     /// Drop the checkpoint first and rebuild from the start
     #[arg(long, requires = "checkpoint")]
     pub reset: bool,
+    /// Let emit/linkTo append their events to the store (otherwise only listed)
+    #[arg(long)]
+    pub emit: bool,
 }
 
 pub async fn run(context: &Context, args: ProjectArgs) -> CliResult {
@@ -76,13 +79,15 @@ pub async fn run(context: &Context, args: ProjectArgs) -> CliResult {
         name: args.file.display().to_string(),
         code,
     };
-    let store = if args.checkpoint.is_some() {
+    let writes = args.checkpoint.is_some() || args.emit;
+    let store = if writes {
         context.open_for_writing().await?
     } else {
         context.open_for_reading().await?
     };
-    if args.checkpoint.is_some() && store.is_read_only() {
-        return Err(StoreError::ReadOnly("checkpoint").into());
+    if writes && store.is_read_only() {
+        let what = if args.emit { "emit" } else { "checkpoint" };
+        return Err(StoreError::ReadOnly(what).into());
     }
     let options = RunOptions {
         from_position: args.from_position,
@@ -90,17 +95,29 @@ pub async fn run(context: &Context, args: ProjectArgs) -> CliResult {
         checkpoint: args.checkpoint.clone(),
         reset: args.reset,
         skip_positions: args.skip_position.clone(),
+        emit: args.emit,
         limits: script_limits(&context.config),
         upcasters: load_upcasters(&context.config)?,
     };
     let mut projection = Projection::new(store, source, options);
+    let bar = progress_bar();
+    let progress = bar.clone();
+    projection.on_progress(move |p| {
+        progress.set_length(p.head);
+        progress.set_position(p.position);
+        progress.set_message(format!("{:.0} events/s", p.events_per_second));
+    });
     let mut out = context.output();
     let mut printed_emits = 0;
     let mut failure = None;
     let outcome = projection
         .run(args.follow, |state| {
             for emitted in &state.emitted[printed_emits..] {
-                eprintln!("would emit (not written without --emit): {emitted}");
+                if args.emit {
+                    eprintln!("emitted: {emitted}");
+                } else {
+                    eprintln!("would emit (not written without --emit): {emitted}");
+                }
             }
             printed_emits = state.emitted.len();
             if let Err(e) = out.summary(&state.result).and_then(|_| out.flush()) {
@@ -108,6 +125,7 @@ pub async fn run(context: &Context, args: ProjectArgs) -> CliResult {
             }
         })
         .await;
+    bar.finish_and_clear();
     if let Some(e) = failure {
         return Err(stdout_error(e));
     }
@@ -139,4 +157,18 @@ pub async fn run(context: &Context, args: ProjectArgs) -> CliResult {
         Err(ProjectionError::Store(e)) => Err(e.into()),
         Err(e) => Err(CliError::Input(e.to_string())),
     }
+}
+
+/// A bar of position / head on a terminal; hidden elsewhere.
+fn progress_bar() -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} position {pos}/{len}  {msg}  {eta} left")
+    {
+        bar.set_style(style);
+    }
+    bar
 }

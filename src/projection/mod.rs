@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use crate::script::{Definition, ScriptError, ScriptLimits, ScriptSource, Source};
 use crate::store::{
-    Checkpoint, DEFAULT_PAGE, LogFilter, LogQuery, Position, RecordedEvent, Store, StoreError,
-    timestamp,
+    AppendSegment, Checkpoint, DEFAULT_PAGE, ExpectedVersion, LogFilter, LogQuery, NewEvent,
+    Position, RecordedEvent, Store, StoreError, timestamp,
 };
 use fold_thread::{FoldReply, FoldThread};
 
@@ -33,6 +33,9 @@ pub struct RunOptions {
     pub reset: bool,
     /// Events not to process (poison events), recorded in the checkpoint.
     pub skip_positions: Vec<Position>,
+    /// Let `emit`/`linkTo` append their events to the store (otherwise they are only
+    /// recorded in the run's state).
+    pub emit: bool,
     pub limits: ScriptLimits,
     /// Event type -> upcaster.
     pub upcasters: Vec<(String, ScriptSource)>,
@@ -93,6 +96,21 @@ pub struct Projection {
     source: ScriptSource,
     options: RunOptions,
     definition: Option<Definition>,
+    progress: Option<Box<dyn FnMut(&Progress) + Send>>,
+    started: std::time::Instant,
+    processed_at_start: u64,
+}
+
+/// How far a run has come, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Progress {
+    pub position: Position,
+    /// The head of the log when last looked at.
+    pub head: Position,
+    pub processed: u64,
+    pub events_per_second: f64,
+    /// Seconds to the head at this rate (positions stand in for events: an estimate).
+    pub eta_seconds: Option<f64>,
 }
 
 impl Projection {
@@ -102,7 +120,32 @@ impl Projection {
             source,
             options,
             definition: None,
+            progress: None,
+            started: std::time::Instant::now(),
+            processed_at_start: 0,
         }
+    }
+
+    /// Calls `report` after every page folded.
+    pub fn on_progress(&mut self, report: impl FnMut(&Progress) + Send + 'static) {
+        self.progress = Some(Box::new(report));
+    }
+
+    fn report(&mut self, state: &RunState) {
+        let Some(report) = self.progress.as_mut() else {
+            return;
+        };
+        let head = (*self.store.head_watch().borrow()).max(state.position);
+        let seconds = self.started.elapsed().as_secs_f64().max(1e-6);
+        let rate = (state.processed - self.processed_at_start) as f64 / seconds;
+        let eta = (rate > 0.0).then(|| (head - state.position) as f64 / rate);
+        report(&Progress {
+            position: state.position,
+            head,
+            processed: state.processed,
+            events_per_second: rate,
+            eta_seconds: eta,
+        });
     }
 
     /// Runs from the checkpoint (or the start) to the head of the log, or to
@@ -157,9 +200,12 @@ impl Projection {
         };
         let mut pages = self.store.pages(query, None);
         let mut done = false;
+        self.started = std::time::Instant::now();
+        self.processed_at_start = state.processed;
         while let Some(page) = pages.next_page().await? {
             let (batch, reached_until) = select(page, &streams, until);
             self.fold(&thread, batch, &skip, &mut state).await?;
+            self.report(&state);
             if reached_until {
                 done = true;
                 break;
@@ -224,6 +270,11 @@ impl Projection {
             } => {
                 state.handled += handled;
                 state.processed += processed;
+                if self.options.emit && !emitted.is_empty() {
+                    self.store
+                        .append_batch(emitted.iter().map(emitted_segment).collect())
+                        .await?;
+                }
                 state.emitted.extend(emitted);
                 if let Some(last) = last {
                     state.position = last;
@@ -291,6 +342,23 @@ impl Projection {
         };
         Ok(self.store.save_checkpoint(checkpoint).await?)
     }
+}
+
+/// An `emit`/`linkTo` record as an append: `emit`'s data as given (an object; anything
+/// else wrapped as `{"value": …}`), `linkTo` as a `$>` event naming `N@stream`.
+fn emitted_segment(record: &Value) -> AppendSegment {
+    let stream = record["streamId"].as_str().unwrap_or_default().to_owned();
+    let event_type = record["eventType"].as_str().unwrap_or("$>").to_owned();
+    let data = match &record["data"] {
+        Value::Object(_) => record["data"].clone(),
+        Value::String(link) if record["kind"] == "linkTo" => serde_json::json!({ "link": link }),
+        other => serde_json::json!({ "value": other }),
+    };
+    let mut event = NewEvent::new(event_type, data);
+    if record["metadata"].is_object() {
+        event = event.with_metadata(record["metadata"].clone());
+    }
+    AppendSegment::new(stream, ExpectedVersion::Any, vec![event])
 }
 
 /// The store-side filter for the script's source, and the stream list to check here when
