@@ -96,10 +96,13 @@ pub struct Projection {
     source: ScriptSource,
     options: RunOptions,
     definition: Option<Definition>,
-    progress: Option<Box<dyn FnMut(&Progress) + Send>>,
+    progress: Option<ProgressSink>,
     started: std::time::Instant,
     processed_at_start: u64,
 }
+
+/// Where progress reports go.
+type ProgressSink = Box<dyn FnMut(&Progress) + Send>;
 
 /// How far a run has come, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
