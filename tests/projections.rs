@@ -388,3 +388,48 @@ async fn progress_is_reported_as_data() {
     assert_eq!(last.eta_seconds, Some(0.0));
     assert_eq!(seen[0].position, 1000);
 }
+
+#[test]
+fn a_checkpoint_can_be_moved_past_events() {
+    let s = Sandbox::new();
+    for n in 1..=8 {
+        ok(run(s.rewind(&[
+            "append",
+            "M-1",
+            "Tick",
+            "--data",
+            &json!({"n": n}).to_string(),
+        ])));
+    }
+    let script = s.path("seen.js");
+    std::fs::write(&script, "fromAll().when({ $init: () => ({ seen: [] }), Tick: (s, e) => { s.seen.push(e.data.n); } })").unwrap();
+    let script = script.to_str().unwrap();
+    ok(project(
+        &s,
+        &[script, "--checkpoint", "m", "--until-position", "3"],
+    ));
+    let moved = json_lines(&ok(run(s.rewind(&[
+        "project",
+        "checkpoint",
+        "m",
+        "--move-to",
+        "5",
+    ]))))
+    .remove(0);
+    assert_eq!(moved["position"], 5);
+    assert_eq!(moved["state"]["moves"], json!([{"from": 3, "to": 5}]));
+    let result = json_lines(&ok(project(&s, &[script, "--checkpoint", "m"]))).remove(0);
+    assert_eq!(
+        result["seen"],
+        json!([1, 2, 3, 6, 7, 8]),
+        "events 4 and 5 were moved past"
+    );
+    let shown = json_lines(&ok(run(s.rewind(&["project", "checkpoint", "m"])))).remove(0);
+    assert_eq!(
+        (shown["position"].clone(), shown["state"]["moves"].clone()),
+        (json!(8), json!([{"from": 3, "to": 5}]))
+    );
+    let (code, _, err) = run(s.rewind(&["project", "checkpoint", "nope"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("no checkpoint named nope"), "{err}");
+}

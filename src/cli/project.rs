@@ -42,6 +42,24 @@ Prints the result as one JSON document: the state, or for a partitioned projecti
 write is listed on stderr and never written. A script error exits 1 naming the error, the
 script line and the event's global position; the checkpoint stays at the last good event.")]
     Run(RunArgs),
+    /// Show a checkpoint, or move it to another position (a recovery without a reset)
+    #[command(after_help = "\
+Examples:
+  rewind project checkpoint orders                      {\"name\",\"position\",\"state\",\"updated_at\"}
+  rewind project checkpoint orders --move-to 1042       resume after event 1042 next time
+
+Moving keeps the partitions' state as it is: the events between the old and the new
+position are not folded (moving forward) or folded again (moving back).")]
+    Checkpoint(CheckpointArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckpointArgs {
+    /// The checkpoint's name
+    pub name: String,
+    /// Set the checkpoint's position: the next run resumes after the event at P
+    #[arg(long, value_name = "P")]
+    pub move_to: Option<Position>,
 }
 
 #[derive(Debug, Args)]
@@ -72,7 +90,49 @@ pub struct RunArgs {
 }
 
 pub async fn run(context: &Context, args: ProjectArgs) -> CliResult {
-    let ProjectCommand::Run(args) = args.command;
+    match args.command {
+        ProjectCommand::Run(args) => run_projection(context, args).await,
+        ProjectCommand::Checkpoint(args) => checkpoint(context, args).await,
+    }
+}
+
+async fn checkpoint(context: &Context, args: CheckpointArgs) -> CliResult {
+    let store = match args.move_to {
+        Some(_) => context.open_for_writing().await?,
+        None => context.open_for_reading().await?,
+    };
+    let Some(mut checkpoint) = store.load_checkpoint(&args.name).await? else {
+        return Err(CliError::Input(format!(
+            "no checkpoint named {}",
+            args.name
+        )));
+    };
+    if let Some(position) = args.move_to {
+        let mut state: serde_json::Value =
+            serde_json::from_str(checkpoint.state.get()).map_err(|e| {
+                CliError::Input(format!("checkpoint {} is not readable: {e}", args.name))
+            })?;
+        let moves = state["moves"].as_array().cloned().unwrap_or_default();
+        let mut moves = moves;
+        moves.push(serde_json::json!({"from": checkpoint.position, "to": position}));
+        state["moves"] = serde_json::Value::Array(moves);
+        checkpoint.position = position;
+        checkpoint.state = serde_json::value::to_raw_value(&state).expect("serializes");
+        checkpoint.updated_at = crate::store::timestamp::now();
+        store.save_checkpoint(checkpoint.clone()).await?;
+    }
+    let mut out = context.output();
+    out.summary(&serde_json::json!({
+        "name": checkpoint.name,
+        "position": checkpoint.position,
+        "state": serde_json::from_str::<serde_json::Value>(checkpoint.state.get()).unwrap_or_default(),
+        "updated_at": crate::store::timestamp::format(&checkpoint.updated_at),
+    }))
+    .map_err(stdout_error)?;
+    out.flush().map_err(stdout_error)
+}
+
+async fn run_projection(context: &Context, args: RunArgs) -> CliResult {
     let code = std::fs::read_to_string(&args.file)
         .map_err(CliError::io(format!("cannot read {}", args.file.display())))?;
     let source = ScriptSource {

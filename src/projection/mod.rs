@@ -65,6 +65,9 @@ struct Saved {
     processed: u64,
     handled: u64,
     skipped: Vec<Position>,
+    /// Moves of the checkpoint by hand (`rewind project checkpoint --move-to`).
+    #[serde(default)]
+    moves: Vec<Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +100,8 @@ pub struct Projection {
     options: RunOptions,
     definition: Option<Definition>,
     progress: Option<ProgressSink>,
+    /// Checkpoint moves read at the start, kept in every save.
+    moves: Vec<Value>,
     started: std::time::Instant,
     processed_at_start: u64,
 }
@@ -124,6 +129,7 @@ impl Projection {
             options,
             definition: None,
             progress: None,
+            moves: Vec::new(),
             started: std::time::Instant::now(),
             processed_at_start: 0,
         }
@@ -179,6 +185,7 @@ impl Projection {
                 state.processed = parsed.processed;
                 state.handled = parsed.handled;
                 state.skipped = parsed.skipped;
+                self.moves = parsed.moves;
                 resume = Some(parsed.result.to_string());
             }
         }
@@ -336,6 +343,7 @@ impl Projection {
             processed: state.processed,
             handled: state.handled,
             skipped: state.skipped.clone(),
+            moves: self.moves.clone(),
         };
         let checkpoint = Checkpoint {
             name: name.to_owned(),
