@@ -562,12 +562,20 @@ async fn log_filters_match_literally(store: Store) {
     );
     assert_eq!(
         streams_of(LogFilter {
-            stream_id: Some("Order-1".into()),
+            streams: vec!["Order-1".into()],
             event_types: vec!["Placed".into()],
             ..Default::default()
         })
         .await,
         ["Order-1@1"]
+    );
+    assert_eq!(
+        streams_of(LogFilter {
+            streams: vec!["Order-1".into(), "A%-1".into()],
+            ..Default::default()
+        })
+        .await,
+        ["A%-1@1", "Order-1@1", "Order-1@2"]
     );
 }
 

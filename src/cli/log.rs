@@ -53,7 +53,7 @@ pub async fn run(context: &Context, args: LogArgs) -> CliResult {
         event_types: args.event_types,
         category: args.category,
         correlation_id: args.correlation,
-        stream_id: None,
+        streams: Vec::new(),
     };
     let mut out = context.output();
     if args.follow {

@@ -4,7 +4,7 @@
 //! nearest in-memory checkpoint, so it is fast. Pausing is the caller's: it decides when to
 //! ask for the next step or run.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -59,7 +59,6 @@ pub struct Debugger {
     thread: FoldThread,
     definition: Definition,
     filter: LogFilter,
-    streams: Option<BTreeSet<String>>,
     min_position: Option<Position>,
     /// The last folded event (0: none).
     position: Position,
@@ -77,13 +76,12 @@ impl Debugger {
     ) -> Result<Debugger, ProjectionError> {
         let (thread, definition) =
             FoldThread::start(&source, &options.upcasters, options.limits, None)?;
-        let (filter, streams) = pushdown(&definition.source);
+        let filter = pushdown(&definition.source);
         let mut debugger = Debugger {
             store,
             thread,
             definition,
             filter,
-            streams,
             min_position: options.from_position,
             position: 0,
             folded: 0,
@@ -244,23 +242,6 @@ impl Debugger {
             filter: self.filter.clone(),
             limit: limit.min(to_next_keep).max(1),
         };
-        let Some(streams) = &self.streams else {
-            return Ok(self.store.read_log(query).await?);
-        };
-        // Several streams: the store cannot filter by them, so skip past the others here.
-        let mut query = query;
-        loop {
-            let page = self.store.read_log(query.clone()).await?;
-            let full = page.len() == query.limit;
-            let last = page.last().map(|e| e.global_position);
-            let events: Vec<RecordedEvent> = page
-                .into_iter()
-                .filter(|e| streams.contains(&e.stream_id))
-                .collect();
-            match last {
-                Some(last) if events.is_empty() && full => query.after = last,
-                _ => return Ok(events),
-            }
-        }
+        Ok(self.store.read_log(query).await?)
     }
 }

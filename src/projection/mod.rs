@@ -197,7 +197,7 @@ impl Projection {
         )?;
         self.definition = Some(definition.clone());
         let skip: BTreeSet<Position> = self.options.skip_positions.iter().copied().collect();
-        let (filter, streams) = pushdown(&definition.source);
+        let filter = pushdown(&definition.source);
         let min_position = self.options.from_position;
         let until = self.options.until_position;
 
@@ -213,7 +213,7 @@ impl Projection {
         self.started = std::time::Instant::now();
         self.processed_at_start = state.processed;
         while let Some(page) = pages.next_page().await? {
-            let (batch, reached_until) = select(page, &streams, until);
+            let (batch, reached_until) = select(page, until);
             self.fold(&thread, batch, &skip, &mut state).await?;
             self.report(&state);
             if reached_until {
@@ -234,7 +234,7 @@ impl Projection {
                 .subscribe_with(state.position, min_position, filter, DEFAULT_PAGE);
         loop {
             let page = subscription.next_batch().await?;
-            let (batch, reached_until) = select(page, &streams, until);
+            let (batch, reached_until) = select(page, until);
             self.fold(&thread, batch, &skip, &mut state).await?;
             self.finish_batch(&thread, &mut state).await?;
             on_update(&state);
@@ -372,48 +372,32 @@ fn emitted_segment(record: &Value) -> AppendSegment {
     AppendSegment::new(stream, ExpectedVersion::Any, vec![event])
 }
 
-/// The store-side filter for the script's source, and the stream list to check here when
-/// the store cannot filter by it (several streams).
-fn pushdown(source: &Source) -> (LogFilter, Option<BTreeSet<String>>) {
+/// The store-side filter for the script's source: `fromCategory` reads only that
+/// category, `fromStream(s)` only those streams.
+fn pushdown(source: &Source) -> LogFilter {
     match source {
-        Source::All => (LogFilter::default(), None),
-        Source::Category { category } => (
-            LogFilter {
-                category: Some(category.clone()),
-                ..Default::default()
-            },
-            None,
-        ),
-        Source::Streams { streams } if streams.len() == 1 => (
-            LogFilter {
-                stream_id: Some(streams[0].clone()),
-                ..Default::default()
-            },
-            None,
-        ),
-        Source::Streams { streams } => (
-            LogFilter::default(),
-            Some(streams.iter().cloned().collect()),
-        ),
+        Source::All => LogFilter::default(),
+        Source::Category { category } => LogFilter {
+            category: Some(category.clone()),
+            ..Default::default()
+        },
+        Source::Streams { streams } => LogFilter {
+            streams: streams.clone(),
+            ..Default::default()
+        },
     }
 }
 
-/// The events of a page the projection reads, up to `until` (inclusive); true once
-/// `until` was reached.
-fn select(
-    page: Vec<RecordedEvent>,
-    streams: &Option<BTreeSet<String>>,
-    until: Option<Position>,
-) -> (Vec<RecordedEvent>, bool) {
-    let mut reached = false;
-    let batch = page
-        .into_iter()
-        .take_while(|e| {
-            let within = until.is_none_or(|u| e.global_position <= u);
-            reached |= !within || until == Some(e.global_position);
-            within
-        })
-        .filter(|e| streams.as_ref().is_none_or(|s| s.contains(&e.stream_id)))
-        .collect();
-    (batch, reached)
+/// The events of a page up to `until` (inclusive); true once `until` was reached.
+fn select(page: Vec<RecordedEvent>, until: Option<Position>) -> (Vec<RecordedEvent>, bool) {
+    let Some(until) = until else {
+        return (page, false);
+    };
+    let reached = page.iter().any(|e| e.global_position >= until);
+    (
+        page.into_iter()
+            .take_while(|e| e.global_position <= until)
+            .collect(),
+        reached,
+    )
 }

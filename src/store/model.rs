@@ -226,7 +226,8 @@ pub struct LogFilter {
     pub event_types: Vec<String>,
     pub category: Option<String>,
     pub correlation_id: Option<String>,
-    pub stream_id: Option<String>,
+    /// Any of these streams (empty: all).
+    pub streams: Vec<String>,
 }
 
 impl LogFilter {
@@ -234,7 +235,7 @@ impl LogFilter {
         self.event_types.is_empty()
             && self.category.is_none()
             && self.correlation_id.is_none()
-            && self.stream_id.is_none()
+            && self.streams.is_empty()
     }
 }
 

@@ -109,9 +109,11 @@ pub fn read_log(conn: &Connection, q: &LogQuery) -> Result<Vec<RecordedEvent>> {
         sql.push_str(" AND correlation_id = ?");
         params.push(correlation);
     }
-    if let Some(stream) = &q.filter.stream_id {
-        sql.push_str(" AND stream_id = ?");
-        params.push(stream);
+    if !q.filter.streams.is_empty() {
+        sql.push_str(" AND stream_id IN (");
+        sql.push_str(&vec!["?"; q.filter.streams.len()].join(","));
+        sql.push(')');
+        params.extend(q.filter.streams.iter().map(|s| s as &dyn ToSql));
     }
     sql.push_str(" ORDER BY global_position LIMIT ?");
     let limit = q.limit as i64;
