@@ -433,3 +433,17 @@ fn a_checkpoint_can_be_moved_past_events() {
     assert_eq!(code, 1);
     assert!(err.contains("no checkpoint named nope"), "{err}");
 }
+
+#[test]
+fn a_runaway_handler_faults_on_the_time_budget() {
+    let s = Sandbox::new();
+    for n in 1..=3 {
+        ok(run(s.rewind(&["append", "R-1", "Tick", "--data", &json!({"n": n}).to_string()])));
+    }
+    let script = s.path("loop.js");
+    std::fs::write(&script, "fromAll().when({\n  Tick: (s, e) => { if (e.data.n === 3) { for (;;) {} } },\n});\n").unwrap();
+    let (code, _, err) = project(&s, &[script.to_str().unwrap(), "--checkpoint", "l"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("time budget") && err.contains("global position 3"), "{err}");
+    assert!(err.contains("checkpoint l kept at position 2"), "{err}");
+}
