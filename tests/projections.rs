@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -274,15 +273,7 @@ fn catch_up_then_live_has_no_gap_and_no_duplicate() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = common::stdout_lines(&mut child);
     let first: Value =
         serde_json::from_str(&rx.recv_timeout(Duration::from_secs(20)).unwrap()).unwrap();
     assert_eq!(first["seen"], json!((1..=50).collect::<Vec<_>>()));
@@ -438,12 +429,25 @@ fn a_checkpoint_can_be_moved_past_events() {
 fn a_runaway_handler_faults_on_the_time_budget() {
     let s = Sandbox::new();
     for n in 1..=3 {
-        ok(run(s.rewind(&["append", "R-1", "Tick", "--data", &json!({"n": n}).to_string()])));
+        ok(run(s.rewind(&[
+            "append",
+            "R-1",
+            "Tick",
+            "--data",
+            &json!({"n": n}).to_string(),
+        ])));
     }
     let script = s.path("loop.js");
-    std::fs::write(&script, "fromAll().when({\n  Tick: (s, e) => { if (e.data.n === 3) { for (;;) {} } },\n});\n").unwrap();
+    std::fs::write(
+        &script,
+        "fromAll().when({\n  Tick: (s, e) => { if (e.data.n === 3) { for (;;) {} } },\n});\n",
+    )
+    .unwrap();
     let (code, _, err) = project(&s, &[script.to_str().unwrap(), "--checkpoint", "l"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("time budget") && err.contains("global position 3"), "{err}");
+    assert!(
+        err.contains("time budget") && err.contains("global position 3"),
+        "{err}"
+    );
     assert!(err.contains("checkpoint l kept at position 2"), "{err}");
 }
