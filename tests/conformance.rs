@@ -56,6 +56,7 @@ backend_suite!(sqlite, super::sqlite_fixture;
     stream_reads_page_both_ways,
     log_filters_match_literally,
     log_cursor_and_inclusive_start,
+    backward_pages_of_the_log_and_the_streams,
     streams_listing_pages_and_filters,
     stats_count_events_and_streams,
     hostile_names_round_trip_byte_for_byte,
@@ -631,6 +632,65 @@ async fn log_cursor_and_inclusive_start(store: Store) {
         .await,
         Vec::<u64>::new()
     );
+}
+
+async fn backward_pages_of_the_log_and_the_streams(store: Store) {
+    for n in 0..7 {
+        store
+            .append(
+                &format!("S-{n}"),
+                ExpectedVersion::Any,
+                vec![ev("T", json!({"n": n}))],
+            )
+            .await
+            .unwrap();
+    }
+    let all: Vec<u64> = all_log(&store)
+        .await
+        .iter()
+        .map(|e| e.global_position)
+        .collect();
+    let back = |before: Option<u64>, limit: usize| {
+        let store = store.clone();
+        async move {
+            let q = LogQuery {
+                limit,
+                ..Default::default()
+            };
+            store
+                .read_log_backward(q, before)
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| e.global_position)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(back(None, 3).await, [all[6], all[5], all[4]]);
+    assert_eq!(
+        back(Some(all[4]), 10).await,
+        [all[3], all[2], all[1], all[0]]
+    );
+    assert_eq!(back(Some(all[0]), 10).await, Vec::<u64>::new());
+    let ids = |before: Option<&str>| {
+        let store = store.clone();
+        let before = before.map(str::to_owned);
+        async move {
+            let q = StreamsQuery {
+                limit: 2,
+                ..Default::default()
+            };
+            store
+                .list_streams_backward(q, before)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| s.stream_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids(None).await, ["S-6", "S-5"]);
+    assert_eq!(ids(Some("S-1")).await, ["S-0"]);
 }
 
 async fn streams_listing_pages_and_filters(store: Store) {

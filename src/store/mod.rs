@@ -199,6 +199,29 @@ impl Store {
         }
     }
 
+    /// One page of the log before `before` (exclusive; None: the end), newest first:
+    /// for scrolling back through the log. `query.limit` and its filters apply.
+    pub async fn read_log_backward(
+        &self,
+        query: LogQuery,
+        before: Option<Position>,
+    ) -> Result<Vec<RecordedEvent>> {
+        match self {
+            Store::Sqlite(s) => s.read_log_backward(query, before).await,
+        }
+    }
+
+    /// One page of the streams listing before `before` (None: from the last), last first.
+    pub async fn list_streams_backward(
+        &self,
+        query: StreamsQuery,
+        before: Option<String>,
+    ) -> Result<Vec<StreamInfo>> {
+        match self {
+            Store::Sqlite(s) => s.list_streams_backward(query, before).await,
+        }
+    }
+
     /// A stream's current version (0 when it does not exist).
     pub async fn stream_version(&self, stream_id: &str) -> Result<Version> {
         match self {

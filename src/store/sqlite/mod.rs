@@ -332,6 +332,24 @@ impl SqliteStore {
             .await
     }
 
+    pub async fn read_log_backward(
+        &self,
+        query: LogQuery,
+        before: Option<Position>,
+    ) -> Result<Vec<RecordedEvent>> {
+        self.read(move |conn| read::read_log_backward(conn, &query, before))
+            .await
+    }
+
+    pub async fn list_streams_backward(
+        &self,
+        query: StreamsQuery,
+        before: Option<String>,
+    ) -> Result<Vec<StreamInfo>> {
+        self.read(move |conn| read::list_streams_backward(conn, &query, before.as_deref()))
+            .await
+    }
+
     pub async fn read_log(&self, query: LogQuery) -> Result<Vec<RecordedEvent>> {
         self.read(move |conn| read::read_log(conn, &query)).await
     }

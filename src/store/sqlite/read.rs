@@ -91,9 +91,32 @@ fn order_word(direction: Direction) -> &'static str {
 }
 
 pub fn read_log(conn: &Connection, q: &LogQuery) -> Result<Vec<RecordedEvent>> {
+    read_log_in(conn, q, None)
+}
+
+/// The page of the log before position `before` (exclusive; None: the end), newest first.
+/// `q.after` and `q.min_position` still bound it from below.
+pub fn read_log_backward(
+    conn: &Connection,
+    q: &LogQuery,
+    before: Option<Position>,
+) -> Result<Vec<RecordedEvent>> {
+    read_log_in(conn, q, Some(before.unwrap_or(i64::MAX as u64)))
+}
+
+fn read_log_in(
+    conn: &Connection,
+    q: &LogQuery,
+    before: Option<Position>,
+) -> Result<Vec<RecordedEvent>> {
     let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > ?");
     let after = q.after.max(q.min_position.unwrap_or(0).saturating_sub(1)) as i64;
     let mut params: Vec<&dyn ToSql> = vec![&after];
+    let before = before.map(|b| b.min(i64::MAX as u64) as i64);
+    if let Some(before) = &before {
+        sql.push_str(" AND global_position < ?");
+        params.push(before);
+    }
     let types: Vec<&str> = q.filter.event_types.iter().map(String::as_str).collect();
     if !types.is_empty() {
         sql.push_str(" AND event_type IN (");
@@ -115,7 +138,11 @@ pub fn read_log(conn: &Connection, q: &LogQuery) -> Result<Vec<RecordedEvent>> {
         sql.push(')');
         params.extend(q.filter.streams.iter().map(|s| s as &dyn ToSql));
     }
-    sql.push_str(" ORDER BY global_position LIMIT ?");
+    sql.push_str(if before.is_some() {
+        " ORDER BY global_position DESC LIMIT ?"
+    } else {
+        " ORDER BY global_position LIMIT ?"
+    });
     let limit = q.limit as i64;
     params.push(&limit);
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -159,8 +186,29 @@ fn stream_from_row(row: &Row<'_>) -> rusqlite::Result<StreamInfo> {
 }
 
 pub fn list_streams(conn: &Connection, q: &StreamsQuery) -> Result<Vec<StreamInfo>> {
+    list_streams_in(conn, q, None)
+}
+
+/// The streams whose id sorts before `before` (None: from the last), last first.
+pub fn list_streams_backward(
+    conn: &Connection,
+    q: &StreamsQuery,
+    before: Option<&str>,
+) -> Result<Vec<StreamInfo>> {
+    list_streams_in(conn, q, Some(before))
+}
+
+fn list_streams_in(
+    conn: &Connection,
+    q: &StreamsQuery,
+    before: Option<Option<&str>>,
+) -> Result<Vec<StreamInfo>> {
     let mut sql = format!("SELECT {STREAM_COLUMNS} FROM streams WHERE 1");
     let mut params: Vec<&dyn ToSql> = Vec::new();
+    if let Some(Some(before)) = &before {
+        sql.push_str(" AND stream_id < ?");
+        params.push(before);
+    }
     if let Some(category) = &q.category {
         sql.push_str(" AND stream_type = ?");
         params.push(category);
@@ -169,7 +217,11 @@ pub fn list_streams(conn: &Connection, q: &StreamsQuery) -> Result<Vec<StreamInf
         sql.push_str(" AND stream_id > ?");
         params.push(after);
     }
-    sql.push_str(" ORDER BY stream_id LIMIT ?");
+    sql.push_str(if before.is_some() {
+        " ORDER BY stream_id DESC LIMIT ?"
+    } else {
+        " ORDER BY stream_id LIMIT ?"
+    });
     let limit = q.limit as i64;
     params.push(&limit);
     let mut stmt = conn.prepare_cached(&sql)?;
