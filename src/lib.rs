@@ -9,3 +9,4 @@ pub mod projection;
 pub mod replay;
 pub mod script;
 pub mod store;
+pub mod tui;

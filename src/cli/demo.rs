@@ -1,5 +1,6 @@
 //! `rewind demo`: build (or reuse) the demo store and show what is in it.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
 
@@ -72,7 +73,10 @@ pub async fn run(context: &Context, args: DemoArgs) -> CliResult {
     })
     .map_err(stdout_error)?;
     out.flush().map_err(stdout_error)?;
-    eprintln!("explore it: rewind --db {url} streams --format table   (or: log, read STREAM)");
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        return super::open_tui(context, store, url.to_string()).await;
+    }
+    eprintln!("explore it: rewind --db {url}   (or: streams, log, read STREAM, state STREAM)");
     Ok(())
 }
 

@@ -118,6 +118,21 @@ impl Context {
     }
 }
 
+/// Opens the terminal UI on `store` (a terminal is required).
+pub async fn open_tui(context: &Context, store: Store, name: String) -> CliResult {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(CliError::Input(
+            "the terminal UI needs a terminal; the commands (`rewind --help`) work anywhere".into(),
+        ));
+    }
+    let keymap = crate::tui::keymap::Keymap::with_overrides(&context.config.keys)
+        .map_err(CliError::Input)?;
+    crate::tui::run(store, keymap, name)
+        .await
+        .map_err(CliError::io("terminal UI"))
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> CliResult {
     let context = Context::new(cli.global)?;
@@ -132,10 +147,10 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Snapshot(args)) => snapshot::run(&context, args).await,
         Some(Command::Project(args)) => project::run(&context, args).await,
         Some(Command::Demo(args)) => demo::run(&context, args).await,
-        None => Err(CliError::Input(
-            "the terminal UI is not part of this build yet; see `rewind --help` for the commands"
-                .into(),
-        )),
+        None => {
+            let store = context.open_for_reading().await?;
+            open_tui(&context, store, context.store_url()?.to_string()).await
+        }
     };
     match result {
         Err(e) if e.is_broken_pipe() => Ok(()),

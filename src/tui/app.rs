@@ -1,0 +1,307 @@
+//! The app: its state, the messages it reacts to, and the one update function. Rendering
+//! reads the state (`render` takes `&self`); background work answers with messages.
+
+use crossterm::event::{Event, KeyEventKind};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+
+use super::fetch::Fetcher;
+use super::keymap::{Action, Keymap};
+use super::views::{self, LogView, StreamView, StreamsView};
+use super::window::Fetch;
+use crate::store::{Position, RecordedEvent, StoreStats, StreamInfo};
+
+/// What reaches the update loop: input, and the answers of background work.
+pub enum Msg {
+    Input(Event),
+    LogRows(Fetch<Position>, Vec<RecordedEvent>),
+    StreamRows(Fetch<String>, Vec<StreamInfo>),
+    StreamEvents(String, Fetch<u64>, Vec<RecordedEvent>),
+    Stats(StoreStats),
+    Head(Position),
+    Live(Vec<RecordedEvent>),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Streams,
+    Log,
+    Stream,
+}
+
+pub struct App {
+    pub keymap: Keymap,
+    pub screen: Screen,
+    pub streams: StreamsView,
+    pub log: LogView,
+    pub stream: Option<StreamView>,
+    pub status: Status,
+    pub help: bool,
+    pub quit: bool,
+    fetcher: Option<Fetcher>,
+    follow_task: Option<tokio::task::JoinHandle<()>>,
+    stats_pending: bool,
+}
+
+/// What the status bar shows.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    pub store: String,
+    pub read_only: bool,
+    pub stats: Option<StoreStats>,
+    pub head: Position,
+    pub follow: bool,
+    pub message: Option<String>,
+}
+
+impl App {
+    /// An app on a store; `fetcher` is None in render tests, which feed messages by hand.
+    pub fn new(keymap: Keymap, status: Status, fetcher: Option<Fetcher>) -> App {
+        App {
+            keymap,
+            screen: Screen::Streams,
+            streams: StreamsView::new(),
+            log: LogView::new(),
+            stream: None,
+            status,
+            help: false,
+            quit: false,
+            fetcher,
+            follow_task: None,
+            stats_pending: false,
+        }
+    }
+
+    /// The first fetches: both lists and the figures.
+    pub fn start(&mut self) {
+        if let Some(f) = self.streams.window.reset() {
+            self.fetch_streams(f);
+        }
+        if let Some(f) = self.log.window.reset() {
+            self.fetch_log(f);
+        }
+        self.refresh_stats();
+    }
+
+    /// The one update function. Returns whether the screen needs drawing again.
+    pub fn update(&mut self, msg: Msg) -> bool {
+        match msg {
+            Msg::Input(Event::Key(key)) if key.kind != KeyEventKind::Release => {
+                let action = self.keymap.action(key);
+                if self.help && action != Some(Action::Quit) {
+                    self.help = false; // any key closes the help
+                } else if let Some(action) = action {
+                    self.act(action);
+                }
+            }
+            Msg::Input(Event::Resize(..)) => {}
+            Msg::Input(_) => return false,
+            Msg::LogRows(fetch, rows) => {
+                let last_page = fetch == Fetch::Last;
+                if let Some(f) = self.log.window.arrived(fetch, rows) {
+                    self.fetch_log(f);
+                }
+                if last_page && self.status.follow && self.follow_task.is_none() {
+                    self.start_following();
+                }
+            }
+            Msg::StreamRows(fetch, rows) => {
+                if let Some(f) = self.streams.window.arrived(fetch, rows) {
+                    self.fetch_streams(f);
+                }
+            }
+            Msg::StreamEvents(stream, fetch, rows) => {
+                let Some(view) = self.stream.as_mut().filter(|v| v.stream_id == stream) else {
+                    return false;
+                };
+                if let Some(f) = view.window.arrived(fetch, rows) {
+                    self.fetch_stream_events(f);
+                }
+            }
+            Msg::Stats(stats) => {
+                self.stats_pending = false;
+                self.status.head = self.status.head.max(stats.head_position);
+                self.status.stats = Some(stats);
+            }
+            Msg::Head(head) => {
+                self.status.head = head;
+                self.refresh_stats();
+            }
+            Msg::Live(rows) => self.log.window.appended(rows, true),
+            Msg::Failed(message) => self.status.message = Some(message),
+        }
+        true
+    }
+
+    fn act(&mut self, action: Action) {
+        self.status.message = None;
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = true,
+            Action::Streams => self.screen = Screen::Streams,
+            Action::Log => self.screen = Screen::Log,
+            Action::Back => {
+                if self.screen == Screen::Stream {
+                    self.screen = Screen::Streams;
+                }
+            }
+            Action::Open => {
+                if self.screen == Screen::Streams
+                    && let Some(stream) =
+                        self.streams.window.selected().map(|s| s.stream_id.clone())
+                {
+                    let mut view = StreamView::new(stream);
+                    let first = view.window.reset();
+                    self.stream = Some(view);
+                    self.screen = Screen::Stream;
+                    if let Some(f) = first {
+                        self.fetch_stream_events(f);
+                    }
+                }
+            }
+            Action::Follow => self.toggle_follow(),
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::First
+            | Action::Last => self.navigate(action),
+        }
+    }
+
+    fn navigate(&mut self, action: Action) {
+        let page = views::PAGE_STEP;
+        macro_rules! go {
+            ($window:expr) => {{
+                let w = $window;
+                match action {
+                    Action::Up => w.move_by(-1),
+                    Action::Down => w.move_by(1),
+                    Action::PageUp => w.move_by(-page),
+                    Action::PageDown => w.move_by(page),
+                    Action::First => w.first(),
+                    _ => w.last(),
+                }
+            }};
+        }
+        match self.screen {
+            Screen::Streams => {
+                if let Some(f) = go!(&mut self.streams.window) {
+                    self.fetch_streams(f);
+                }
+            }
+            Screen::Log => {
+                if let Some(f) = go!(&mut self.log.window) {
+                    self.fetch_log(f);
+                }
+            }
+            Screen::Stream => {
+                let fetch = self.stream.as_mut().and_then(|v| go!(&mut v.window));
+                if let Some(f) = fetch {
+                    self.fetch_stream_events(f);
+                }
+            }
+        }
+    }
+
+    fn toggle_follow(&mut self) {
+        if self.screen != Screen::Log {
+            self.status.message = Some("follow applies to the Log view (2)".into());
+            return;
+        }
+        if self.status.follow {
+            if let Some(task) = self.follow_task.take() {
+                task.abort();
+            }
+            self.status.follow = false;
+            return;
+        }
+        self.status.follow = true;
+        // Jump to the end; follow from the last row shown, so nothing between is missed.
+        match self.log.window.last() {
+            Some(f) => self.fetch_log(f), // following starts when the last page arrives
+            None => self.start_following(),
+        }
+    }
+
+    fn start_following(&mut self) {
+        let after = self
+            .log
+            .window
+            .rows()
+            .last()
+            .map_or(0, |e| e.global_position);
+        if let Some(fetcher) = &self.fetcher {
+            self.follow_task = Some(fetcher.follow(after));
+        }
+    }
+
+    fn refresh_stats(&mut self) {
+        if self.stats_pending {
+            return;
+        }
+        if let Some(fetcher) = &self.fetcher {
+            self.stats_pending = true;
+            fetcher.stats();
+        }
+    }
+
+    fn fetch_log(&self, fetch: Fetch<Position>) {
+        if let Some(fetcher) = &self.fetcher {
+            fetcher.log(fetch);
+        }
+    }
+
+    fn fetch_streams(&self, fetch: Fetch<String>) {
+        if let Some(fetcher) = &self.fetcher {
+            fetcher.streams(fetch);
+        }
+    }
+
+    fn fetch_stream_events(&self, fetch: Fetch<u64>) {
+        if let (Some(fetcher), Some(view)) = (&self.fetcher, &self.stream) {
+            fetcher.stream_events(view.stream_id.clone(), fetch);
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame) {
+        let [tabs, main, status, hints] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(frame.area());
+        views::render_tabs(
+            frame,
+            tabs,
+            self.screen,
+            self.stream.as_ref().map(|s| s.stream_id.as_str()),
+        );
+        match self.screen {
+            Screen::Streams => self.streams.render(frame, main),
+            Screen::Log => self
+                .log
+                .render(frame, main, self.status.head, self.status.follow),
+            Screen::Stream => {
+                if let Some(view) = &self.stream {
+                    view.render(frame, main);
+                }
+            }
+        }
+        views::render_status(frame, status, &self.status);
+        views::render_hints(frame, hints, self.screen);
+        if self.help {
+            views::render_help(frame, &self.keymap);
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(task) = self.follow_task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Every store query the TUI makes runs here, in a background task whose answer comes
+//! back as a message: the render path never waits on I/O.
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::app::Msg;
+use super::window::{Fetch, PAGE};
+use crate::store::{LogQuery, Position, Store, StreamQuery, StreamsQuery};
+
+#[derive(Clone)]
+pub struct Fetcher {
+    store: Store,
+    tx: UnboundedSender<Msg>,
+}
+
+impl Fetcher {
+    pub fn new(store: Store, tx: UnboundedSender<Msg>) -> Fetcher {
+        Fetcher { store, tx }
+    }
+
+    fn spawn(&self, work: impl Future<Output = Result<Msg, String>> + Send + 'static) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let msg = work.await.unwrap_or_else(Msg::Failed);
+            let _ = tx.send(msg);
+        });
+    }
+
+    pub fn log(&self, fetch: Fetch<Position>) {
+        let store = self.store.clone();
+        self.spawn(async move {
+            let q = LogQuery {
+                limit: PAGE,
+                ..Default::default()
+            };
+            let rows = match &fetch {
+                Fetch::First => store.read_log(q).await,
+                Fetch::After(p) => store.read_log(LogQuery { after: *p, ..q }).await,
+                Fetch::Last => store.read_log_backward(q, None).await,
+                Fetch::Before(p) => store.read_log_backward(q, Some(*p)).await,
+            }
+            .map_err(|e| e.to_string())?;
+            Ok(Msg::LogRows(fetch, rows))
+        });
+    }
+
+    pub fn streams(&self, fetch: Fetch<String>) {
+        let store = self.store.clone();
+        self.spawn(async move {
+            let q = StreamsQuery {
+                limit: PAGE,
+                ..Default::default()
+            };
+            let rows = match &fetch {
+                Fetch::First => store.list_streams(q).await,
+                Fetch::After(id) => {
+                    store
+                        .list_streams(StreamsQuery {
+                            after: Some(id.clone()),
+                            ..q
+                        })
+                        .await
+                }
+                Fetch::Last => store.list_streams_backward(q, None).await,
+                Fetch::Before(id) => store.list_streams_backward(q, Some(id.clone())).await,
+            }
+            .map_err(|e| e.to_string())?;
+            Ok(Msg::StreamRows(fetch, rows))
+        });
+    }
+
+    pub fn stream_events(&self, stream: String, fetch: Fetch<u64>) {
+        let store = self.store.clone();
+        self.spawn(async move {
+            use crate::store::Direction::{Backward, Forward};
+            let query = |from, to, direction| StreamQuery {
+                from,
+                to,
+                direction,
+                limit: PAGE,
+            };
+            let rows = match &fetch {
+                Fetch::First => store.read_stream(&stream, query(None, None, Forward)).await,
+                Fetch::After(v) => {
+                    store
+                        .read_stream(&stream, query(Some(v + 1), None, Forward))
+                        .await
+                }
+                Fetch::Last => {
+                    store
+                        .read_stream(&stream, query(None, None, Backward))
+                        .await
+                }
+                Fetch::Before(v) => {
+                    store
+                        .read_stream(&stream, query(None, Some(v.saturating_sub(1)), Backward))
+                        .await
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            Ok(Msg::StreamEvents(stream, fetch, rows))
+        });
+    }
+
+    pub fn stats(&self) {
+        let store = self.store.clone();
+        self.spawn(async move {
+            store
+                .stats()
+                .await
+                .map(Msg::Stats)
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    /// Forwards every change of the store's head (any process's appends).
+    pub fn watch_head(&self) -> JoinHandle<()> {
+        let mut head = self.store.head_watch();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            while head.changed().await.is_ok() {
+                let position = *head.borrow_and_update();
+                if tx.send(Msg::Head(position)).is_err() {
+                    break;
+                }
+            }
+        })
+    }
+
+    /// Follows the log live from `after`, forwarding each batch.
+    pub fn follow(&self, after: Position) -> JoinHandle<()> {
+        let mut subscription = self.store.subscribe(after, Default::default());
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            loop {
+                let msg = match subscription.next_batch().await {
+                    Ok(batch) => Msg::Live(batch),
+                    Err(e) => Msg::Failed(e.to_string()),
+                };
+                if tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        })
+    }
+}

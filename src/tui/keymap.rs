@@ -1,0 +1,271 @@
+//! The keys: one table that both dispatches keys and writes the `?` help, so the help can
+//! never disagree with what a key does. Remappable in config.toml's `[keys]`.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Streams,
+    Log,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    Open,
+    Back,
+    Follow,
+    Help,
+}
+
+impl Action {
+    /// The name config.toml's `[keys]` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Streams => "streams",
+            Action::Log => "log",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page_up",
+            Action::PageDown => "page_down",
+            Action::First => "first",
+            Action::Last => "last",
+            Action::Open => "open",
+            Action::Back => "back",
+            Action::Follow => "follow",
+            Action::Help => "help",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Streams => "Streams view",
+            Action::Log => "Log view (global, by position)",
+            Action::Up => "previous row",
+            Action::Down => "next row",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::First => "first row",
+            Action::Last => "last row",
+            Action::Open => "open the selected stream",
+            Action::Back => "back",
+            Action::Follow => "follow new events live (Log)",
+            Action::Help => "this help",
+        }
+    }
+
+    const ALL: [Action; 13] = [
+        Action::Streams,
+        Action::Log,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::First,
+        Action::Last,
+        Action::Open,
+        Action::Back,
+        Action::Follow,
+        Action::Help,
+        Action::Quit,
+    ];
+}
+
+/// A key with its modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl Key {
+    const fn plain(code: KeyCode) -> Key {
+        Key {
+            code,
+            modifiers: KeyModifiers::NONE,
+        }
+    }
+
+    /// `q`, `G`, `?`, `enter`, `esc`, `tab`, `up`, `pgdn`, `ctrl-c`, ...
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let (modifiers, name) = match text.strip_prefix("ctrl-") {
+            Some(rest) => (KeyModifiers::CONTROL, rest),
+            None => (KeyModifiers::NONE, text),
+        };
+        let code = match name {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pgup" => KeyCode::PageUp,
+            "pgdn" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "space" => KeyCode::Char(' '),
+            one if one.chars().count() == 1 => KeyCode::Char(one.chars().next().expect("one char")),
+            other => return Err(format!("unknown key {other:?}")),
+        };
+        Ok(Key { code, modifiers })
+    }
+
+    fn label(self) -> String {
+        let name = match self.code {
+            KeyCode::Enter => "Enter".to_owned(),
+            KeyCode::Esc => "Esc".to_owned(),
+            KeyCode::Tab => "Tab".to_owned(),
+            KeyCode::Up => "↑".to_owned(),
+            KeyCode::Down => "↓".to_owned(),
+            KeyCode::PageUp => "PgUp".to_owned(),
+            KeyCode::PageDown => "PgDn".to_owned(),
+            KeyCode::Home => "Home".to_owned(),
+            KeyCode::End => "End".to_owned(),
+            KeyCode::Char(' ') => "Space".to_owned(),
+            KeyCode::Char(c) => c.to_string(),
+            other => format!("{other:?}"),
+        };
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{name}")
+        } else {
+            name
+        }
+    }
+}
+
+pub struct Keymap {
+    bindings: Vec<(Key, Action)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        use KeyCode::*;
+        let bindings = vec![
+            (Key::plain(Char('1')), Action::Streams),
+            (Key::plain(Char('2')), Action::Log),
+            (Key::plain(Char('k')), Action::Up),
+            (Key::plain(Up), Action::Up),
+            (Key::plain(Char('j')), Action::Down),
+            (Key::plain(Down), Action::Down),
+            (Key::plain(PageUp), Action::PageUp),
+            (
+                Key {
+                    code: Char('u'),
+                    modifiers: KeyModifiers::CONTROL,
+                },
+                Action::PageUp,
+            ),
+            (Key::plain(PageDown), Action::PageDown),
+            (
+                Key {
+                    code: Char('d'),
+                    modifiers: KeyModifiers::CONTROL,
+                },
+                Action::PageDown,
+            ),
+            (Key::plain(Char('g')), Action::First),
+            (Key::plain(Home), Action::First),
+            (Key::plain(Char('G')), Action::Last),
+            (Key::plain(End), Action::Last),
+            (Key::plain(Enter), Action::Open),
+            (Key::plain(Esc), Action::Back),
+            (Key::plain(Char('f')), Action::Follow),
+            (Key::plain(Char('?')), Action::Help),
+            (Key::plain(Char('q')), Action::Quit),
+            (
+                Key {
+                    code: Char('c'),
+                    modifiers: KeyModifiers::CONTROL,
+                },
+                Action::Quit,
+            ),
+        ];
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    /// The defaults with config's `[keys]` (action name -> key) applied: the named action's
+    /// first default key is replaced.
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, String> {
+        let mut keymap = Keymap::default();
+        for (name, key) in overrides {
+            let action = Action::ALL
+                .into_iter()
+                .find(|a| a.name() == name)
+                .ok_or_else(|| format!("[keys]: unknown action {name:?}"))?;
+            let key = Key::parse(key).map_err(|e| format!("[keys] {name}: {e}"))?;
+            let slot = keymap
+                .bindings
+                .iter()
+                .position(|(_, a)| *a == action)
+                .expect("every action is bound");
+            keymap.bindings[slot].0 = key;
+        }
+        Ok(keymap)
+    }
+
+    pub fn action(&self, event: KeyEvent) -> Option<Action> {
+        // Shifted letters arrive with SHIFT set; the binding names the letter itself.
+        let modifiers = event.modifiers - KeyModifiers::SHIFT;
+        self.bindings
+            .iter()
+            .find(|(key, _)| key.code == event.code && key.modifiers == modifiers)
+            .map(|(_, action)| *action)
+    }
+
+    /// (keys, description) for every action, in help order.
+    pub fn help(&self) -> Vec<(String, &'static str)> {
+        Action::ALL
+            .into_iter()
+            .map(|action| {
+                let keys: Vec<String> = self
+                    .bindings
+                    .iter()
+                    .filter(|(_, a)| *a == action)
+                    .map(|(k, _)| k.label())
+                    .collect();
+                (keys.join(" "), action.describe())
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let keymap = Keymap::default();
+        assert_eq!(keymap.action(press(KeyCode::Char('q'))), Some(Action::Quit));
+        assert_eq!(
+            keymap.action(KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Last)
+        );
+        let overrides = BTreeMap::from([("quit".to_owned(), "x".to_owned())]);
+        let keymap = Keymap::with_overrides(&overrides).unwrap();
+        assert_eq!(keymap.action(press(KeyCode::Char('x'))), Some(Action::Quit));
+        assert_eq!(keymap.action(press(KeyCode::Char('q'))), None);
+        assert!(
+            keymap
+                .help()
+                .iter()
+                .any(|(keys, what)| keys.starts_with('x') && *what == "quit")
+        );
+        assert!(
+            Keymap::with_overrides(&BTreeMap::from([("fly".to_owned(), "x".to_owned())])).is_err()
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! The terminal UI: one update loop over messages (input and the answers of background
+//! queries), rendering only when something changed. The terminal is restored on exit, on
+//! error and on panic (ratatui's init installs the hook).
+
+mod app;
+mod fetch;
+pub mod keymap;
+mod views;
+mod window;
+
+use std::io;
+
+use tokio::sync::mpsc;
+
+pub use app::{App, Msg, Screen, Status};
+
+use crate::store::Store;
+
+/// Runs the TUI on the terminal until the user quits.
+pub async fn run(store: Store, keymap: keymap::Keymap, store_name: String) -> io::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let status = Status {
+        store: store_name,
+        read_only: store.is_read_only(),
+        ..Default::default()
+    };
+    let fetcher = fetch::Fetcher::new(store, tx.clone());
+    let head_task = fetcher.watch_head();
+    let mut app = App::new(keymap, status, Some(fetcher));
+    let mut terminal = ratatui::try_init()?;
+    if let Err(e) = spawn_input(tx) {
+        ratatui::try_restore()?;
+        return Err(e);
+    }
+    app.start();
+    let result = async {
+        terminal.draw(|frame| app.render(frame))?;
+        while let Some(msg) = rx.recv().await {
+            let mut dirty = app.update(msg);
+            // Take whatever else is waiting before drawing once.
+            while let Ok(msg) = rx.try_recv() {
+                dirty |= app.update(msg);
+            }
+            if app.quit {
+                break;
+            }
+            if dirty {
+                terminal.draw(|frame| app.render(frame))?;
+            }
+        }
+        Ok::<(), io::Error>(())
+    }
+    .await;
+    head_task.abort();
+    ratatui::try_restore()?;
+    result
+}
+
+/// Terminal input on a thread of its own (crossterm's reads block), forwarded as messages.
+fn spawn_input(tx: mpsc::UnboundedSender<Msg>) -> io::Result<()> {
+    std::thread::Builder::new()
+        .name("rewind-input".into())
+        .spawn(move || {
+            while let Ok(event) = crossterm::event::read() {
+                if tx.send(Msg::Input(event)).is_err() {
+                    break;
+                }
+            }
+        })
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,181 @@
+//! Render tests: the app fed messages by hand (no store), drawn on ratatui's TestBackend,
+//! asserted on the text of the buffer.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+
+use super::app::{App, Msg, Screen, Status};
+use super::keymap::Keymap;
+use super::window::Fetch;
+use crate::store::{RecordedEvent, StoreStats, StreamInfo};
+
+fn event(position: u64, stream: &str, version: u64, event_type: &str) -> RecordedEvent {
+    serde_json::from_value(json!({
+        "event_id": "0190c3a2-0000-7000-8000-000000000001", "stream_id": stream,
+        "stream_type": stream.split('-').next().unwrap(), "event_type": event_type,
+        "version": version, "schema_version": 1, "data": {"amount": position},
+        "metadata": {"correlation_id": "c-1"}, "global_position": position,
+        "recorded_at": "2026-01-15T10:30:00.123456Z",
+    }))
+    .unwrap()
+}
+
+fn stream(id: &str, version: u64) -> StreamInfo {
+    StreamInfo {
+        stream_id: id.into(),
+        stream_type: id.split('-').next().unwrap().into(),
+        version,
+        created_at: crate::store::timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+        updated_at: crate::store::timestamp::parse("2026-01-15T10:30:00Z").unwrap(),
+        last_event_type: "MoneyDeposited".into(),
+    }
+}
+
+fn app() -> App {
+    let status = Status {
+        store: "sqlite://demo.db".into(),
+        ..Default::default()
+    };
+    let mut app = App::new(Keymap::default(), status, None);
+    app.start();
+    app.update(Msg::StreamRows(
+        Fetch::First,
+        vec![stream("Account-1", 42), stream("Order-7", 3)],
+    ));
+    app.update(Msg::LogRows(
+        Fetch::First,
+        (1..=5)
+            .map(|p| event(p, "Account-1", p, "MoneyDeposited"))
+            .collect(),
+    ));
+    app.update(Msg::Stats(StoreStats {
+        events: 1_234_567,
+        streams: 2,
+        head_position: 5,
+    }));
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.update(Msg::Input(Event::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    ))));
+}
+
+fn screen(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(120, 24)).unwrap();
+    terminal.draw(|frame| app.render(frame)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn streams_view_lists_streams_with_chrome() {
+    let app = app();
+    let text = screen(&app);
+    assert!(
+        text.contains("1 Streams") && text.contains("2 Log"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Account-1") && text.contains("42") && text.contains("Order-7"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Category") && text.contains("Last event"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sqlite://demo.db · 1,234,567 events · 2 streams · head 5 · read-write"),
+        "{text}"
+    );
+    assert!(text.contains("Enter open"), "{text}");
+}
+
+#[test]
+fn log_view_shows_positions_and_the_new_events_badge() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.screen, Screen::Log);
+    let text = screen(&app);
+    assert!(
+        text.contains("Position")
+            && text.contains("Account-1@3")
+            && text.contains(r#"{"amount":3}"#),
+        "{text}"
+    );
+    app.update(Msg::Head(9));
+    let text = screen(&app);
+    assert!(text.contains("paused, 4 new (f follows)"), "{text}");
+}
+
+#[test]
+fn stream_view_shows_the_selected_event() {
+    let mut app = app();
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Stream);
+    app.update(Msg::StreamEvents(
+        "Account-1".into(),
+        Fetch::First,
+        vec![
+            event(1, "Account-1", 1, "AccountOpened"),
+            event(9, "Account-1", 2, "MoneyDeposited"),
+        ],
+    ));
+    press(&mut app, KeyCode::Down);
+    let text = screen(&app);
+    assert!(text.contains("MoneyDeposited @ 2"), "{text}");
+    assert!(
+        text.contains("position 9") && text.contains("\"correlation_id\": \"c-1\""),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Streams);
+}
+
+#[test]
+fn help_lists_every_key_from_the_keymap() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('?'));
+    let text = screen(&app);
+    assert!(text.contains("Keys (any key closes)"), "{text}");
+    for (keys, what) in Keymap::default().help() {
+        assert!(text.contains(what), "{what}: {text}");
+        assert!(text.contains(&keys), "{keys}: {text}");
+    }
+    press(&mut app, KeyCode::Char('x'));
+    assert!(!screen(&app).contains("Keys (any key closes)"));
+}
+
+#[test]
+fn errors_show_in_the_status_line_and_never_crash() {
+    let mut app = app();
+    app.update(Msg::Failed("database error: disk I/O error".into()));
+    assert!(screen(&app).contains("database error: disk I/O error"));
+    press(&mut app, KeyCode::Char('f'));
+    assert!(screen(&app).contains("follow applies to the Log view"));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn empty_store_says_so() {
+    let status = Status {
+        store: "sqlite://empty.db".into(),
+        ..Default::default()
+    };
+    let mut app = App::new(Keymap::default(), status, None);
+    app.start();
+    app.update(Msg::StreamRows(Fetch::First, vec![]));
+    assert!(screen(&app).contains("no streams yet"));
+}

@@ -1,0 +1,66 @@
+//! Log view (`2`): the global log by position, paged both ways; `f` follows it live.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::Row;
+
+use super::{ListTable, one_line, short_time};
+use crate::store::{Position, RecordedEvent};
+use crate::tui::window::Window;
+
+pub struct LogView {
+    pub window: Window<RecordedEvent, Position>,
+}
+
+impl LogView {
+    pub fn new() -> LogView {
+        LogView {
+            window: Window::new(|e: &RecordedEvent| e.global_position),
+        }
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, head: Position, follow: bool) {
+        let data_width = area.width.saturating_sub(80).max(20) as usize;
+        let rows = self
+            .window
+            .rows()
+            .map(|e| {
+                Row::new(vec![
+                    e.global_position.to_string(),
+                    format!("{}@{}", e.stream_id, e.version),
+                    e.event_type.clone(),
+                    short_time(&e.recorded_at),
+                    one_line(e.data.get(), data_width),
+                ])
+            })
+            .collect();
+        // New events beyond what is shown, while not following.
+        let shown_last = self.window.rows().last().map_or(0, |e| e.global_position);
+        let badge = if !follow && self.window.at_end() && head > shown_last {
+            format!(" · paused, {} new (f follows)", head - shown_last)
+        } else if follow {
+            " · following".to_owned()
+        } else {
+            String::new()
+        };
+        ListTable {
+            title: format!(" Log{badge} "),
+            header: vec!["Position", "Stream@version", "Type", "Recorded", "Data"],
+            widths: vec![
+                Constraint::Length(10),
+                Constraint::Length(24),
+                Constraint::Length(20),
+                Constraint::Length(19),
+                Constraint::Fill(1),
+            ],
+            rows,
+            selected: self.window.selected_index(),
+            empty: if self.window.is_loading() {
+                "loading…"
+            } else {
+                "no events yet"
+            },
+        }
+        .render(frame, area);
+    }
+}

@@ -1,0 +1,179 @@
+//! The screens and the chrome around them. Each view owns its window of rows and renders
+//! from `&self`.
+
+mod log;
+mod stream;
+mod streams;
+
+pub use log::LogView;
+pub use stream::StreamView;
+pub use streams::StreamsView;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, TableState};
+
+use super::app::{Screen, Status};
+use super::keymap::Keymap;
+
+/// Rows a PgUp/PgDn moves.
+pub const PAGE_STEP: isize = 20;
+
+pub fn render_tabs(frame: &mut Frame, area: Rect, screen: Screen, stream: Option<&str>) {
+    let tab = |key: &'static str, name: &'static str, on: bool| {
+        let style = if on {
+            Style::new().reversed().bold()
+        } else {
+            Style::new()
+        };
+        vec![
+            Span::styled(format!(" {key} {name} "), style),
+            Span::raw(" "),
+        ]
+    };
+    let mut spans = vec![Span::raw(" rewind ").bold(), Span::raw(" ")];
+    spans.extend(tab("1", "Streams", screen == Screen::Streams));
+    spans.extend(tab("2", "Log", screen == Screen::Log));
+    if let (Screen::Stream, Some(stream)) = (screen, stream) {
+        spans.push(Span::styled(
+            format!(" {stream} "),
+            Style::new().reversed().bold(),
+        ));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+pub fn render_status(frame: &mut Frame, area: Rect, status: &Status) {
+    let mut text = format!(" {}", status.store);
+    match &status.stats {
+        Some(stats) => text.push_str(&format!(
+            " · {} events · {} streams · head {}",
+            group(stats.events),
+            group(stats.streams),
+            status.head.max(stats.head_position)
+        )),
+        None => text.push_str(" · loading…"),
+    }
+    text.push_str(if status.read_only {
+        " · read-only"
+    } else {
+        " · read-write"
+    });
+    if status.follow {
+        text.push_str(" · following");
+    }
+    let mut line = vec![Span::raw(text)];
+    if let Some(message) = &status.message {
+        line.push(Span::raw("  "));
+        line.push(Span::styled(message.clone(), Style::new().reversed()));
+    }
+    frame.render_widget(
+        Line::from(line).style(Style::new().add_modifier(Modifier::DIM)),
+        area,
+    );
+}
+
+pub fn render_hints(frame: &mut Frame, area: Rect, screen: Screen) {
+    let hints = match screen {
+        Screen::Streams => " ↑↓ move · Enter open · g/G first/last · 2 log · ? help · q quit",
+        Screen::Log => " ↑↓ move · g/G first/last · f follow · 1 streams · ? help · q quit",
+        Screen::Stream => " ↑↓ move · Esc back · g/G first/last · ? help · q quit",
+    };
+    frame.render_widget(Line::raw(hints), area);
+}
+
+pub fn render_help(frame: &mut Frame, keymap: &Keymap) {
+    let lines: Vec<Line> = keymap
+        .help()
+        .into_iter()
+        .map(|(keys, what)| {
+            Line::from(vec![
+                Span::raw(format!("{keys:>18}  ")).bold(),
+                Span::raw(what),
+            ])
+        })
+        .collect();
+    let height = lines.len() as u16 + 2;
+    let area = frame.area();
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, popup, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(60),
+        Constraint::Fill(1),
+    ])
+    .areas(middle);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Keys (any key closes) ")),
+        popup,
+    );
+}
+
+/// A table of rows with the selection kept in view.
+pub struct ListTable<'a> {
+    pub title: String,
+    pub header: Vec<&'a str>,
+    pub widths: Vec<Constraint>,
+    pub rows: Vec<Row<'a>>,
+    pub selected: usize,
+    /// Shown instead of an empty table.
+    pub empty: &'a str,
+}
+
+impl ListTable<'_> {
+    pub fn render(self, frame: &mut Frame, area: Rect) {
+        let block = Block::bordered().title(self.title);
+        if self.rows.is_empty() {
+            frame.render_widget(Paragraph::new(self.empty.to_owned()).block(block), area);
+            return;
+        }
+        let visible = area.height.saturating_sub(3) as usize; // borders and header
+        let offset = self
+            .selected
+            .saturating_sub(visible.saturating_sub(1) / 2)
+            .min(self.rows.len().saturating_sub(visible));
+        let table = Table::new(self.rows, self.widths)
+            .header(Row::new(self.header).bold())
+            .row_highlight_style(Style::new().reversed())
+            .block(block);
+        let mut state = TableState::default()
+            .with_offset(offset)
+            .with_selected(Some(self.selected));
+        frame.render_stateful_widget(table, area, &mut state);
+    }
+}
+
+/// 1234567 -> "1,234,567".
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A one-line summary of JSON text, cut to `width` characters.
+pub fn one_line(json: &str, width: usize) -> String {
+    if json.chars().count() <= width {
+        return json.to_owned();
+    }
+    let mut cut: String = json.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// `2026-01-15T10:30:00.123456Z` -> `2026-01-15 10:30:00`.
+pub fn short_time(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}

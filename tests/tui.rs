@@ -1,0 +1,166 @@
+//! The real binary in a real terminal: tmux runs `rewind`, send-keys types, capture-pane
+//! reads the screen. Each test has its own tmux server (socket) and its own store.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Sandbox, run};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(sandbox: &Sandbox, args: &[&str]) -> Tmux {
+        let socket = format!(
+            "rewind-test-{}-{}",
+            std::process::id(),
+            sandbox.dir.path().file_name().unwrap().to_string_lossy()
+        );
+        let mut command = vec![env!("CARGO_BIN_EXE_rewind").to_owned()];
+        command.extend(args.iter().map(|a| a.to_string()));
+        command.extend([
+            "--config".into(),
+            sandbox.config().display().to_string(),
+            "--db".into(),
+            sandbox.db().display().to_string(),
+        ]);
+        let shell = command
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "30",
+                "-e",
+                "REWIND_LOG_FILE=/dev/null",
+            ])
+            .arg(format!("env -u REWIND_DB -u REWIND_CONFIG {shell}"))
+            .status()
+            .expect("tmux runs (CI installs it)");
+        assert!(status.success());
+        Tmux { socket }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", key])
+                .status()
+                .unwrap();
+            // Separate keys, so that Esc followed by a key is not read as Alt-key.
+            std::thread::sleep(Duration::from_millis(80));
+        }
+    }
+
+    /// Waits until the screen shows `text`.
+    fn expect(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {text:?}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn running(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn browse_streams_log_and_a_stream_then_quit() {
+    let s = Sandbox::new();
+    let (code, _, err) = run(s.rewind(&["demo", "--events", "3000"]));
+    assert_eq!(code, 0, "{err}");
+    let tui = Tmux::start(&s, &[]);
+    let screen = tui.expect("Account-1 ");
+    assert!(
+        screen.contains("1 Streams") && screen.contains("3,000 events"),
+        "{screen}"
+    );
+
+    tui.keys(&["Enter"]);
+    let screen = tui.expect("AccountOpened @ 1");
+    assert!(
+        screen.contains("position") && screen.contains("\"owner\""),
+        "{screen}"
+    );
+    tui.keys(&["Escape"]);
+    tui.expect("Last event");
+
+    tui.keys(&["2", "G"]);
+    tui.expect("3000 ");
+    // An append from another process: first the badge, then, following, the event itself.
+    let (code, _, err) = run(s.rewind(&[
+        "append",
+        "Live-1",
+        "Pinged",
+        "--data",
+        r#"{"from":"outside"}"#,
+    ]));
+    assert_eq!(code, 0, "{err}");
+    tui.expect("paused, 1 new");
+    tui.keys(&["f"]);
+    let screen = tui.expect("Live-1@1");
+    assert!(screen.contains("following"), "{screen}");
+    let (code, _, _) = run(s.rewind(&["append", "Live-1", "Pinged", "--data", "{}"]));
+    assert_eq!(code, 0);
+    tui.expect("Live-1@2");
+
+    tui.keys(&["?"]);
+    tui.expect("Keys (any key closes)");
+    tui.keys(&["Escape"]);
+    tui.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while tui.running() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!tui.running(), "q quits and the session ends");
+}
+
+#[test]
+fn without_a_terminal_it_says_so() {
+    let s = Sandbox::new();
+    run(s.rewind(&["append", "A-1", "T"]));
+    let (code, _, err) = run(s.rewind(&[]));
+    assert_eq!(code, 1);
+    assert!(err.contains("needs a terminal"), "{err}");
+}
