@@ -14,24 +14,31 @@ struct Tmux {
 
 impl Tmux {
     fn start(sandbox: &Sandbox, args: &[&str]) -> Tmux {
-        let socket = format!(
-            "rewind-test-{}-{}",
-            std::process::id(),
-            sandbox.dir.path().file_name().unwrap().to_string_lossy()
-        );
+        Tmux::start_with(sandbox, args, true, "")
+    }
+
+    /// `with_store`: pass the sandbox's --config and --db; `after`: shell run once rewind
+    /// exits (to keep the pane on screen for reading).
+    fn start_with(sandbox: &Sandbox, args: &[&str], with_store: bool, after: &str) -> Tmux {
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("rewind-test-{}-{n}", std::process::id());
         let mut command = vec![env!("CARGO_BIN_EXE_rewind").to_owned()];
         command.extend(args.iter().map(|a| a.to_string()));
-        command.extend([
-            "--config".into(),
-            sandbox.config().display().to_string(),
-            "--db".into(),
-            sandbox.db().display().to_string(),
-        ]);
+        if with_store {
+            command.extend([
+                "--config".into(),
+                sandbox.config().display().to_string(),
+                "--db".into(),
+                sandbox.db().display().to_string(),
+            ]);
+        }
         let shell = command
             .iter()
             .map(|a| format!("'{a}'"))
             .collect::<Vec<_>>()
-            .join(" ");
+            .join(" ")
+            + after;
         let status = Command::new("tmux")
             .args([
                 "-L",
@@ -126,7 +133,14 @@ fn browse_streams_log_and_a_stream_then_quit() {
     tui.keys(&["Escape"]);
     tui.expect("Last event");
 
-    tui.keys(&["2", "G"]);
+    // Filter the log from the command line, then clear the filter.
+    tui.keys(&[":", "type OrderPlaced", "Enter"]);
+    let screen = tui.expect("Log · type OrderPlaced");
+    assert!(!screen.contains("MoneyDeposited"), "{screen}");
+    tui.keys(&[":", "clear", "Enter"]);
+    tui.expect("AccountOpened");
+
+    tui.keys(&["G"]);
     tui.expect("3000 ");
     // An append from another process: first the badge, then, following, the event itself.
     let (code, _, err) = run(s.rewind(&[
@@ -163,4 +177,30 @@ fn without_a_terminal_it_says_so() {
     let (code, _, err) = run(s.rewind(&[]));
     assert_eq!(code, 1);
     assert!(err.contains("needs a terminal"), "{err}");
+}
+
+#[test]
+fn a_bad_store_or_config_ends_with_a_clear_error_not_a_hang() {
+    let s = Sandbox::new();
+    let missing = s.path("missing/nothing.db");
+    let tui = Tmux::start_with(
+        &s,
+        &[
+            "--config",
+            s.config().to_str().unwrap(),
+            "--db",
+            missing.to_str().unwrap(),
+        ],
+        false,
+        "; sleep 30",
+    );
+    tui.expect("rewind: no store at");
+    std::fs::write(s.config(), "snapshot_every = = 1\n").unwrap();
+    let tui = Tmux::start_with(
+        &s,
+        &["--config", s.config().to_str().unwrap()],
+        false,
+        "; sleep 30",
+    );
+    tui.expect("config.toml:1:");
 }

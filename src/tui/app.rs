@@ -11,6 +11,17 @@ use super::views::{self, LogView, StreamView, StreamsView};
 use super::window::Fetch;
 use crate::store::{Position, RecordedEvent, StoreStats, StreamInfo};
 
+/// The `:` commands, for Tab completion.
+const COMMANDS: [&str; 7] = [
+    "stream",
+    "position",
+    "type",
+    "category",
+    "correlation",
+    "clear",
+    "quit",
+];
+
 /// What reaches the update loop: input, and the answers of background work.
 pub enum Msg {
     Input(Event),
@@ -38,6 +49,8 @@ pub struct App {
     pub stream: Option<StreamView>,
     pub status: Status,
     pub help: bool,
+    /// The `:` command line being typed, if open.
+    pub command: Option<String>,
     pub quit: bool,
     fetcher: Option<Fetcher>,
     follow_task: Option<tokio::task::JoinHandle<()>>,
@@ -66,6 +79,7 @@ impl App {
             stream: None,
             status,
             help: false,
+            command: None,
             quit: false,
             fetcher,
             follow_task: None,
@@ -88,6 +102,10 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> bool {
         match msg {
             Msg::Input(Event::Key(key)) if key.kind != KeyEventKind::Release => {
+                if self.command.is_some() {
+                    self.type_command(key);
+                    return true;
+                }
                 let action = self.keymap.action(key);
                 if self.help && action != Some(Action::Quit) {
                     self.help = false; // any key closes the help
@@ -151,22 +169,100 @@ impl App {
                     && let Some(stream) =
                         self.streams.window.selected().map(|s| s.stream_id.clone())
                 {
-                    let mut view = StreamView::new(stream);
-                    let first = view.window.reset();
-                    self.stream = Some(view);
-                    self.screen = Screen::Stream;
-                    if let Some(f) = first {
-                        self.fetch_stream_events(f);
-                    }
+                    self.open_stream(stream);
                 }
             }
             Action::Follow => self.toggle_follow(),
+            Action::Command => self.command = Some(String::new()),
             Action::Up
             | Action::Down
             | Action::PageUp
             | Action::PageDown
             | Action::First
             | Action::Last => self.navigate(action),
+        }
+    }
+
+    /// Keys type text while the command line is open (digits and `q` included).
+    fn type_command(&mut self, key: crossterm::event::KeyEvent) {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        let Some(line) = self.command.as_mut() else {
+            return;
+        };
+        match key.code {
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
+            KeyCode::Esc => self.command = None,
+            KeyCode::Backspace if line.is_empty() => self.command = None,
+            KeyCode::Backspace => {
+                line.pop();
+            }
+            KeyCode::Tab => {
+                let typed = line.trim_start().to_owned();
+                if let Some(name) = COMMANDS
+                    .iter()
+                    .find(|c| c.starts_with(&typed) && !typed.contains(' '))
+                {
+                    *line = format!("{name} ");
+                }
+            }
+            KeyCode::Enter => {
+                let text = self.command.take().unwrap_or_default();
+                self.run_command(text.trim());
+            }
+            KeyCode::Char(c) => line.push(c),
+            _ => {}
+        }
+    }
+
+    fn run_command(&mut self, text: &str) {
+        let (name, argument) = text
+            .split_once(' ')
+            .map_or((text, ""), |(n, a)| (n, a.trim()));
+        let needs = |what: &str| format!(":{name} needs {what}");
+        match name {
+            "" => {}
+            "q" | "quit" => self.quit = true,
+            "stream" if !argument.is_empty() => self.open_stream(argument.to_owned()),
+            "stream" => self.status.message = Some(needs("a stream id")),
+            "position" => match argument.parse::<Position>() {
+                Ok(position) => {
+                    self.screen = Screen::Log;
+                    if let Some(f) = self.log.window.jump_after(position.saturating_sub(1)) {
+                        self.fetch_log(f);
+                    }
+                }
+                Err(_) => self.status.message = Some(needs("a number")),
+            },
+            "type" | "category" | "correlation" if argument.is_empty() => {
+                self.status.message = Some(needs("a value"))
+            }
+            "type" => self.filter_log(|f| f.event_types = vec![argument.to_owned()]),
+            "category" => self.filter_log(|f| f.category = Some(argument.to_owned())),
+            "correlation" => self.filter_log(|f| f.correlation_id = Some(argument.to_owned())),
+            "clear" => self.filter_log(|f| *f = Default::default()),
+            other => {
+                self.status.message = Some(format!(
+                    "unknown command :{other} (Tab completes; ? lists the keys)"
+                ))
+            }
+        }
+    }
+
+    fn filter_log(&mut self, change: impl FnOnce(&mut crate::store::LogFilter)) {
+        change(&mut self.log.filter);
+        self.screen = Screen::Log;
+        if let Some(f) = self.log.window.reset() {
+            self.fetch_log(f);
+        }
+    }
+
+    fn open_stream(&mut self, stream: String) {
+        let mut view = StreamView::new(stream);
+        let first = view.window.reset();
+        self.stream = Some(view);
+        self.screen = Screen::Stream;
+        if let Some(f) = first {
+            self.fetch_stream_events(f);
         }
     }
 
@@ -249,7 +345,7 @@ impl App {
 
     fn fetch_log(&self, fetch: Fetch<Position>) {
         if let Some(fetcher) = &self.fetcher {
-            fetcher.log(fetch);
+            fetcher.log(fetch, self.log.filter.clone());
         }
     }
 
@@ -291,7 +387,10 @@ impl App {
             }
         }
         views::render_status(frame, status, &self.status);
-        views::render_hints(frame, hints, self.screen);
+        match &self.command {
+            Some(line) => views::render_command(frame, hints, line),
+            None => views::render_hints(frame, hints, self.screen),
+        }
         if self.help {
             views::render_help(frame, &self.keymap);
         }

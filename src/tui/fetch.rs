@@ -6,7 +6,7 @@ use tokio::task::JoinHandle;
 
 use super::app::Msg;
 use super::window::{Fetch, PAGE};
-use crate::store::{LogQuery, Position, Store, StreamQuery, StreamsQuery};
+use crate::store::{LogFilter, LogQuery, Position, Store, StreamQuery, StreamsQuery};
 
 #[derive(Clone)]
 pub struct Fetcher {
@@ -27,16 +27,19 @@ impl Fetcher {
         });
     }
 
-    pub fn log(&self, fetch: Fetch<Position>) {
+    pub fn log(&self, fetch: Fetch<Position>, filter: LogFilter) {
         let store = self.store.clone();
         self.spawn(async move {
             let q = LogQuery {
                 limit: PAGE,
+                filter,
                 ..Default::default()
             };
             let rows = match &fetch {
                 Fetch::First => store.read_log(q).await,
-                Fetch::After(p) => store.read_log(LogQuery { after: *p, ..q }).await,
+                Fetch::After(p) | Fetch::From(p) => {
+                    store.read_log(LogQuery { after: *p, ..q }).await
+                }
                 Fetch::Last => store.read_log_backward(q, None).await,
                 Fetch::Before(p) => store.read_log_backward(q, Some(*p)).await,
             }
@@ -54,7 +57,7 @@ impl Fetcher {
             };
             let rows = match &fetch {
                 Fetch::First => store.list_streams(q).await,
-                Fetch::After(id) => {
+                Fetch::After(id) | Fetch::From(id) => {
                     store
                         .list_streams(StreamsQuery {
                             after: Some(id.clone()),
@@ -82,7 +85,7 @@ impl Fetcher {
             };
             let rows = match &fetch {
                 Fetch::First => store.read_stream(&stream, query(None, None, Forward)).await,
-                Fetch::After(v) => {
+                Fetch::After(v) | Fetch::From(v) => {
                     store
                         .read_stream(&stream, query(Some(v + 1), None, Forward))
                         .await

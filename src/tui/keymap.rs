@@ -19,6 +19,7 @@ pub enum Action {
     Open,
     Back,
     Follow,
+    Command,
     Help,
 }
 
@@ -38,6 +39,7 @@ impl Action {
             Action::Open => "open",
             Action::Back => "back",
             Action::Follow => "follow",
+            Action::Command => "command",
             Action::Help => "help",
         }
     }
@@ -56,11 +58,12 @@ impl Action {
             Action::Open => "open the selected stream",
             Action::Back => "back",
             Action::Follow => "follow new events live (Log)",
+            Action::Command => "command line: stream, position, type, category, correlation, clear",
             Action::Help => "this help",
         }
     }
 
-    const ALL: [Action; 13] = [
+    const ALL: [Action; 14] = [
         Action::Streams,
         Action::Log,
         Action::Up,
@@ -72,6 +75,7 @@ impl Action {
         Action::Open,
         Action::Back,
         Action::Follow,
+        Action::Command,
         Action::Help,
         Action::Quit,
     ];
@@ -177,6 +181,7 @@ impl Default for Keymap {
             (Key::plain(Enter), Action::Open),
             (Key::plain(Esc), Action::Back),
             (Key::plain(Char('f')), Action::Follow),
+            (Key::plain(Char(':')), Action::Command),
             (Key::plain(Char('?')), Action::Help),
             (Key::plain(Char('q')), Action::Quit),
             (

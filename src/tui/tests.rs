@@ -179,3 +179,67 @@ fn empty_store_says_so() {
     app.update(Msg::StreamRows(Fetch::First, vec![]));
     assert!(screen(&app).contains("no streams yet"));
 }
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn the_command_line_filters_jumps_and_opens() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "ty");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.command.as_deref(), Some("type "));
+    type_text(&mut app, "MoneyDeposited");
+    let text = screen(&app);
+    assert!(
+        text.contains(":type MoneyDeposited█") && text.contains("Tab completes"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Log);
+    assert_eq!(app.log.filter.event_types, ["MoneyDeposited"]);
+    app.update(Msg::LogRows(
+        Fetch::First,
+        vec![event(2, "Account-1", 2, "MoneyDeposited")],
+    ));
+    let text = screen(&app);
+    assert!(
+        text.contains("Log · type MoneyDeposited") && text.contains("Account-1@2"),
+        "{text}"
+    );
+
+    // Digits and q type text while the command line is open.
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "position 12");
+    assert_eq!(app.screen, Screen::Log);
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Enter);
+    app.update(Msg::LogRows(
+        Fetch::From(11),
+        vec![event(12, "Order-7", 1, "OrderCreated")],
+    ));
+    assert!(screen(&app).contains("Order-7@1"));
+
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "stream Order-7");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        (
+            app.screen,
+            app.stream.as_ref().map(|s| s.stream_id.as_str())
+        ),
+        (Screen::Stream, Some("Order-7"))
+    );
+
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "bogus");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("unknown command :bogus"));
+    press(&mut app, KeyCode::Char(':'));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.command.is_none());
+}

@@ -22,6 +22,8 @@ pub enum Fetch<K> {
     After(K),
     /// The page before this key (read backward).
     Before(K),
+    /// A fresh window starting with the page after this key (a jump).
+    From(K),
 }
 
 pub struct Window<T, K> {
@@ -75,8 +77,9 @@ impl<T, K: Clone + PartialEq> Window<T, K> {
         self.at_end
     }
 
-    /// Starts over at the first page.
+    /// Starts over at the first page (dropping any fetch under way).
     pub fn reset(&mut self) -> Option<Fetch<K>> {
+        self.pending = None;
         self.request(Fetch::First)
     }
 
@@ -96,6 +99,12 @@ impl<T, K: Clone + PartialEq> Window<T, K> {
             return None;
         }
         self.request(Fetch::First)
+    }
+
+    /// Jumps to the rows after `key`, dropping the window.
+    pub fn jump_after(&mut self, key: K) -> Option<Fetch<K>> {
+        self.pending = None;
+        self.request(Fetch::From(key))
     }
 
     pub fn last(&mut self) -> Option<Fetch<K>> {
@@ -125,6 +134,12 @@ impl<T, K: Clone + PartialEq> Window<T, K> {
                 self.selected = self.rows.len().saturating_sub(1);
                 self.at_end = true;
                 self.at_start = !full;
+            }
+            Fetch::From(_) => {
+                self.rows = rows.into();
+                self.selected = 0;
+                self.at_start = false;
+                self.at_end = !full;
             }
             Fetch::After(_) => {
                 self.at_end = !full;

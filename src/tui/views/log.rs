@@ -5,17 +5,20 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::Row;
 
 use super::{ListTable, one_line, short_time};
-use crate::store::{Position, RecordedEvent};
+use crate::store::{LogFilter, Position, RecordedEvent};
 use crate::tui::window::Window;
 
 pub struct LogView {
     pub window: Window<RecordedEvent, Position>,
+    /// Set by `:type`, `:category`, `:correlation`; cleared by `:clear`.
+    pub filter: LogFilter,
 }
 
 impl LogView {
     pub fn new() -> LogView {
         LogView {
             window: Window::new(|e: &RecordedEvent| e.global_position),
+            filter: LogFilter::default(),
         }
     }
 
@@ -44,7 +47,7 @@ impl LogView {
             String::new()
         };
         ListTable {
-            title: format!(" Log{badge} "),
+            title: format!(" Log{}{badge} ", describe(&self.filter)),
             header: vec!["Position", "Stream@version", "Type", "Recorded", "Data"],
             widths: vec![
                 Constraint::Length(10),
@@ -63,4 +66,19 @@ impl LogView {
         }
         .render(frame, area);
     }
+}
+
+/// ` · type MoneyDeposited · category Account` for the title.
+fn describe(filter: &LogFilter) -> String {
+    let mut text = String::new();
+    for t in &filter.event_types {
+        text.push_str(&format!(" · type {t}"));
+    }
+    if let Some(c) = &filter.category {
+        text.push_str(&format!(" · category {c}"));
+    }
+    if let Some(c) = &filter.correlation_id {
+        text.push_str(&format!(" · correlation {c}"));
+    }
+    text
 }

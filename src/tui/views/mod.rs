@@ -84,6 +84,16 @@ pub fn render_hints(frame: &mut Frame, area: Rect, screen: Screen) {
     frame.render_widget(Line::raw(hints), area);
 }
 
+pub fn render_command(frame: &mut Frame, area: Rect, line: &str) {
+    let text = vec![
+        Span::raw(":").bold(),
+        Span::raw(line.to_owned()),
+        Span::raw("█"),
+        Span::raw("   Enter runs · Tab completes · Esc cancels").dim(),
+    ];
+    frame.render_widget(Line::from(text), area);
+}
+
 pub fn render_help(frame: &mut Frame, keymap: &Keymap) {
     let lines: Vec<Line> = keymap
         .help()
@@ -96,6 +106,7 @@ pub fn render_help(frame: &mut Frame, keymap: &Keymap) {
         })
         .collect();
     let height = lines.len() as u16 + 2;
+    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
     let area = frame.area();
     let [_, middle, _] = Layout::vertical([
         Constraint::Fill(1),
@@ -105,7 +116,7 @@ pub fn render_help(frame: &mut Frame, keymap: &Keymap) {
     .areas(area);
     let [_, popup, _] = Layout::horizontal([
         Constraint::Fill(1),
-        Constraint::Length(60),
+        Constraint::Length(width),
         Constraint::Fill(1),
     ])
     .areas(middle);
