@@ -87,6 +87,13 @@ impl App {
         }
     }
 
+    /// Whether a list is waiting for rows.
+    pub fn is_loading(&self) -> bool {
+        self.streams.window.is_loading()
+            || self.log.window.is_loading()
+            || self.stream.as_ref().is_some_and(|s| s.window.is_loading())
+    }
+
     /// The first fetches: both lists and the figures.
     pub fn start(&mut self) {
         if let Some(f) = self.streams.window.reset() {

@@ -4,6 +4,7 @@
 
 mod app;
 mod fetch;
+pub mod harness;
 pub mod keymap;
 mod views;
 mod window;

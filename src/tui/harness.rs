@@ -1,0 +1,85 @@
+//! Drives the app on a real store without a terminal, drawing on ratatui's TestBackend:
+//! for benchmarks (first frame, key latency, memory) and tests. The app is the same one
+//! `run` drives; only the terminal differs.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
+
+use super::app::{App, Msg, Status};
+use super::fetch::Fetcher;
+use super::keymap::Keymap;
+use crate::store::Store;
+
+pub struct Harness {
+    pub app: App,
+    rx: mpsc::UnboundedReceiver<Msg>,
+    terminal: Terminal<TestBackend>,
+}
+
+impl Harness {
+    /// The app on `store`, its first queries sent (call `settle` to see them answered).
+    pub fn new(store: Store, width: u16, height: u16) -> Harness {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let status = Status {
+            store: "bench".into(),
+            read_only: store.is_read_only(),
+            ..Default::default()
+        };
+        let mut app = App::new(Keymap::default(), status, Some(Fetcher::new(store, tx)));
+        app.start();
+        let terminal = Terminal::new(TestBackend::new(width, height)).expect("a test backend");
+        Harness { app, rx, terminal }
+    }
+
+    pub fn press(&mut self, code: KeyCode) {
+        self.app.update(Msg::Input(Event::Key(KeyEvent::new(
+            code,
+            KeyModifiers::NONE,
+        ))));
+    }
+
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(KeyCode::Char(c));
+        }
+    }
+
+    /// Handles messages until no query is under way.
+    pub async fn settle(&mut self) {
+        loop {
+            while let Ok(msg) = self.rx.try_recv() {
+                self.app.update(msg);
+            }
+            if !self.app.is_loading() {
+                return;
+            }
+            match self.rx.recv().await {
+                Some(msg) => {
+                    self.app.update(msg);
+                }
+                None => return,
+            }
+        }
+    }
+
+    pub fn draw(&mut self) {
+        self.terminal
+            .draw(|frame| self.app.render(frame))
+            .expect("drawing on a test backend");
+    }
+
+    /// The screen's text, a line per row.
+    pub fn screen(&self) -> String {
+        let buffer = self.terminal.backend().buffer();
+        let mut text = String::new();
+        for y in 0..buffer.area.height {
+            for x in 0..buffer.area.width {
+                text.push_str(buffer[(x, y)].symbol());
+            }
+            text.push('\n');
+        }
+        text
+    }
+}
