@@ -57,6 +57,7 @@ backend_suite!(sqlite, super::sqlite_fixture;
     log_filters_match_literally,
     log_cursor_and_inclusive_start,
     backward_pages_of_the_log_and_the_streams,
+    causation_chains_are_found_both_ways,
     streams_listing_pages_and_filters,
     stats_count_events_and_streams,
     hostile_names_round_trip_byte_for_byte,
@@ -691,6 +692,44 @@ async fn backward_pages_of_the_log_and_the_streams(store: Store) {
     };
     assert_eq!(ids(None).await, ["S-6", "S-5"]);
     assert_eq!(ids(Some("S-1")).await, ["S-0"]);
+}
+
+async fn causation_chains_are_found_both_ways(store: Store) {
+    let placed = store
+        .append(
+            "Order-1",
+            ExpectedVersion::Any,
+            vec![ev("Placed", json!({}))],
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    let caused = json!({"correlation_id": "c", "causation_id": placed.event_id.to_string()});
+    let effects = store
+        .append(
+            "Account-1",
+            ExpectedVersion::Any,
+            vec![
+                ev("Withdrawn", json!({})).with_metadata(caused.clone()),
+                ev("Noted", json!({})).with_metadata(caused),
+            ],
+        )
+        .await
+        .unwrap();
+    let found = store.caused_by(placed.event_id, 10).await.unwrap();
+    assert_eq!(found, effects);
+    assert_eq!(
+        store.event_by_id(placed.event_id).await.unwrap(),
+        Some(placed)
+    );
+    assert!(store.event_by_id(Uuid::now_v7()).await.unwrap().is_none());
+    assert!(
+        store
+            .caused_by(effects[0].event_id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn streams_listing_pages_and_filters(store: Store) {

@@ -222,6 +222,24 @@ impl Store {
         }
     }
 
+    /// The event with this id, if stored.
+    pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
+        match self {
+            Store::Sqlite(s) => s.event_by_id(event_id).await,
+        }
+    }
+
+    /// The events whose `metadata.causation_id` is this event's id, in log order.
+    pub async fn caused_by(
+        &self,
+        event_id: uuid::Uuid,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        match self {
+            Store::Sqlite(s) => s.caused_by(event_id, limit).await,
+        }
+    }
+
     /// A stream's current version (0 when it does not exist).
     pub async fn stream_version(&self, stream_id: &str) -> Result<Version> {
         match self {

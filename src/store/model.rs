@@ -367,6 +367,11 @@ impl Default for SnapshotsQuery {
     }
 }
 
+/// The metadata's `causation_id`, when it is a string.
+pub fn causation_id(event: &RecordedEvent) -> Option<String> {
+    metadata_string(event.metadata.get(), "causation_id")
+}
+
 /// The category of a stream id: the part before the first `-`, or the whole id.
 pub fn category_of(stream_id: &str) -> &str {
     stream_id

@@ -31,6 +31,8 @@ pub enum Msg {
     Stats(StoreStats),
     Head(Position),
     Live(Vec<RecordedEvent>),
+    /// An event's causation chain: the event that caused it, and those it caused.
+    Chain(uuid::Uuid, Option<RecordedEvent>, Vec<RecordedEvent>),
     Failed(String),
 }
 
@@ -107,6 +109,27 @@ impl App {
 
     /// The one update function. Returns whether the screen needs drawing again.
     pub fn update(&mut self, msg: Msg) -> bool {
+        let dirty = self.handle(msg);
+        self.request_chain();
+        dirty
+    }
+
+    /// Asks for the selected event's causation chain when the selection moved to another.
+    fn request_chain(&mut self) {
+        if self.screen != Screen::Stream {
+            return;
+        }
+        let Some(view) = self.stream.as_mut() else {
+            return;
+        };
+        if let Some(event) = view.needs_chain()
+            && let Some(fetcher) = &self.fetcher
+        {
+            fetcher.chain(event);
+        }
+    }
+
+    fn handle(&mut self, msg: Msg) -> bool {
         match msg {
             Msg::Input(Event::Key(key)) if key.kind != KeyEventKind::Release => {
                 if self.command.is_some() {
@@ -154,6 +177,11 @@ impl App {
                 self.refresh_stats();
             }
             Msg::Live(rows) => self.log.window.appended(rows, true),
+            Msg::Chain(event_id, cause, effects) => {
+                if let Some(view) = self.stream.as_mut() {
+                    view.chain_arrived(event_id, cause, effects);
+                }
+            }
             Msg::Failed(message) => self.status.message = Some(message),
         }
         true
@@ -180,6 +208,7 @@ impl App {
                 }
             }
             Action::Follow => self.toggle_follow(),
+            Action::Cause | Action::Effect => self.follow_chain(action),
             Action::Command => self.command = Some(String::new()),
             Action::Up
             | Action::Down
@@ -260,6 +289,41 @@ impl App {
         self.screen = Screen::Log;
         if let Some(f) = self.log.window.reset() {
             self.fetch_log(f);
+        }
+    }
+
+    /// Opens the stream of the selected event's cause (or first effect) at its version.
+    fn follow_chain(&mut self, action: Action) {
+        let target = match (self.screen, self.stream.as_ref().and_then(|v| v.chain())) {
+            (Screen::Stream, Some(chain)) => match action {
+                Action::Cause => chain.cause.as_ref(),
+                _ => chain.effects.first(),
+            }
+            .map(|e| (e.stream_id.clone(), e.version)),
+            _ => None,
+        };
+        match target {
+            Some((stream, version)) => self.open_stream_at(stream, version),
+            None => {
+                let what = if action == Action::Cause {
+                    "cause"
+                } else {
+                    "effect"
+                };
+                self.status.message = Some(format!(
+                    "no {what} to jump to (the Stream view shows the chain)"
+                ));
+            }
+        }
+    }
+
+    fn open_stream_at(&mut self, stream: String, version: u64) {
+        let mut view = StreamView::new(stream);
+        let first = view.window.jump_after(version.saturating_sub(1));
+        self.stream = Some(view);
+        self.screen = Screen::Stream;
+        if let Some(f) = first {
+            self.fetch_stream_events(f);
         }
     }
 

@@ -106,6 +106,25 @@ impl Fetcher {
         });
     }
 
+    /// The event that caused `event` (by its `causation_id`) and the events it caused.
+    pub fn chain(&self, event: &crate::store::RecordedEvent) {
+        let store = self.store.clone();
+        let event_id = event.event_id;
+        let cause_id =
+            crate::store::causation_id(event).and_then(|c| uuid::Uuid::parse_str(&c).ok());
+        self.spawn(async move {
+            let cause = match cause_id {
+                Some(id) => store.event_by_id(id).await.map_err(|e| e.to_string())?,
+                None => None,
+            };
+            let effects = store
+                .caused_by(event_id, 20)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Msg::Chain(event_id, cause, effects))
+        });
+    }
+
     pub fn stats(&self) {
         let store = self.store.clone();
         self.spawn(async move {

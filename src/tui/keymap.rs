@@ -19,6 +19,8 @@ pub enum Action {
     Open,
     Back,
     Follow,
+    Cause,
+    Effect,
     Command,
     Help,
 }
@@ -40,6 +42,8 @@ impl Action {
             Action::Back => "back",
             Action::Follow => "follow",
             Action::Command => "command",
+            Action::Cause => "cause",
+            Action::Effect => "effect",
             Action::Help => "help",
         }
     }
@@ -58,12 +62,14 @@ impl Action {
             Action::Open => "open the selected stream",
             Action::Back => "back",
             Action::Follow => "follow new events live (Log)",
+            Action::Cause => "jump to the event that caused this one (Stream)",
+            Action::Effect => "jump to the first event this one caused (Stream)",
             Action::Command => "command line: stream, position, type, category, correlation, clear",
             Action::Help => "this help",
         }
     }
 
-    const ALL: [Action; 14] = [
+    const ALL: [Action; 16] = [
         Action::Streams,
         Action::Log,
         Action::Up,
@@ -75,6 +81,8 @@ impl Action {
         Action::Open,
         Action::Back,
         Action::Follow,
+        Action::Cause,
+        Action::Effect,
         Action::Command,
         Action::Help,
         Action::Quit,
@@ -182,6 +190,8 @@ impl Default for Keymap {
             (Key::plain(Esc), Action::Back),
             (Key::plain(Char('f')), Action::Follow),
             (Key::plain(Char(':')), Action::Command),
+            (Key::plain(Char('[')), Action::Cause),
+            (Key::plain(Char(']')), Action::Effect),
             (Key::plain(Char('?')), Action::Help),
             (Key::plain(Char('q')), Action::Quit),
             (

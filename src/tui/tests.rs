@@ -243,3 +243,48 @@ fn the_command_line_filters_jumps_and_opens() {
     press(&mut app, KeyCode::Esc);
     assert!(app.command.is_none());
 }
+
+#[test]
+fn the_stream_view_shows_the_causation_chain_and_jumps_along_it() {
+    let mut app = app();
+    press(&mut app, KeyCode::Enter);
+    let placed = event(7, "Order-7", 3, "OrderPlaced");
+    app.update(Msg::StreamEvents(
+        "Account-1".into(),
+        Fetch::First,
+        vec![event(8, "Account-1", 1, "MoneyWithdrawn")],
+    ));
+    let selected = app
+        .stream
+        .as_ref()
+        .unwrap()
+        .window
+        .selected()
+        .unwrap()
+        .event_id;
+    app.update(Msg::Chain(
+        selected,
+        Some(placed),
+        vec![event(9, "Audit-1", 1, "Noted")],
+    ));
+    let text = screen(&app);
+    assert!(
+        text.contains("caused by ([ jumps)") && text.contains("Order-7@3 OrderPlaced"),
+        "{text}"
+    );
+    assert!(text.contains("Audit-1@1 Noted"), "{text}");
+    press(&mut app, KeyCode::Char('['));
+    assert_eq!(
+        app.stream.as_ref().map(|s| s.stream_id.as_str()),
+        Some("Order-7")
+    );
+    assert!(
+        app.stream.as_ref().unwrap().window.is_loading(),
+        "its events at version 3 are on their way"
+    );
+    press(&mut app, KeyCode::Char(']'));
+    assert!(
+        screen(&app).contains("no effect to jump to"),
+        "the chain of the new selection is not known yet"
+    );
+}

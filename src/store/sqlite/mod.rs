@@ -350,6 +350,20 @@ impl SqliteStore {
             .await
     }
 
+    pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
+        self.read(move |conn| read::event_by_id(conn, &event_id))
+            .await
+    }
+
+    pub async fn caused_by(
+        &self,
+        event_id: uuid::Uuid,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        self.read(move |conn| read::caused_by(conn, &event_id, limit))
+            .await
+    }
+
     pub async fn read_log(&self, query: LogQuery) -> Result<Vec<RecordedEvent>> {
         self.read(move |conn| read::read_log(conn, &query)).await
     }

@@ -264,3 +264,25 @@ pub fn locate_event(conn: &Connection, event_id: &Uuid) -> Result<Option<(String
         .optional()?;
     Ok(found.map(|(s, v)| (s, v as Version)))
 }
+
+/// The event with this id, if stored.
+pub fn event_by_id(conn: &Connection, event_id: &Uuid) -> Result<Option<RecordedEvent>> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE event_id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([event_id.as_bytes()], event_from_row)
+        .optional()?)
+}
+
+/// The events whose metadata names `event_id` as their causation id, in log order.
+pub fn caused_by(conn: &Connection, event_id: &Uuid, limit: usize) -> Result<Vec<RecordedEvent>> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE causation_id = ?1 ORDER BY global_position LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        rusqlite::params![event_id.to_string(), limit as i64],
+        event_from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

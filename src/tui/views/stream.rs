@@ -12,6 +12,16 @@ use crate::tui::window::Window;
 pub struct StreamView {
     pub stream_id: String,
     pub window: Window<RecordedEvent, u64>,
+    chain: Option<Chain>,
+    /// The event whose chain was last asked for.
+    asked: Option<uuid::Uuid>,
+}
+
+/// The selected event's causes and effects, across streams.
+pub struct Chain {
+    pub event_id: uuid::Uuid,
+    pub cause: Option<RecordedEvent>,
+    pub effects: Vec<RecordedEvent>,
 }
 
 impl StreamView {
@@ -19,7 +29,40 @@ impl StreamView {
         StreamView {
             stream_id,
             window: Window::new(|e: &RecordedEvent| e.version),
+            chain: None,
+            asked: None,
         }
+    }
+
+    /// The selected event, when its chain has not been asked for yet (marks it asked).
+    pub fn needs_chain(&mut self) -> Option<&RecordedEvent> {
+        let event = self.window.selected()?;
+        if self.asked == Some(event.event_id) {
+            return None;
+        }
+        self.asked = Some(event.event_id);
+        Some(event)
+    }
+
+    pub fn chain_arrived(
+        &mut self,
+        event_id: uuid::Uuid,
+        cause: Option<RecordedEvent>,
+        effects: Vec<RecordedEvent>,
+    ) {
+        if self.asked == Some(event_id) {
+            self.chain = Some(Chain {
+                event_id,
+                cause,
+                effects,
+            });
+        }
+    }
+
+    /// The chain of the selected event, once it arrived.
+    pub fn chain(&self) -> Option<&Chain> {
+        let selected = self.window.selected()?.event_id;
+        self.chain.as_ref().filter(|c| c.event_id == selected)
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect) {
@@ -58,7 +101,7 @@ impl StreamView {
         }
         .render(frame, list);
         let text = match self.window.selected() {
-            Some(e) => envelope_text(e),
+            Some(e) => envelope_text(e, self.chain()),
             None => String::new(),
         };
         let title = self.window.selected().map_or(" Event ".to_owned(), |e| {
@@ -73,19 +116,38 @@ impl StreamView {
     }
 }
 
-fn envelope_text(e: &RecordedEvent) -> String {
+/// The envelope, the causation chain (once it arrived), then data and metadata.
+fn envelope_text(e: &RecordedEvent, chain: Option<&Chain>) -> String {
     let pretty = |raw: &str| {
         serde_json::from_str::<serde_json::Value>(raw)
             .and_then(|v| serde_json::to_string_pretty(&v))
             .unwrap_or_else(|_| raw.to_owned())
     };
     format!(
-        "position {}\nrecorded {}\nevent id {}\nschema   {}\n\ndata\n{}\n\nmetadata\n{}",
+        "position {}\nrecorded {}\nevent id {}\nschema   {}\n{}\ndata\n{}\n\nmetadata\n{}",
         e.global_position,
         timestamp::format(&e.recorded_at),
         e.event_id,
         e.schema_version,
+        chain.map(chain_text).unwrap_or_default(),
         pretty(e.data.get()),
         pretty(e.metadata.get()),
     )
+}
+
+fn chain_text(chain: &Chain) -> String {
+    let line = |e: &RecordedEvent| format!("  {}@{} {}\n", e.stream_id, e.version, e.event_type);
+    let mut text = String::from("\ncaused by ([ jumps)\n");
+    match &chain.cause {
+        Some(cause) => text.push_str(&line(cause)),
+        None => text.push_str("  (nothing stored)\n"),
+    }
+    text.push_str("\ncaused (] jumps to the first)\n");
+    if chain.effects.is_empty() {
+        text.push_str("  (nothing)\n");
+    }
+    for effect in &chain.effects {
+        text.push_str(&line(effect));
+    }
+    text
 }
