@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use clap::Args;
 
 use super::Context;
@@ -34,7 +34,7 @@ pub struct StateArgs {
     #[arg(long, value_name = "N", group = "at")]
     pub at_version: Option<Version>,
     /// The state at this time: the last version recorded at or before it
-    #[arg(long, value_name = "T", group = "at", value_parser = parse_time)]
+    #[arg(long, value_name = "T", group = "at", value_parser = timestamp::parse_user_time)]
     pub at_time: Option<DateTime<Utc>>,
     /// The state at this global position: the last version at or below it
     #[arg(long, value_name = "P", group = "at")]
@@ -73,32 +73,9 @@ pub async fn run(context: &Context, args: StateArgs) -> CliResult {
     out.flush().map_err(stdout_error)
 }
 
-/// RFC 3339 with any offset; without one (`2026-01-15T10:30`, `2026-01-15`) it is UTC.
-pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = timestamp::parse(text) {
-        return Ok(t);
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(t.and_utc());
-        }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
-    }
-    Err(format!(
-        "{text:?} is not a time: use RFC 3339, e.g. 2026-01-15T10:30:00Z (no offset: UTC)"
-    ))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::parse_time;
+    use crate::store::timestamp::parse_user_time as parse_time;
 
     #[test]
     fn times_without_offset_are_utc() {

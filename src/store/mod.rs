@@ -222,6 +222,16 @@ impl Store {
         }
     }
 
+    /// The first event in log order recorded at or after `at`.
+    pub async fn position_at_time(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Position>> {
+        match self {
+            Store::Sqlite(s) => s.position_at_time(at).await,
+        }
+    }
+
     /// The event with this id, if stored.
     pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
         match self {

@@ -1,7 +1,7 @@
 //! Timestamps as the store keeps and prints them: RFC 3339, UTC, microseconds, `Z`.
 //! The fixed width makes the stored text sort in time order.
 
-use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, SubsecRound, Utc};
 
 /// Now, truncated to the microseconds the store keeps.
 pub fn now() -> DateTime<Utc> {
@@ -18,6 +18,29 @@ pub fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
     Ok(DateTime::parse_from_rfc3339(text)?
         .with_timezone(&Utc)
         .trunc_subsecs(6))
+}
+
+/// RFC 3339 with any offset; without one (`2026-01-15T10:30`, `2026-01-15`) it is UTC.
+pub fn parse_user_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = parse(text) {
+        return Ok(t);
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(t.and_utc());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    }
+    Err(format!(
+        "{text:?} is not a time: use RFC 3339, e.g. 2026-01-15T10:30:00Z (no offset: UTC)"
+    ))
 }
 
 /// Serde adapter for the contract's format.

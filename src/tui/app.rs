@@ -12,14 +12,18 @@ use super::window::Fetch;
 use crate::store::{Position, RecordedEvent, StoreStats, StreamInfo};
 
 /// The `:` commands, for Tab completion.
-const COMMANDS: [&str; 7] = [
+const COMMANDS: [&str; 11] = [
     "stream",
     "position",
+    "version",
+    "time",
     "type",
     "category",
     "correlation",
     "clear",
+    "messages",
     "quit",
+    "q",
 ];
 
 /// What reaches the update loop: input, and the answers of background work.
@@ -31,6 +35,8 @@ pub enum Msg {
     Stats(StoreStats),
     Head(Position),
     Live(Vec<RecordedEvent>),
+    /// The first position recorded at or after a time (`:time`).
+    PositionAt(Option<Position>),
     /// An event's causation chain: the event that caused it, and those it caused.
     Chain(uuid::Uuid, Option<RecordedEvent>, Vec<RecordedEvent>),
     Failed(String),
@@ -53,6 +59,9 @@ pub struct App {
     pub help: bool,
     /// The `:` command line being typed, if open.
     pub command: Option<String>,
+    /// Every error shown this session (`:messages` lists them).
+    pub messages: Vec<String>,
+    pub show_messages: bool,
     pub quit: bool,
     fetcher: Option<Fetcher>,
     follow_task: Option<tokio::task::JoinHandle<()>>,
@@ -82,6 +91,8 @@ impl App {
             status,
             help: false,
             command: None,
+            messages: Vec::new(),
+            show_messages: false,
             quit: false,
             fetcher,
             follow_task: None,
@@ -137,8 +148,10 @@ impl App {
                     return true;
                 }
                 let action = self.keymap.action(key);
-                if self.help && action != Some(Action::Quit) {
-                    self.help = false; // any key closes the help
+                if (self.help || self.show_messages) && action != Some(Action::Quit) {
+                    // Any key closes an overlay.
+                    self.help = false;
+                    self.show_messages = false;
                 } else if let Some(action) = action {
                     self.act(action);
                 }
@@ -182,7 +195,18 @@ impl App {
                     view.chain_arrived(event_id, cause, effects);
                 }
             }
-            Msg::Failed(message) => self.status.message = Some(message),
+            Msg::Failed(message) => {
+                self.messages.push(message.clone());
+                self.status.message = Some(message);
+            }
+            Msg::PositionAt(position) => match position {
+                Some(position) => {
+                    if let Some(f) = self.log.window.jump_after(position.saturating_sub(1)) {
+                        self.fetch_log(f);
+                    }
+                }
+                None => self.status.message = Some("no event at or after that time".into()),
+            },
         }
         true
     }
@@ -269,12 +293,44 @@ impl App {
                 }
                 Err(_) => self.status.message = Some(needs("a number")),
             },
+            "version" => match (argument.parse::<u64>(), self.stream.as_ref()) {
+                (Ok(version), Some(view)) if self.screen == Screen::Stream => {
+                    let stream = view.stream_id.clone();
+                    self.open_stream_at(stream, version.max(1));
+                }
+                (Ok(_), _) => {
+                    self.status.message = Some(":version applies to a stream (Enter on one)".into())
+                }
+                (Err(_), _) => self.status.message = Some(needs("a number")),
+            },
+            "time" => match crate::store::timestamp::parse_user_time(argument) {
+                Ok(time) => {
+                    self.screen = Screen::Log;
+                    if let Some(fetcher) = &self.fetcher {
+                        fetcher.position_at(time);
+                    }
+                }
+                Err(e) => self.status.message = Some(e),
+            },
+            "messages" => self.show_messages = true,
+            "category" if self.screen == Screen::Streams && !argument.is_empty() => {
+                self.streams.category = Some(argument.to_owned());
+                if let Some(f) = self.streams.window.reset() {
+                    self.fetch_streams(f);
+                }
+            }
             "type" | "category" | "correlation" if argument.is_empty() => {
                 self.status.message = Some(needs("a value"))
             }
             "type" => self.filter_log(|f| f.event_types = vec![argument.to_owned()]),
             "category" => self.filter_log(|f| f.category = Some(argument.to_owned())),
             "correlation" => self.filter_log(|f| f.correlation_id = Some(argument.to_owned())),
+            "clear" if self.screen == Screen::Streams => {
+                self.streams.category = None;
+                if let Some(f) = self.streams.window.reset() {
+                    self.fetch_streams(f);
+                }
+            }
             "clear" => self.filter_log(|f| *f = Default::default()),
             other => {
                 self.status.message = Some(format!(
@@ -422,7 +478,7 @@ impl App {
 
     fn fetch_streams(&self, fetch: Fetch<String>) {
         if let Some(fetcher) = &self.fetcher {
-            fetcher.streams(fetch);
+            fetcher.streams(fetch, self.streams.category.clone());
         }
     }
 
@@ -464,6 +520,9 @@ impl App {
         }
         if self.help {
             views::render_help(frame, &self.keymap);
+        }
+        if self.show_messages {
+            views::render_messages(frame, &self.messages);
         }
     }
 }

@@ -48,11 +48,12 @@ impl Fetcher {
         });
     }
 
-    pub fn streams(&self, fetch: Fetch<String>) {
+    pub fn streams(&self, fetch: Fetch<String>, category: Option<String>) {
         let store = self.store.clone();
         self.spawn(async move {
             let q = StreamsQuery {
                 limit: PAGE,
+                category,
                 ..Default::default()
             };
             let rows = match &fetch {
@@ -122,6 +123,18 @@ impl Fetcher {
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(Msg::Chain(event_id, cause, effects))
+        });
+    }
+
+    /// The first event recorded at or after `time` (for `:time`).
+    pub fn position_at(&self, time: chrono::DateTime<chrono::Utc>) {
+        let store = self.store.clone();
+        self.spawn(async move {
+            store
+                .position_at_time(time)
+                .await
+                .map(Msg::PositionAt)
+                .map_err(|e| e.to_string())
         });
     }
 

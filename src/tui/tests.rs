@@ -288,3 +288,53 @@ fn the_stream_view_shows_the_causation_chain_and_jumps_along_it() {
         "the chain of the new selection is not known yet"
     );
 }
+
+#[test]
+fn more_commands_version_category_messages() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "category Order");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        (app.screen, app.streams.category.as_deref()),
+        (Screen::Streams, Some("Order"))
+    );
+    app.update(Msg::StreamRows(Fetch::First, vec![stream("Order-7", 3)]));
+    assert!(screen(&app).contains("Streams · category Order"));
+
+    press(&mut app, KeyCode::Enter);
+    app.update(Msg::StreamEvents(
+        "Order-7".into(),
+        Fetch::First,
+        vec![event(3, "Order-7", 1, "OrderCreated")],
+    ));
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "version 40");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        app.stream.as_ref().unwrap().window.is_loading(),
+        "jumping to version 40"
+    );
+
+    app.update(Msg::Failed("first problem".into()));
+    app.update(Msg::Failed("second problem".into()));
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "messages");
+    press(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    assert!(
+        text.contains("Messages, newest first") && text.contains("first problem"),
+        "{text}"
+    );
+    assert!(
+        text.find("second problem") < text.rfind("first problem"),
+        "newest first"
+    );
+    press(&mut app, KeyCode::Char('x'));
+    assert!(!screen(&app).contains("Messages, newest first"));
+
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "time yesterday");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("is not a time"));
+}

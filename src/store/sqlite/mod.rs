@@ -350,6 +350,11 @@ impl SqliteStore {
             .await
     }
 
+    pub async fn position_at_time(&self, at: DateTime<Utc>) -> Result<Option<Position>> {
+        self.read(move |conn| read::position_at_time(conn, &at))
+            .await
+    }
+
     pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
         self.read(move |conn| read::event_by_id(conn, &event_id))
             .await

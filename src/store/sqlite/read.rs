@@ -286,3 +286,16 @@ pub fn caused_by(conn: &Connection, event_id: &Uuid, limit: usize) -> Result<Vec
     )?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
+
+/// The first event (log order) recorded at or after `at`. Scans: recorded_at has no index
+/// of its own (appends would pay for it), and this is an interactive jump, not a hot path.
+pub fn position_at_time(
+    conn: &Connection,
+    at: &chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Position>> {
+    let found: Option<i64> = conn
+        .prepare_cached("SELECT global_position FROM events WHERE recorded_at >= ?1 ORDER BY global_position LIMIT 1")?
+        .query_row([crate::store::timestamp::format(at)], |r| r.get(0))
+        .optional()?;
+    Ok(found.map(|p| p as Position))
+}

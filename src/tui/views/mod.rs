@@ -94,6 +94,38 @@ pub fn render_command(frame: &mut Frame, area: Rect, line: &str) {
     frame.render_widget(Line::from(text), area);
 }
 
+pub fn render_messages(frame: &mut Frame, messages: &[String]) {
+    let lines: Vec<Line> = if messages.is_empty() {
+        vec![Line::raw("no messages this session")]
+    } else {
+        messages
+            .iter()
+            .rev()
+            .map(|m| Line::raw(m.clone()))
+            .collect()
+    };
+    let area = frame.area();
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, popup, _] = Layout::horizontal([
+        Constraint::Length(2),
+        Constraint::Fill(1),
+        Constraint::Length(2),
+    ])
+    .areas(middle);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(" Messages, newest first (any key closes) ")),
+        popup,
+    );
+}
+
 pub fn render_help(frame: &mut Frame, keymap: &Keymap) {
     let lines: Vec<Line> = keymap
         .help()

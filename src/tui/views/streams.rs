@@ -10,12 +10,15 @@ use crate::tui::window::Window;
 
 pub struct StreamsView {
     pub window: Window<StreamInfo, String>,
+    /// Set by `:category` on this view; cleared by `:clear`.
+    pub category: Option<String>,
 }
 
 impl StreamsView {
     pub fn new() -> StreamsView {
         StreamsView {
             window: Window::new(|s: &StreamInfo| s.stream_id.clone()),
+            category: None,
         }
     }
 
@@ -39,7 +42,13 @@ impl StreamsView {
             ""
         };
         ListTable {
-            title: format!(" Streams{loading} "),
+            title: format!(
+                " Streams{}{loading} ",
+                self.category
+                    .as_ref()
+                    .map(|c| format!(" · category {c}"))
+                    .unwrap_or_default()
+            ),
             header: vec!["Stream", "Category", "Version", "Last event", "Updated"],
             widths: vec![
                 Constraint::Fill(3),
