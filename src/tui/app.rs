@@ -157,6 +157,7 @@ impl App {
                 }
             }
             Msg::Input(Event::Resize(..)) => {}
+            Msg::Input(Event::Mouse(mouse)) => return self.mouse(mouse),
             Msg::Input(_) => return false,
             Msg::LogRows(fetch, rows) => {
                 let last_page = fetch == Fetch::Last;
@@ -390,6 +391,60 @@ impl App {
         self.screen = Screen::Stream;
         if let Some(f) = first {
             self.fetch_stream_events(f);
+        }
+    }
+
+    /// The wheel scrolls the current list; a click selects the row under it.
+    fn mouse(&mut self, mouse: crossterm::event::MouseEvent) -> bool {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.move_selection(3),
+            MouseEventKind::ScrollUp => self.move_selection(-3),
+            MouseEventKind::Down(MouseButton::Left) => {
+                let (geometry, rows, selected) = match self.screen {
+                    Screen::Streams => (
+                        self.streams.geometry.get(),
+                        self.streams.window.len(),
+                        self.streams.window.selected_index(),
+                    ),
+                    Screen::Log => (
+                        self.log.geometry.get(),
+                        self.log.window.len(),
+                        self.log.window.selected_index(),
+                    ),
+                    Screen::Stream => match &self.stream {
+                        Some(v) => (v.geometry.get(), v.window.len(), v.window.selected_index()),
+                        None => return false,
+                    },
+                };
+                match geometry.and_then(|g| g.row_at(mouse.row, rows)) {
+                    Some(row) => self.move_selection(row as isize - selected as isize),
+                    None => return false,
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Moves the current list's selection by `delta` rows.
+    fn move_selection(&mut self, delta: isize) {
+        match self.screen {
+            Screen::Streams => {
+                if let Some(f) = self.streams.window.move_by(delta) {
+                    self.fetch_streams(f);
+                }
+            }
+            Screen::Log => {
+                if let Some(f) = self.log.window.move_by(delta) {
+                    self.fetch_log(f);
+                }
+            }
+            Screen::Stream => {
+                if let Some(f) = self.stream.as_mut().and_then(|v| v.window.move_by(delta)) {
+                    self.fetch_stream_events(f);
+                }
+            }
         }
     }
 

@@ -29,7 +29,9 @@ pub async fn run(store: Store, keymap: keymap::Keymap, store_name: String) -> io
     let head_task = fetcher.watch_head();
     let mut app = App::new(keymap, status, Some(fetcher));
     let mut terminal = ratatui::try_init()?;
+    mouse_capture(true)?;
     if let Err(e) = spawn_input(tx) {
+        mouse_capture(false)?;
         ratatui::try_restore()?;
         return Err(e);
     }
@@ -53,8 +55,25 @@ pub async fn run(store: Store, keymap: keymap::Keymap, store_name: String) -> io
     }
     .await;
     head_task.abort();
+    mouse_capture(false)?;
     ratatui::try_restore()?;
     result
+}
+
+/// Turns mouse reporting on or off. On, a panic turns it off again before ratatui's hook
+/// restores the rest of the terminal.
+fn mouse_capture(on: bool) -> io::Result<()> {
+    use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+    if on {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+            previous(info);
+        }));
+        crossterm::execute!(io::stdout(), EnableMouseCapture)
+    } else {
+        crossterm::execute!(io::stdout(), DisableMouseCapture)
+    }
 }
 
 /// Terminal input on a thread of its own (crossterm's reads block), forwarded as messages.

@@ -338,3 +338,34 @@ fn more_commands_version_category_messages() {
     press(&mut app, KeyCode::Enter);
     assert!(screen(&app).contains("is not a time"));
 }
+
+#[test]
+fn the_mouse_scrolls_and_clicks_select() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = app();
+    let mouse = |kind, row| {
+        Msg::Input(Event::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    press(&mut app, KeyCode::Char('2'));
+    screen(&app); // draws, placing the rows
+    // Tabs (row 0), the table's border (1) and header (2): the first row is on screen row 3.
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5));
+    assert_eq!(app.log.window.selected_index(), 2);
+    assert!(screen(&app).contains("Account-1@3"));
+    app.update(mouse(MouseEventKind::ScrollDown, 0));
+    assert_eq!(
+        app.log.window.selected_index(),
+        4,
+        "clamped to the last row"
+    );
+    app.update(mouse(MouseEventKind::ScrollUp, 0));
+    assert_eq!(app.log.window.selected_index(), 1);
+    // A click below the rows selects nothing.
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 20));
+    assert_eq!(app.log.window.selected_index(), 1);
+}

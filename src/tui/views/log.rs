@@ -10,6 +10,8 @@ use crate::tui::window::Window;
 
 pub struct LogView {
     pub window: Window<RecordedEvent, Position>,
+    /// Where the rows were drawn last (for mouse clicks).
+    pub geometry: std::cell::Cell<Option<super::TableGeometry>>,
     /// Set by `:type`, `:category`, `:correlation`; cleared by `:clear`.
     pub filter: LogFilter,
 }
@@ -18,6 +20,7 @@ impl LogView {
     pub fn new() -> LogView {
         LogView {
             window: Window::new(|e: &RecordedEvent| e.global_position),
+            geometry: std::cell::Cell::new(None),
             filter: LogFilter::default(),
         }
     }
@@ -46,7 +49,7 @@ impl LogView {
         } else {
             String::new()
         };
-        ListTable {
+        let geometry = ListTable {
             title: format!(" Log{}{badge} ", describe(&self.filter)),
             header: vec!["Position", "Stream@version", "Type", "Recorded", "Data"],
             widths: vec![
@@ -65,6 +68,7 @@ impl LogView {
             },
         }
         .render(frame, area);
+        self.geometry.set(geometry);
     }
 }
 

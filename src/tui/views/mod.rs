@@ -170,12 +170,30 @@ pub struct ListTable<'a> {
     pub empty: &'a str,
 }
 
+/// Where a table's rows landed on screen, for mouse clicks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableGeometry {
+    /// The screen row of the first visible data row.
+    pub top: u16,
+    pub visible: usize,
+    /// The index of the first visible row.
+    pub offset: usize,
+}
+
+impl TableGeometry {
+    /// The row index at screen row `y`, if a row is there.
+    pub fn row_at(&self, y: u16, rows: usize) -> Option<usize> {
+        let line = y.checked_sub(self.top)? as usize;
+        (line < self.visible && self.offset + line < rows).then_some(self.offset + line)
+    }
+}
+
 impl ListTable<'_> {
-    pub fn render(self, frame: &mut Frame, area: Rect) {
+    pub fn render(self, frame: &mut Frame, area: Rect) -> Option<TableGeometry> {
         let block = Block::bordered().title(self.title);
         if self.rows.is_empty() {
             frame.render_widget(Paragraph::new(self.empty.to_owned()).block(block), area);
-            return;
+            return None;
         }
         let visible = area.height.saturating_sub(3) as usize; // borders and header
         let offset = self
@@ -190,6 +208,12 @@ impl ListTable<'_> {
             .with_offset(offset)
             .with_selected(Some(self.selected));
         frame.render_stateful_widget(table, area, &mut state);
+        // Borders and the header row come first.
+        Some(TableGeometry {
+            top: area.y + 2,
+            visible,
+            offset: state.offset(),
+        })
     }
 }
 

@@ -12,6 +12,8 @@ use crate::tui::window::Window;
 pub struct StreamView {
     pub stream_id: String,
     pub window: Window<RecordedEvent, u64>,
+    /// Where the rows were drawn last (for mouse clicks).
+    pub geometry: std::cell::Cell<Option<super::TableGeometry>>,
     chain: Option<Chain>,
     /// The event whose chain was last asked for.
     asked: Option<uuid::Uuid>,
@@ -29,6 +31,7 @@ impl StreamView {
         StreamView {
             stream_id,
             window: Window::new(|e: &RecordedEvent| e.version),
+            geometry: std::cell::Cell::new(None),
             chain: None,
             asked: None,
         }
@@ -82,7 +85,7 @@ impl StreamView {
                 ])
             })
             .collect();
-        ListTable {
+        let geometry = ListTable {
             title: format!(" {} ", self.stream_id),
             header: vec!["Version", "Type", "Recorded", "Data"],
             widths: vec![
@@ -100,6 +103,7 @@ impl StreamView {
             },
         }
         .render(frame, list);
+        self.geometry.set(geometry);
         let text = match self.window.selected() {
             Some(e) => envelope_text(e, self.chain()),
             None => String::new(),

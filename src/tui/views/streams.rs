@@ -10,6 +10,8 @@ use crate::tui::window::Window;
 
 pub struct StreamsView {
     pub window: Window<StreamInfo, String>,
+    /// Where the rows were drawn last (for mouse clicks).
+    pub geometry: std::cell::Cell<Option<super::TableGeometry>>,
     /// Set by `:category` on this view; cleared by `:clear`.
     pub category: Option<String>,
 }
@@ -18,6 +20,7 @@ impl StreamsView {
     pub fn new() -> StreamsView {
         StreamsView {
             window: Window::new(|s: &StreamInfo| s.stream_id.clone()),
+            geometry: std::cell::Cell::new(None),
             category: None,
         }
     }
@@ -41,7 +44,7 @@ impl StreamsView {
         } else {
             ""
         };
-        ListTable {
+        let geometry = ListTable {
             title: format!(
                 " Streams{}{loading} ",
                 self.category
@@ -66,5 +69,6 @@ impl StreamsView {
             },
         }
         .render(frame, area);
+        self.geometry.set(geometry);
     }
 }
