@@ -62,6 +62,10 @@ pub struct App {
     /// Every error shown this session (`:messages` lists them).
     pub messages: Vec<String>,
     pub show_messages: bool,
+    /// The copy menu is open (`y`).
+    pub copy_menu: bool,
+    /// Text for the clipboard, taken by the loop that owns the terminal.
+    pub clipboard: Option<String>,
     pub quit: bool,
     fetcher: Option<Fetcher>,
     follow_task: Option<tokio::task::JoinHandle<()>>,
@@ -93,6 +97,8 @@ impl App {
             command: None,
             messages: Vec::new(),
             show_messages: false,
+            copy_menu: false,
+            clipboard: None,
             quit: false,
             fetcher,
             follow_task: None,
@@ -145,6 +151,13 @@ impl App {
             Msg::Input(Event::Key(key)) if key.kind != KeyEventKind::Release => {
                 if self.command.is_some() {
                     self.type_command(key);
+                    return true;
+                }
+                if self.copy_menu {
+                    self.copy_menu = false;
+                    if let crossterm::event::KeyCode::Char(choice @ '1'..='3') = key.code {
+                        self.copy(choice);
+                    }
                     return true;
                 }
                 let action = self.keymap.action(key);
@@ -234,6 +247,12 @@ impl App {
             }
             Action::Follow => self.toggle_follow(),
             Action::Cause | Action::Effect => self.follow_chain(action),
+            Action::Copy => match self.selected_event() {
+                Some(_) => self.copy_menu = true,
+                None => {
+                    self.status.message = Some("select an event to copy (Log or a stream)".into())
+                }
+            },
             Action::Command => self.command = Some(String::new()),
             Action::Up
             | Action::Down
@@ -347,6 +366,37 @@ impl App {
         if let Some(f) = self.log.window.reset() {
             self.fetch_log(f);
         }
+    }
+
+    /// The event selected in the current view, if it shows events.
+    pub fn selected_event(&self) -> Option<&RecordedEvent> {
+        match self.screen {
+            Screen::Log => self.log.window.selected(),
+            Screen::Stream => self.stream.as_ref()?.window.selected(),
+            Screen::Streams => None,
+        }
+    }
+
+    fn copy(&mut self, choice: char) {
+        let Some(event) = self.selected_event() else {
+            return;
+        };
+        let (what, text) = match choice {
+            '1' => (
+                "event JSON",
+                serde_json::to_string(event).unwrap_or_default(),
+            ),
+            '2' => ("event id", event.event_id.to_string()),
+            _ => (
+                "stream@version",
+                format!("{}@{}", event.stream_id, event.version),
+            ),
+        };
+        self.status.message = Some(format!(
+            "copied {what} ({} bytes) to the clipboard",
+            text.len()
+        ));
+        self.clipboard = Some(text);
     }
 
     /// Opens the stream of the selected event's cause (or first effect) at its version.
@@ -578,6 +628,9 @@ impl App {
         }
         if self.show_messages {
             views::render_messages(frame, &self.messages);
+        }
+        if self.copy_menu {
+            views::render_copy_menu(frame);
         }
     }
 }

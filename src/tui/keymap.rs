@@ -21,6 +21,7 @@ pub enum Action {
     Follow,
     Cause,
     Effect,
+    Copy,
     Command,
     Help,
 }
@@ -43,6 +44,7 @@ impl Action {
             Action::Follow => "follow",
             Action::Command => "command",
             Action::Cause => "cause",
+            Action::Copy => "copy",
             Action::Effect => "effect",
             Action::Help => "help",
         }
@@ -63,13 +65,14 @@ impl Action {
             Action::Back => "back",
             Action::Follow => "follow new events live (Log)",
             Action::Cause => "jump to the event that caused this one (Stream)",
+            Action::Copy => "copy the selected event: JSON, id or stream@version",
             Action::Effect => "jump to the first event this one caused (Stream)",
             Action::Command => "command line: stream, position, type, category, correlation, clear",
             Action::Help => "this help",
         }
     }
 
-    const ALL: [Action; 16] = [
+    const ALL: [Action; 17] = [
         Action::Streams,
         Action::Log,
         Action::Up,
@@ -83,6 +86,7 @@ impl Action {
         Action::Follow,
         Action::Cause,
         Action::Effect,
+        Action::Copy,
         Action::Command,
         Action::Help,
         Action::Quit,
@@ -191,6 +195,7 @@ impl Default for Keymap {
             (Key::plain(Char('f')), Action::Follow),
             (Key::plain(Char(':')), Action::Command),
             (Key::plain(Char('[')), Action::Cause),
+            (Key::plain(Char('y')), Action::Copy),
             (Key::plain(Char(']')), Action::Effect),
             (Key::plain(Char('?')), Action::Help),
             (Key::plain(Char('q')), Action::Quit),

@@ -47,6 +47,13 @@ pub async fn run(store: Store, keymap: keymap::Keymap, store_name: String) -> io
             if app.quit {
                 break;
             }
+            if let Some(text) = app.clipboard.take() {
+                // OSC 52: the terminal puts it on the clipboard (also over ssh).
+                crossterm::execute!(
+                    io::stdout(),
+                    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                )?;
+            }
             if dirty {
                 terminal.draw(|frame| app.render(frame))?;
             }

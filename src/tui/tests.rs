@@ -369,3 +369,35 @@ fn the_mouse_scrolls_and_clicks_select() {
     app.update(mouse(MouseEventKind::Down(MouseButton::Left), 20));
     assert_eq!(app.log.window.selected_index(), 1);
 }
+
+#[test]
+fn the_copy_menu_puts_the_choice_on_the_clipboard() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('y'));
+    assert!(
+        screen(&app).contains("select an event to copy"),
+        "nothing to copy on the Streams view"
+    );
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('y'));
+    let text = screen(&app);
+    assert!(
+        text.contains("Copy (other keys close)") && text.contains("stream@version"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.clipboard.as_deref(), Some("Account-1@2"));
+    assert!(screen(&app).contains("copied stream@version"));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('1'));
+    let copied: serde_json::Value =
+        serde_json::from_str(app.clipboard.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (copied["global_position"].as_u64(), copied["data"].clone()),
+        (Some(2), json!({"amount": 2}))
+    );
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.copy_menu);
+}

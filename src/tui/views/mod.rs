@@ -94,6 +94,35 @@ pub fn render_command(frame: &mut Frame, area: Rect, line: &str) {
     frame.render_widget(Line::from(text), area);
 }
 
+pub fn render_copy_menu(frame: &mut Frame) {
+    let lines = vec![
+        Line::from(vec![
+            Span::raw(" 1 ").bold(),
+            Span::raw("event JSON (the envelope)"),
+        ]),
+        Line::from(vec![Span::raw(" 2 ").bold(), Span::raw("event id")]),
+        Line::from(vec![Span::raw(" 3 ").bold(), Span::raw("stream@version")]),
+    ];
+    let area = frame.area();
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(5),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, popup, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(36),
+        Constraint::Fill(1),
+    ])
+    .areas(middle);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Copy (other keys close) ")),
+        popup,
+    );
+}
+
 pub fn render_messages(frame: &mut Frame, messages: &[String]) {
     let lines: Vec<Line> = if messages.is_empty() {
         vec![Line::raw("no messages this session")]
