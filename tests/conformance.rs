@@ -58,6 +58,7 @@ backend_suite!(sqlite, super::sqlite_fixture;
     log_cursor_and_inclusive_start,
     backward_pages_of_the_log_and_the_streams,
     causation_chains_are_found_both_ways,
+    streams_by_last_activity_page_both_ways,
     streams_listing_pages_and_filters,
     stats_count_events_and_streams,
     hostile_names_round_trip_byte_for_byte,
@@ -730,6 +731,49 @@ async fn causation_chains_are_found_both_ways(store: Store) {
             .unwrap()
             .is_empty()
     );
+}
+
+async fn streams_by_last_activity_page_both_ways(store: Store) {
+    use rewind::store::Direction::{Backward, Forward};
+    for n in 0..5 {
+        store
+            .append(
+                &format!("S-{n}"),
+                ExpectedVersion::Any,
+                vec![ev("T", json!({}))],
+            )
+            .await
+            .unwrap();
+    }
+    // S-1 becomes the most recently active.
+    store
+        .append("S-1", ExpectedVersion::Any, vec![ev("T", json!({}))])
+        .await
+        .unwrap();
+    let ids = |rows: Vec<rewind::store::StreamInfo>| {
+        rows.into_iter().map(|s| s.stream_id).collect::<Vec<_>>()
+    };
+    let newest = store
+        .streams_by_activity(None, None, Backward, 2)
+        .await
+        .unwrap();
+    let cursor = newest.last().map(|s| (s.updated_at, s.stream_id.clone()));
+    assert_eq!(ids(newest), ["S-1", "S-4"]);
+    let older = store
+        .streams_by_activity(None, cursor.clone(), Backward, 10)
+        .await
+        .unwrap();
+    assert_eq!(ids(older), ["S-3", "S-2", "S-0"]);
+    let newer = store
+        .streams_by_activity(None, cursor, Forward, 10)
+        .await
+        .unwrap();
+    assert_eq!(ids(newer), ["S-1"]);
+    let oldest = store
+        .streams_by_activity(None, None, Forward, 1)
+        .await
+        .unwrap();
+    assert_eq!(ids(oldest), ["S-0"]);
 }
 
 async fn streams_listing_pages_and_filters(store: Store) {

@@ -232,6 +232,24 @@ impl Store {
         }
     }
 
+    /// Streams by last activity (`updated_at`, then id): `Backward` from `cursor` toward
+    /// older streams, `Forward` toward newer; without a cursor from the newest (`Backward`)
+    /// or the oldest (`Forward`).
+    pub async fn streams_by_activity(
+        &self,
+        category: Option<String>,
+        cursor: Option<(chrono::DateTime<chrono::Utc>, String)>,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<StreamInfo>> {
+        match self {
+            Store::Sqlite(s) => {
+                s.streams_by_activity(category, cursor, direction, limit)
+                    .await
+            }
+        }
+    }
+
     /// The event with this id, if stored.
     pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
         match self {

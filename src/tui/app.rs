@@ -30,7 +30,7 @@ const COMMANDS: [&str; 11] = [
 pub enum Msg {
     Input(Event),
     LogRows(Fetch<Position>, Vec<RecordedEvent>),
-    StreamRows(Fetch<String>, Vec<StreamInfo>),
+    StreamRows(Fetch<views::StreamKey>, Vec<StreamInfo>),
     StreamEvents(String, Fetch<u64>, Vec<RecordedEvent>),
     Stats(StoreStats),
     Head(Position),
@@ -247,6 +247,16 @@ impl App {
             }
             Action::Follow => self.toggle_follow(),
             Action::Cause | Action::Effect => self.follow_chain(action),
+            Action::Sort => {
+                self.screen = Screen::Streams;
+                self.streams.order = match self.streams.order {
+                    views::StreamOrder::Name => views::StreamOrder::Activity,
+                    views::StreamOrder::Activity => views::StreamOrder::Name,
+                };
+                if let Some(f) = self.streams.window.reset() {
+                    self.fetch_streams(f);
+                }
+            }
             Action::Copy => match self.selected_event() {
                 Some(_) => self.copy_menu = true,
                 None => {
@@ -581,9 +591,9 @@ impl App {
         }
     }
 
-    fn fetch_streams(&self, fetch: Fetch<String>) {
+    fn fetch_streams(&self, fetch: Fetch<views::StreamKey>) {
         if let Some(fetcher) = &self.fetcher {
-            fetcher.streams(fetch, self.streams.category.clone());
+            fetcher.streams(fetch, self.streams.category.clone(), self.streams.order);
         }
     }
 

@@ -5,6 +5,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::app::Msg;
+use super::views::{StreamKey, StreamOrder};
 use super::window::{Fetch, PAGE};
 use crate::store::{LogFilter, LogQuery, Position, Store, StreamQuery, StreamsQuery};
 
@@ -48,26 +49,45 @@ impl Fetcher {
         });
     }
 
-    pub fn streams(&self, fetch: Fetch<String>, category: Option<String>) {
+    pub fn streams(&self, fetch: Fetch<StreamKey>, category: Option<String>, order: StreamOrder) {
         let store = self.store.clone();
         self.spawn(async move {
-            let q = StreamsQuery {
-                limit: PAGE,
-                category,
-                ..Default::default()
-            };
-            let rows = match &fetch {
-                Fetch::First => store.list_streams(q).await,
-                Fetch::After(id) | Fetch::From(id) => {
+            use crate::store::Direction::{Backward, Forward};
+            let rows = match order {
+                StreamOrder::Name => {
+                    let q = StreamsQuery {
+                        limit: PAGE,
+                        category,
+                        ..Default::default()
+                    };
+                    match &fetch {
+                        Fetch::First => store.list_streams(q).await,
+                        Fetch::After((_, id)) | Fetch::From((_, id)) => {
+                            store
+                                .list_streams(StreamsQuery {
+                                    after: Some(id.clone()),
+                                    ..q
+                                })
+                                .await
+                        }
+                        Fetch::Last => store.list_streams_backward(q, None).await,
+                        Fetch::Before((_, id)) => {
+                            store.list_streams_backward(q, Some(id.clone())).await
+                        }
+                    }
+                }
+                // Newest activity first: "after" a row means older than it.
+                StreamOrder::Activity => {
+                    let (cursor, direction) = match &fetch {
+                        Fetch::First => (None, Backward),
+                        Fetch::After(k) | Fetch::From(k) => (Some(k.clone()), Backward),
+                        Fetch::Last => (None, Forward),
+                        Fetch::Before(k) => (Some(k.clone()), Forward),
+                    };
                     store
-                        .list_streams(StreamsQuery {
-                            after: Some(id.clone()),
-                            ..q
-                        })
+                        .streams_by_activity(category, cursor, direction, PAGE)
                         .await
                 }
-                Fetch::Last => store.list_streams_backward(q, None).await,
-                Fetch::Before(id) => store.list_streams_backward(q, Some(id.clone())).await,
             }
             .map_err(|e| e.to_string())?;
             Ok(Msg::StreamRows(fetch, rows))

@@ -22,6 +22,7 @@ pub enum Action {
     Cause,
     Effect,
     Copy,
+    Sort,
     Command,
     Help,
 }
@@ -45,6 +46,7 @@ impl Action {
             Action::Command => "command",
             Action::Cause => "cause",
             Action::Copy => "copy",
+            Action::Sort => "sort",
             Action::Effect => "effect",
             Action::Help => "help",
         }
@@ -66,13 +68,14 @@ impl Action {
             Action::Follow => "follow new events live (Log)",
             Action::Cause => "jump to the event that caused this one (Stream)",
             Action::Copy => "copy the selected event: JSON, id or stream@version",
+            Action::Sort => "sort streams by name / by last activity",
             Action::Effect => "jump to the first event this one caused (Stream)",
             Action::Command => "command line: stream, position, type, category, correlation, clear",
             Action::Help => "this help",
         }
     }
 
-    const ALL: [Action; 17] = [
+    const ALL: [Action; 18] = [
         Action::Streams,
         Action::Log,
         Action::Up,
@@ -87,6 +90,7 @@ impl Action {
         Action::Cause,
         Action::Effect,
         Action::Copy,
+        Action::Sort,
         Action::Command,
         Action::Help,
         Action::Quit,
@@ -196,6 +200,7 @@ impl Default for Keymap {
             (Key::plain(Char(':')), Action::Command),
             (Key::plain(Char('[')), Action::Cause),
             (Key::plain(Char('y')), Action::Copy),
+            (Key::plain(Char('s')), Action::Sort),
             (Key::plain(Char(']')), Action::Effect),
             (Key::plain(Char('?')), Action::Help),
             (Key::plain(Char('q')), Action::Quit),

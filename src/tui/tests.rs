@@ -401,3 +401,19 @@ fn the_copy_menu_puts_the_choice_on_the_clipboard() {
     press(&mut app, KeyCode::Esc);
     assert!(!app.copy_menu);
 }
+
+#[test]
+fn streams_sort_by_name_or_last_activity() {
+    let mut app = app();
+    let text = screen(&app);
+    assert!(text.contains("Streams · by name"), "{text}");
+    press(&mut app, KeyCode::Char('s'));
+    assert!(app.streams.window.is_loading());
+    app.update(Msg::StreamRows(
+        Fetch::First,
+        vec![stream("Order-7", 3), stream("Account-1", 42)],
+    ));
+    let text = screen(&app);
+    assert!(text.contains("Streams · by last activity"), "{text}");
+    assert!(text.find("Order-7") < text.find("Account-1"), "{text}");
+}

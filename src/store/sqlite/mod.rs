@@ -355,6 +355,25 @@ impl SqliteStore {
             .await
     }
 
+    pub async fn streams_by_activity(
+        &self,
+        category: Option<String>,
+        cursor: Option<(DateTime<Utc>, String)>,
+        direction: super::model::Direction,
+        limit: usize,
+    ) -> Result<Vec<StreamInfo>> {
+        self.read(move |conn| {
+            let cursor_text = cursor
+                .as_ref()
+                .map(|(t, id)| (timestamp::format(t), id.clone()));
+            let cursor = cursor_text
+                .as_ref()
+                .map(|(t, id)| (t.as_str(), id.as_str()));
+            read::streams_by_activity(conn, category.as_deref(), cursor, direction, limit)
+        })
+        .await
+    }
+
     pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
         self.read(move |conn| read::event_by_id(conn, &event_id))
             .await

@@ -299,3 +299,38 @@ pub fn position_at_time(
         .optional()?;
     Ok(found.map(|p| p as Position))
 }
+
+/// Streams by last activity: `Backward` from `cursor` (exclusive) toward older streams,
+/// `Forward` toward newer ones; without a cursor, from the newest (`Backward`) or the
+/// oldest (`Forward`). `(updated_at, stream_id)` orders ties.
+pub fn streams_by_activity(
+    conn: &Connection,
+    category: Option<&str>,
+    cursor: Option<(&str, &str)>,
+    direction: Direction,
+    limit: usize,
+) -> Result<Vec<StreamInfo>> {
+    let mut sql = format!("SELECT {STREAM_COLUMNS} FROM streams WHERE 1");
+    let mut params: Vec<&dyn ToSql> = Vec::new();
+    if let Some(category) = &category {
+        sql.push_str(" AND stream_type = ?");
+        params.push(category);
+    }
+    let (compare, order) = match direction {
+        Direction::Backward => ("<", "DESC"),
+        Direction::Forward => (">", "ASC"),
+    };
+    if let Some((updated, id)) = &cursor {
+        sql.push_str(&format!(" AND (updated_at, stream_id) {compare} (?, ?)"));
+        params.push(updated);
+        params.push(id);
+    }
+    sql.push_str(&format!(
+        " ORDER BY updated_at {order}, stream_id {order} LIMIT ?"
+    ));
+    let limit = limit as i64;
+    params.push(&limit);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params.as_slice(), stream_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

@@ -7,7 +7,7 @@ mod streams;
 
 pub use log::LogView;
 pub use stream::StreamView;
-pub use streams::StreamsView;
+pub use streams::{StreamKey, StreamOrder, StreamsView};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -8,8 +8,21 @@ use super::{ListTable, short_time};
 use crate::store::StreamInfo;
 use crate::tui::window::Window;
 
+/// A stream's place in either order: its last activity, then its id.
+pub type StreamKey = (chrono::DateTime<chrono::Utc>, String);
+
+/// How the Streams view is sorted (`s` switches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StreamOrder {
+    #[default]
+    Name,
+    /// Most recently active first.
+    Activity,
+}
+
 pub struct StreamsView {
-    pub window: Window<StreamInfo, String>,
+    pub window: Window<StreamInfo, StreamKey>,
+    pub order: StreamOrder,
     /// Where the rows were drawn last (for mouse clicks).
     pub geometry: std::cell::Cell<Option<super::TableGeometry>>,
     /// Set by `:category` on this view; cleared by `:clear`.
@@ -19,7 +32,8 @@ pub struct StreamsView {
 impl StreamsView {
     pub fn new() -> StreamsView {
         StreamsView {
-            window: Window::new(|s: &StreamInfo| s.stream_id.clone()),
+            window: Window::new(|s: &StreamInfo| (s.updated_at, s.stream_id.clone())),
+            order: StreamOrder::Name,
             geometry: std::cell::Cell::new(None),
             category: None,
         }
@@ -46,11 +60,15 @@ impl StreamsView {
         };
         let geometry = ListTable {
             title: format!(
-                " Streams{}{loading} ",
+                " Streams{}{}{loading} ",
                 self.category
                     .as_ref()
                     .map(|c| format!(" · category {c}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                match self.order {
+                    StreamOrder::Name => " · by name",
+                    StreamOrder::Activity => " · by last activity",
+                }
             ),
             header: vec!["Stream", "Category", "Version", "Last event", "Updated"],
             widths: vec![
