@@ -35,6 +35,8 @@ pub enum Msg {
     Stats(StoreStats),
     Head(Position),
     Live(Vec<RecordedEvent>),
+    /// A beat for the spinner: redraws only while background work is under way.
+    Tick,
     /// The first position recorded at or after a time (`:time`).
     PositionAt(Option<Position>),
     /// An event's causation chain: the event that caused it, and those it caused.
@@ -81,6 +83,9 @@ pub struct Status {
     pub head: Position,
     pub follow: bool,
     pub message: Option<String>,
+    /// Background work under way (the spinner shows), and the spinner's frame.
+    pub working: bool,
+    pub spinner: usize,
 }
 
 impl App {
@@ -208,6 +213,12 @@ impl App {
                 if let Some(view) = self.stream.as_mut() {
                     view.chain_arrived(event_id, cause, effects);
                 }
+            }
+            Msg::Tick => {
+                if !self.is_loading() {
+                    return false;
+                }
+                self.status.spinner = self.status.spinner.wrapping_add(1);
             }
             Msg::Failed(message) => {
                 self.messages.push(message.clone());
@@ -628,7 +639,11 @@ impl App {
                 }
             }
         }
-        views::render_status(frame, status, &self.status);
+        let status_info = Status {
+            working: self.is_loading(),
+            ..self.status.clone()
+        };
+        views::render_status(frame, status, &status_info);
         match &self.command {
             Some(line) => views::render_command(frame, hints, line),
             None => views::render_hints(frame, hints, self.screen),

@@ -30,6 +30,15 @@ pub async fn run(store: Store, keymap: keymap::Keymap, store_name: String) -> io
     let mut app = App::new(keymap, status, Some(fetcher));
     let mut terminal = ratatui::try_init()?;
     mouse_capture(true)?;
+    let ticks = tokio::spawn({
+        let tx = tx.clone();
+        async move {
+            let mut beat = tokio::time::interval(std::time::Duration::from_millis(120));
+            while tx.send(Msg::Tick).is_ok() {
+                beat.tick().await;
+            }
+        }
+    });
     if let Err(e) = spawn_input(tx) {
         mouse_capture(false)?;
         ratatui::try_restore()?;
@@ -62,6 +71,7 @@ pub async fn run(store: Store, keymap: keymap::Keymap, store_name: String) -> io
     }
     .await;
     head_task.abort();
+    ticks.abort();
     mouse_capture(false)?;
     ratatui::try_restore()?;
     result

@@ -417,3 +417,14 @@ fn streams_sort_by_name_or_last_activity() {
     assert!(text.contains("Streams · by last activity"), "{text}");
     assert!(text.find("Order-7") < text.find("Account-1"), "{text}");
 }
+
+#[test]
+fn the_status_line_spins_while_work_is_under_way() {
+    let mut app = app();
+    assert!(!app.update(Msg::Tick), "no redraw when idle");
+    assert!(!screen(&app).contains("working"));
+    press(&mut app, KeyCode::Char('s'));
+    assert!(app.update(Msg::Tick));
+    let text = screen(&app);
+    assert!(text.contains("◓ working"), "{text}");
+}

@@ -64,6 +64,13 @@ pub fn render_status(frame: &mut Frame, area: Rect, status: &Status) {
     if status.follow {
         text.push_str(" · following");
     }
+    if status.working {
+        const FRAMES: [char; 4] = ['◐', '◓', '◑', '◒'];
+        text.push_str(&format!(
+            " · {} working",
+            FRAMES[status.spinner % FRAMES.len()]
+        ));
+    }
     let mut line = vec![Span::raw(text)];
     if let Some(message) = &status.message {
         line.push(Span::raw("  "));
