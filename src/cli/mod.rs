@@ -128,7 +128,11 @@ pub async fn open_tui(context: &Context, store: Store, name: String) -> CliResul
     }
     let keymap = crate::tui::keymap::Keymap::with_overrides(&context.config.keys)
         .map_err(CliError::Input)?;
-    crate::tui::run(store, keymap, name)
+    // NO_COLOR (no-color.org): present and not empty turns colours off.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = crate::tui::theme::Theme::from_config(&context.config.theme, no_color)
+        .map_err(CliError::Input)?;
+    crate::tui::run(store, keymap, theme, name)
         .await
         .map_err(CliError::io("terminal UI"))
 }

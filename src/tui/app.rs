@@ -59,6 +59,7 @@ pub struct App {
     pub stream: Option<StreamView>,
     pub status: Status,
     pub help: bool,
+    pub theme: super::theme::Theme,
     /// The `:` command line being typed, if open.
     pub command: Option<String>,
     /// Every error shown this session (`:messages` lists them).
@@ -99,6 +100,7 @@ impl App {
             stream: None,
             status,
             help: false,
+            theme: super::theme::Theme::default(),
             command: None,
             messages: Vec::new(),
             show_messages: false,
@@ -627,6 +629,7 @@ impl App {
             tabs,
             self.screen,
             self.stream.as_ref().map(|s| s.stream_id.as_str()),
+            &self.theme,
         );
         match self.screen {
             Screen::Streams => self.streams.render(frame, main),
@@ -635,7 +638,7 @@ impl App {
                 .render(frame, main, self.status.head, self.status.follow),
             Screen::Stream => {
                 if let Some(view) = &self.stream {
-                    view.render(frame, main);
+                    view.render(frame, main, &self.theme);
                 }
             }
         }

@@ -6,6 +6,7 @@ mod app;
 mod fetch;
 pub mod harness;
 pub mod keymap;
+pub mod theme;
 mod views;
 mod window;
 
@@ -18,7 +19,12 @@ pub use app::{App, Msg, Screen, Status};
 use crate::store::Store;
 
 /// Runs the TUI on the terminal until the user quits.
-pub async fn run(store: Store, keymap: keymap::Keymap, store_name: String) -> io::Result<()> {
+pub async fn run(
+    store: Store,
+    keymap: keymap::Keymap,
+    theme: theme::Theme,
+    store_name: String,
+) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let status = Status {
         store: store_name,
@@ -28,6 +34,7 @@ pub async fn run(store: Store, keymap: keymap::Keymap, store_name: String) -> io
     let fetcher = fetch::Fetcher::new(store, tx.clone());
     let head_task = fetcher.watch_head();
     let mut app = App::new(keymap, status, Some(fetcher));
+    app.theme = theme;
     let mut terminal = ratatui::try_init()?;
     mouse_capture(true)?;
     let ticks = tokio::spawn({

@@ -428,3 +428,33 @@ fn the_status_line_spins_while_work_is_under_way() {
     let text = screen(&app);
     assert!(text.contains("◓ working"), "{text}");
 }
+
+#[test]
+fn json_is_coloured_by_the_theme_and_mono_has_no_colour() {
+    use ratatui::style::Color;
+    let style_of = |app: &App, needle: &str| {
+        let mut terminal = Terminal::new(TestBackend::new(120, 24)).unwrap();
+        terminal.draw(|frame| app.render(frame)).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        for y in 0..buffer.area.height {
+            let line: String = (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_owned())
+                .collect();
+            if let Some(x) = line.find(needle) {
+                let column = line[..x].chars().count() as u16;
+                return buffer[(column + 1, y)].fg;
+            }
+        }
+        panic!("{needle} not on screen");
+    };
+    let mut app = app();
+    press(&mut app, KeyCode::Enter);
+    app.update(Msg::StreamEvents(
+        "Account-1".into(),
+        Fetch::First,
+        vec![event(1, "Account-1", 1, "AccountOpened")],
+    ));
+    assert_eq!(style_of(&app, "\"correlation_id\""), Color::Cyan);
+    app.theme = super::theme::Theme::named(crate::config::ThemeName::Mono);
+    assert_eq!(style_of(&app, "\"correlation_id\""), Color::Reset);
+}

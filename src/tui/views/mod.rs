@@ -21,13 +21,15 @@ use super::keymap::Keymap;
 /// Rows a PgUp/PgDn moves.
 pub const PAGE_STEP: isize = 20;
 
-pub fn render_tabs(frame: &mut Frame, area: Rect, screen: Screen, stream: Option<&str>) {
+pub fn render_tabs(
+    frame: &mut Frame,
+    area: Rect,
+    screen: Screen,
+    stream: Option<&str>,
+    theme: &super::theme::Theme,
+) {
     let tab = |key: &'static str, name: &'static str, on: bool| {
-        let style = if on {
-            Style::new().reversed().bold()
-        } else {
-            Style::new()
-        };
+        let style = if on { theme.accent } else { Style::new() };
         vec![
             Span::styled(format!(" {key} {name} "), style),
             Span::raw(" "),
@@ -37,10 +39,7 @@ pub fn render_tabs(frame: &mut Frame, area: Rect, screen: Screen, stream: Option
     spans.extend(tab("1", "Streams", screen == Screen::Streams));
     spans.extend(tab("2", "Log", screen == Screen::Log));
     if let (Screen::Stream, Some(stream)) = (screen, stream) {
-        spans.push(Span::styled(
-            format!(" {stream} "),
-            Style::new().reversed().bold(),
-        ));
+        spans.push(Span::styled(format!(" {stream} "), theme.accent));
     }
     frame.render_widget(Line::from(spans), area);
 }

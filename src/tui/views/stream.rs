@@ -7,7 +7,9 @@ use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 
 use super::{ListTable, one_line, short_time};
 use crate::store::{RecordedEvent, timestamp};
+use crate::tui::theme::Theme;
 use crate::tui::window::Window;
+use ratatui::text::{Line, Span};
 
 pub struct StreamView {
     pub stream_id: String,
@@ -68,7 +70,7 @@ impl StreamView {
         self.chain.as_ref().filter(|c| c.event_id == selected)
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect) {
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let [list, detail] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                 .areas(area);
@@ -105,8 +107,8 @@ impl StreamView {
         .render(frame, list);
         self.geometry.set(geometry);
         let text = match self.window.selected() {
-            Some(e) => envelope_text(e, self.chain()),
-            None => String::new(),
+            Some(e) => envelope_lines(e, self.chain(), theme),
+            None => Vec::new(),
         };
         let title = self.window.selected().map_or(" Event ".to_owned(), |e| {
             format!(" {} @ {} ", e.event_type, e.version)
@@ -120,23 +122,36 @@ impl StreamView {
     }
 }
 
-/// The envelope, the causation chain (once it arrived), then data and metadata.
-fn envelope_text(e: &RecordedEvent, chain: Option<&Chain>) -> String {
+/// The envelope, the causation chain (once it arrived), then data and metadata, coloured.
+fn envelope_lines(e: &RecordedEvent, chain: Option<&Chain>, theme: &Theme) -> Vec<Line<'static>> {
     let pretty = |raw: &str| {
         serde_json::from_str::<serde_json::Value>(raw)
             .and_then(|v| serde_json::to_string_pretty(&v))
             .unwrap_or_else(|_| raw.to_owned())
     };
-    format!(
-        "position {}\nrecorded {}\nevent id {}\nschema   {}\n{}\ndata\n{}\n\nmetadata\n{}",
+    let header = format!(
+        "position {}\nrecorded {}\nevent id {}\nschema   {}\n{}",
         e.global_position,
         timestamp::format(&e.recorded_at),
         e.event_id,
         e.schema_version,
         chain.map(chain_text).unwrap_or_default(),
-        pretty(e.data.get()),
-        pretty(e.metadata.get()),
-    )
+    );
+    let mut lines: Vec<Line<'static>> = header.lines().map(|l| Line::raw(l.to_owned())).collect();
+    for (label, raw) in [("data", e.data.get()), ("metadata", e.metadata.get())] {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(label, theme.muted));
+        let text = pretty(raw);
+        lines.extend(theme.json(&text).into_iter().map(|line| {
+            Line::from(
+                line.spans
+                    .into_iter()
+                    .map(|s| Span::styled(s.content.into_owned(), s.style))
+                    .collect::<Vec<_>>(),
+            )
+        }));
+    }
+    lines
 }
 
 fn chain_text(chain: &Chain) -> String {
