@@ -35,6 +35,8 @@ pub enum Msg {
     Stats(StoreStats),
     Head(Position),
     Live(Vec<RecordedEvent>),
+    /// Fuzzy search results for the streams (generation, best first).
+    FuzzyStreams(u64, Vec<StreamInfo>),
     /// A beat for the spinner: redraws only while background work is under way.
     Tick,
     /// The first position recorded at or after a time (`:time`).
@@ -65,6 +67,11 @@ pub struct App {
     /// Every error shown this session (`:messages` lists them).
     pub messages: Vec<String>,
     pub show_messages: bool,
+    /// The `/` filter line being typed, if open.
+    pub filter_input: Option<String>,
+    /// Search generations: a newer one outdates the others.
+    search_generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    searching: bool,
     /// The copy menu is open (`y`).
     pub copy_menu: bool,
     /// Text for the clipboard, taken by the loop that owns the terminal.
@@ -105,6 +112,9 @@ impl App {
             messages: Vec::new(),
             show_messages: false,
             copy_menu: false,
+            filter_input: None,
+            search_generation: Default::default(),
+            searching: false,
             clipboard: None,
             quit: false,
             fetcher,
@@ -115,7 +125,8 @@ impl App {
 
     /// Whether a list is waiting for rows.
     pub fn is_loading(&self) -> bool {
-        self.streams.window.is_loading()
+        self.searching
+            || self.streams.window.is_loading()
             || self.log.window.is_loading()
             || self.stream.as_ref().is_some_and(|s| s.window.is_loading())
     }
@@ -158,6 +169,10 @@ impl App {
             Msg::Input(Event::Key(key)) if key.kind != KeyEventKind::Release => {
                 if self.command.is_some() {
                     self.type_command(key);
+                    return true;
+                }
+                if self.filter_input.is_some() {
+                    self.type_filter(key);
                     return true;
                 }
                 if self.copy_menu {
@@ -216,6 +231,16 @@ impl App {
                     view.chain_arrived(event_id, cause, effects);
                 }
             }
+            Msg::FuzzyStreams(generation, rows) => {
+                if generation
+                    == self
+                        .search_generation
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                {
+                    self.searching = false;
+                    self.streams.window.replace_all(rows);
+                }
+            }
             Msg::Tick => {
                 if !self.is_loading() {
                     return false;
@@ -260,6 +285,13 @@ impl App {
             }
             Action::Follow => self.toggle_follow(),
             Action::Cause | Action::Effect => self.follow_chain(action),
+            Action::Filter => {
+                if self.screen == Screen::Streams {
+                    self.filter_input = Some(self.streams.fuzzy.clone().unwrap_or_default());
+                } else {
+                    self.status.message = Some("/ filters the Streams view; the Log filters with :type, :category, :correlation".into());
+                }
+            }
             Action::Sort => {
                 self.screen = Screen::Streams;
                 self.streams.order = match self.streams.order {
@@ -283,6 +315,59 @@ impl App {
             | Action::PageDown
             | Action::First
             | Action::Last => self.navigate(action),
+        }
+    }
+
+    /// Keys type the fuzzy filter; each change starts a new search.
+    fn type_filter(&mut self, key: crossterm::event::KeyEvent) {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        let Some(query) = self.filter_input.as_mut() else {
+            return;
+        };
+        match key.code {
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
+            KeyCode::Esc => {
+                self.filter_input = None;
+                self.set_fuzzy(None);
+            }
+            KeyCode::Enter => self.filter_input = None,
+            KeyCode::Backspace => {
+                query.pop();
+                let query = query.clone();
+                self.set_fuzzy(Some(query).filter(|q| !q.is_empty()));
+            }
+            KeyCode::Char(c) => {
+                query.push(c);
+                let query = query.clone();
+                self.set_fuzzy(Some(query));
+            }
+            _ => {}
+        }
+    }
+
+    /// Starts a fuzzy search (or, with None, goes back to the full listing).
+    fn set_fuzzy(&mut self, query: Option<String>) {
+        use std::sync::atomic::Ordering;
+        let generation = self.search_generation.fetch_add(1, Ordering::Relaxed) + 1;
+        self.streams.fuzzy = query.clone();
+        match query {
+            Some(query) => {
+                self.searching = true;
+                if let Some(fetcher) = &self.fetcher {
+                    fetcher.fuzzy_streams(
+                        query,
+                        self.streams.category.clone(),
+                        generation,
+                        self.search_generation.clone(),
+                    );
+                }
+            }
+            None => {
+                self.searching = false;
+                if let Some(f) = self.streams.window.reset() {
+                    self.fetch_streams(f);
+                }
+            }
         }
     }
 
@@ -647,9 +732,10 @@ impl App {
             ..self.status.clone()
         };
         views::render_status(frame, status, &status_info);
-        match &self.command {
-            Some(line) => views::render_command(frame, hints, line),
-            None => views::render_hints(frame, hints, self.screen),
+        match (&self.command, &self.filter_input) {
+            (Some(line), _) => views::render_command(frame, hints, line),
+            (None, Some(query)) => views::render_filter(frame, hints, query),
+            (None, None) => views::render_hints(frame, hints, self.screen),
         }
         if self.help {
             views::render_help(frame, &self.keymap);

@@ -1,13 +1,19 @@
 //! Every store query the TUI makes runs here, in a background task whose answer comes
 //! back as a message: the render path never waits on I/O.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::app::Msg;
 use super::views::{StreamKey, StreamOrder};
 use super::window::{Fetch, PAGE};
-use crate::store::{LogFilter, LogQuery, Position, Store, StreamQuery, StreamsQuery};
+use crate::store::{LogFilter, LogQuery, Position, Store, StreamInfo, StreamQuery, StreamsQuery};
+
+/// How many streams a fuzzy search shows.
+pub const FUZZY_RESULTS: usize = 200;
 
 #[derive(Clone)]
 pub struct Fetcher {
@@ -124,6 +130,64 @@ impl Fetcher {
             }
             .map_err(|e| e.to_string())?;
             Ok(Msg::StreamEvents(stream, fetch, rows))
+        });
+    }
+
+    /// Fuzzy-matches `query` against every stream id (paging through the listing in the
+    /// background) and answers with the best `FUZZY_RESULTS`, best first. A newer search
+    /// (a higher `generation` in `latest`) stops this one.
+    pub fn fuzzy_streams(
+        &self,
+        query: String,
+        category: Option<String>,
+        generation: u64,
+        latest: Arc<AtomicU64>,
+    ) {
+        let store = self.store.clone();
+        self.spawn(async move {
+            use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+            use nucleo_matcher::{Config, Matcher, Utf32Str};
+            let pattern = Pattern::parse(&query, CaseMatching::Smart, Normalization::Smart);
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            let mut best: Vec<(u32, StreamInfo)> = Vec::new();
+            let mut buf = Vec::new();
+            let mut pages = store.pages(
+                StreamsQuery {
+                    category,
+                    limit: 2000,
+                    ..Default::default()
+                },
+                None,
+            );
+            while let Some(page) = pages.next_page().await.map_err(|e| e.to_string())? {
+                if latest.load(Ordering::Relaxed) != generation {
+                    return Ok(Msg::FuzzyStreams(generation, Vec::new())); // outdated: ignored
+                }
+                for stream in page {
+                    if let Some(score) =
+                        pattern.score(Utf32Str::new(&stream.stream_id, &mut buf), &mut matcher)
+                    {
+                        best.push((score, stream));
+                    }
+                }
+                // Keep memory bounded: only the best survive each page.
+                if best.len() > FUZZY_RESULTS * 4 {
+                    best.sort_by(|a, b| {
+                        b.0.cmp(&a.0)
+                            .then_with(|| a.1.stream_id.cmp(&b.1.stream_id))
+                    });
+                    best.truncate(FUZZY_RESULTS);
+                }
+            }
+            best.sort_by(|a, b| {
+                b.0.cmp(&a.0)
+                    .then_with(|| a.1.stream_id.cmp(&b.1.stream_id))
+            });
+            best.truncate(FUZZY_RESULTS);
+            Ok(Msg::FuzzyStreams(
+                generation,
+                best.into_iter().map(|(_, s)| s).collect(),
+            ))
         });
     }
 

@@ -23,6 +23,7 @@ pub enum Action {
     Effect,
     Copy,
     Sort,
+    Filter,
     Command,
     Help,
 }
@@ -47,6 +48,7 @@ impl Action {
             Action::Cause => "cause",
             Action::Copy => "copy",
             Action::Sort => "sort",
+            Action::Filter => "filter",
             Action::Effect => "effect",
             Action::Help => "help",
         }
@@ -69,13 +71,14 @@ impl Action {
             Action::Cause => "jump to the event that caused this one (Stream)",
             Action::Copy => "copy the selected event: JSON, id or stream@version",
             Action::Sort => "sort streams by name / by last activity",
+            Action::Filter => "fuzzy-filter the streams (Esc clears)",
             Action::Effect => "jump to the first event this one caused (Stream)",
             Action::Command => "command line: stream, position, type, category, correlation, clear",
             Action::Help => "this help",
         }
     }
 
-    const ALL: [Action; 18] = [
+    const ALL: [Action; 19] = [
         Action::Streams,
         Action::Log,
         Action::Up,
@@ -91,6 +94,7 @@ impl Action {
         Action::Effect,
         Action::Copy,
         Action::Sort,
+        Action::Filter,
         Action::Command,
         Action::Help,
         Action::Quit,
@@ -201,6 +205,7 @@ impl Default for Keymap {
             (Key::plain(Char('[')), Action::Cause),
             (Key::plain(Char('y')), Action::Copy),
             (Key::plain(Char('s')), Action::Sort),
+            (Key::plain(Char('/')), Action::Filter),
             (Key::plain(Char(']')), Action::Effect),
             (Key::plain(Char('?')), Action::Help),
             (Key::plain(Char('q')), Action::Quit),

@@ -458,3 +458,32 @@ fn json_is_coloured_by_the_theme_and_mono_has_no_colour() {
     app.theme = super::theme::Theme::named(crate::config::ThemeName::Mono);
     assert_eq!(style_of(&app, "\"correlation_id\""), Color::Reset);
 }
+
+#[test]
+fn the_fuzzy_filter_shows_the_best_matches() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "ord");
+    assert!(app.is_loading(), "searching");
+    assert!(screen(&app).contains("/ord█"));
+    app.update(Msg::FuzzyStreams(2, vec![stream("Account-1", 1)])); // outdated: ignored
+    app.update(Msg::FuzzyStreams(3, vec![stream("Order-7", 3)]));
+    let text = screen(&app);
+    assert!(
+        text.contains("Streams · matching \"ord\" (1)") && text.contains("Order-7"),
+        "{text}"
+    );
+    assert!(!text.contains("Account-1 "), "{text}");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        app.filter_input.is_none() && app.streams.fuzzy.is_some(),
+        "Enter keeps the results"
+    );
+    press(&mut app, KeyCode::Char('/'));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.streams.fuzzy.is_none());
+    assert!(app.streams.window.is_loading(), "back to the full listing");
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('/'));
+    assert!(screen(&app).contains("/ filters the Streams view"));
+}

@@ -165,6 +165,15 @@ impl<T, K: Clone + PartialEq> Window<T, K> {
         self.more()
     }
 
+    /// Replaces every row with a complete, known list (search results): no paging.
+    pub fn replace_all(&mut self, rows: Vec<T>) {
+        self.rows = rows.into();
+        self.selected = 0;
+        self.at_start = true;
+        self.at_end = true;
+        self.pending = None;
+    }
+
     /// Rows appended live (following): added at the end when the window holds the end.
     pub fn appended(&mut self, rows: Vec<T>, keep_selection_at_end: bool) {
         if !self.at_end {

@@ -100,6 +100,16 @@ pub fn render_command(frame: &mut Frame, area: Rect, line: &str) {
     frame.render_widget(Line::from(text), area);
 }
 
+pub fn render_filter(frame: &mut Frame, area: Rect, query: &str) {
+    let text = vec![
+        Span::raw("/").bold(),
+        Span::raw(query.to_owned()),
+        Span::raw("█"),
+        Span::raw("   fuzzy match on stream ids · Enter keeps · Esc clears").dim(),
+    ];
+    frame.render_widget(Line::from(text), area);
+}
+
 pub fn render_copy_menu(frame: &mut Frame) {
     let lines = vec![
         Line::from(vec![

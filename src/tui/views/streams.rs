@@ -27,6 +27,8 @@ pub struct StreamsView {
     pub geometry: std::cell::Cell<Option<super::TableGeometry>>,
     /// Set by `:category` on this view; cleared by `:clear`.
     pub category: Option<String>,
+    /// The `/` fuzzy filter's query, while its results are shown.
+    pub fuzzy: Option<String>,
 }
 
 impl StreamsView {
@@ -36,6 +38,7 @@ impl StreamsView {
             order: StreamOrder::Name,
             geometry: std::cell::Cell::new(None),
             category: None,
+            fuzzy: None,
         }
     }
 
@@ -60,10 +63,14 @@ impl StreamsView {
         };
         let geometry = ListTable {
             title: format!(
-                " Streams{}{}{loading} ",
+                " Streams{}{}{}{loading} ",
                 self.category
                     .as_ref()
                     .map(|c| format!(" · category {c}"))
+                    .unwrap_or_default(),
+                self.fuzzy
+                    .as_ref()
+                    .map(|q| format!(" · matching {q:?} ({})", self.window.len()))
                     .unwrap_or_default(),
                 match self.order {
                     StreamOrder::Name => " · by name",
