@@ -34,7 +34,8 @@ pub enum Msg {
     StreamEvents(String, Fetch<u64>, Vec<RecordedEvent>),
     Stats(StoreStats),
     Head(Position),
-    Live(Vec<RecordedEvent>),
+    /// New events while following: the Log's (None) or one stream's.
+    Live(Option<String>, Vec<RecordedEvent>),
     /// Fuzzy search results for the streams (generation, best first).
     FuzzyStreams(u64, Vec<StreamInfo>),
     /// A beat for the spinner: redraws only while background work is under way.
@@ -79,6 +80,8 @@ pub struct App {
     pub quit: bool,
     fetcher: Option<Fetcher>,
     follow_task: Option<tokio::task::JoinHandle<()>>,
+    /// What `f` follows: the Log or the open stream.
+    following: Option<Screen>,
     stats_pending: bool,
 }
 
@@ -119,6 +122,7 @@ impl App {
             quit: false,
             fetcher,
             follow_task: None,
+            following: None,
             stats_pending: false,
         }
     }
@@ -199,7 +203,7 @@ impl App {
                 if let Some(f) = self.log.window.arrived(fetch, rows) {
                     self.fetch_log(f);
                 }
-                if last_page && self.status.follow && self.follow_task.is_none() {
+                if last_page && self.following == Some(Screen::Log) && self.follow_task.is_none() {
                     self.start_following();
                 }
             }
@@ -212,8 +216,13 @@ impl App {
                 let Some(view) = self.stream.as_mut().filter(|v| v.stream_id == stream) else {
                     return false;
                 };
+                let last_page = fetch == Fetch::Last;
                 if let Some(f) = view.window.arrived(fetch, rows) {
                     self.fetch_stream_events(f);
+                }
+                if last_page && self.following == Some(Screen::Stream) && self.follow_task.is_none()
+                {
+                    self.start_following();
                 }
             }
             Msg::Stats(stats) => {
@@ -225,7 +234,12 @@ impl App {
                 self.status.head = head;
                 self.refresh_stats();
             }
-            Msg::Live(rows) => self.log.window.appended(rows, true),
+            Msg::Live(None, rows) => self.log.window.appended(rows, true),
+            Msg::Live(Some(stream), rows) => {
+                if let Some(view) = self.stream.as_mut().filter(|v| v.stream_id == stream) {
+                    view.window.appended(rows, true);
+                }
+            }
             Msg::Chain(event_id, cause, effects) => {
                 if let Some(view) = self.stream.as_mut() {
                     view.chain_arrived(event_id, cause, effects);
@@ -533,6 +547,9 @@ impl App {
     }
 
     fn open_stream_at(&mut self, stream: String, version: u64) {
+        if self.following == Some(Screen::Stream) {
+            self.stop_following();
+        }
         let mut view = StreamView::new(stream);
         let first = view.window.jump_after(version.saturating_sub(1));
         self.stream = Some(view);
@@ -543,6 +560,9 @@ impl App {
     }
 
     fn open_stream(&mut self, stream: String) {
+        if self.following == Some(Screen::Stream) {
+            self.stop_following();
+        }
         let mut view = StreamView::new(stream);
         let first = view.window.reset();
         self.stream = Some(view);
@@ -641,36 +661,61 @@ impl App {
         }
     }
 
+    /// `f`: follow the Log, or the open stream, live; again to stop.
     fn toggle_follow(&mut self) {
-        if self.screen != Screen::Log {
-            self.status.message = Some("follow applies to the Log view (2)".into());
-            return;
-        }
-        if self.status.follow {
-            if let Some(task) = self.follow_task.take() {
-                task.abort();
+        let target = match self.screen {
+            Screen::Streams => {
+                self.status.message = Some("f follows the Log (2) or an open stream".into());
+                return;
             }
-            self.status.follow = false;
+            screen => screen,
+        };
+        let was = self.following;
+        self.stop_following();
+        if was == Some(target) {
             return;
         }
+        self.following = Some(target);
         self.status.follow = true;
         // Jump to the end; follow from the last row shown, so nothing between is missed.
-        match self.log.window.last() {
-            Some(f) => self.fetch_log(f), // following starts when the last page arrives
-            None => self.start_following(),
+        match target {
+            Screen::Log => match self.log.window.last() {
+                Some(f) => self.fetch_log(f), // following starts when the last page arrives
+                None => self.start_following(),
+            },
+            _ => match self.stream.as_mut().and_then(|v| v.window.last()) {
+                Some(f) => self.fetch_stream_events(f),
+                None => self.start_following(),
+            },
         }
     }
 
-    fn start_following(&mut self) {
-        let after = self
-            .log
-            .window
-            .rows()
-            .last()
-            .map_or(0, |e| e.global_position);
-        if let Some(fetcher) = &self.fetcher {
-            self.follow_task = Some(fetcher.follow(after));
+    fn stop_following(&mut self) {
+        if let Some(task) = self.follow_task.take() {
+            task.abort();
         }
+        self.following = None;
+        self.status.follow = false;
+    }
+
+    fn start_following(&mut self) {
+        let Some(fetcher) = &self.fetcher else { return };
+        self.follow_task = match self.following {
+            Some(Screen::Log) => {
+                let after = self
+                    .log
+                    .window
+                    .rows()
+                    .last()
+                    .map_or(0, |e| e.global_position);
+                Some(fetcher.follow(after, None))
+            }
+            Some(Screen::Stream) => self.stream.as_ref().map(|view| {
+                let after = view.window.rows().last().map_or(0, |e| e.global_position);
+                fetcher.follow(after, Some(view.stream_id.clone()))
+            }),
+            _ => None,
+        };
     }
 
     fn refresh_stats(&mut self) {

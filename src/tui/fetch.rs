@@ -247,14 +247,18 @@ impl Fetcher {
         })
     }
 
-    /// Follows the log live from `after`, forwarding each batch.
-    pub fn follow(&self, after: Position) -> JoinHandle<()> {
-        let mut subscription = self.store.subscribe(after, Default::default());
+    /// Follows the log (or one stream of it) live from `after`, forwarding each batch.
+    pub fn follow(&self, after: Position, stream: Option<String>) -> JoinHandle<()> {
+        let filter = LogFilter {
+            streams: stream.iter().cloned().collect(),
+            ..Default::default()
+        };
+        let mut subscription = self.store.subscribe(after, filter);
         let tx = self.tx.clone();
         tokio::spawn(async move {
             loop {
                 let msg = match subscription.next_batch().await {
-                    Ok(batch) => Msg::Live(batch),
+                    Ok(batch) => Msg::Live(stream.clone(), batch),
                     Err(e) => Msg::Failed(e.to_string()),
                 };
                 if tx.send(msg).is_err() {

@@ -163,7 +163,7 @@ fn errors_show_in_the_status_line_and_never_crash() {
     app.update(Msg::Failed("database error: disk I/O error".into()));
     assert!(screen(&app).contains("database error: disk I/O error"));
     press(&mut app, KeyCode::Char('f'));
-    assert!(screen(&app).contains("follow applies to the Log view"));
+    assert!(screen(&app).contains("f follows the Log (2) or an open stream"));
     press(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
 }
@@ -486,4 +486,33 @@ fn the_fuzzy_filter_shows_the_best_matches() {
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('/'));
     assert!(screen(&app).contains("/ filters the Streams view"));
+}
+
+#[test]
+fn a_stream_can_be_followed_live() {
+    let mut app = app();
+    press(&mut app, KeyCode::Enter);
+    app.update(Msg::StreamEvents(
+        "Account-1".into(),
+        Fetch::First,
+        vec![event(1, "Account-1", 1, "AccountOpened")],
+    ));
+    press(&mut app, KeyCode::Char('f'));
+    assert!(app.status.follow);
+    app.update(Msg::Live(
+        Some("Account-1".into()),
+        vec![event(20, "Account-1", 2, "MoneyDeposited")],
+    ));
+    app.update(Msg::Live(
+        Some("Other-1".into()),
+        vec![event(21, "Other-1", 1, "Ignored")],
+    ));
+    let text = screen(&app);
+    assert!(
+        text.contains("MoneyDeposited @ 2"),
+        "the selection follows the new event: {text}"
+    );
+    assert!(!text.contains("Ignored"));
+    press(&mut app, KeyCode::Char('f'));
+    assert!(!app.status.follow, "f again stops");
 }

@@ -85,7 +85,9 @@ pub fn render_hints(frame: &mut Frame, area: Rect, screen: Screen) {
     let hints = match screen {
         Screen::Streams => " ↑↓ move · Enter open · g/G first/last · 2 log · ? help · q quit",
         Screen::Log => " ↑↓ move · g/G first/last · f follow · 1 streams · ? help · q quit",
-        Screen::Stream => " ↑↓ move · Esc back · g/G first/last · ? help · q quit",
+        Screen::Stream => {
+            " ↑↓ move · Esc back · g/G first/last · f follow · [ ] cause/effect · y copy · ? help · q quit"
+        }
     };
     frame.render_widget(Line::raw(hints), area);
 }
