@@ -137,6 +137,18 @@ fn browse_streams_log_and_a_stream_then_quit() {
     tui.keys(&[":", "type OrderPlaced", "Enter"]);
     let screen = tui.expect("Log · type OrderPlaced");
     assert!(!screen.contains("MoneyDeposited"), "{screen}");
+    // Export the filtered slice in the background.
+    let exported = s.path("placed.jsonl");
+    tui.keys(&[":", &format!("export {}", exported.display()), "Enter"]);
+    tui.expect("exported");
+    let lines = std::fs::read_to_string(&exported).unwrap();
+    assert!(!lines.is_empty());
+    assert!(
+        lines
+            .lines()
+            .all(|l| l.contains("\"event_type\":\"OrderPlaced\"")),
+        "{lines}"
+    );
     tui.keys(&[":", "clear", "Enter"]);
     tui.expect("AccountOpened");
 

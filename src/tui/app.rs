@@ -12,7 +12,8 @@ use super::window::Fetch;
 use crate::store::{Position, RecordedEvent, StoreStats, StreamInfo};
 
 /// The `:` commands, for Tab completion.
-const COMMANDS: [&str; 11] = [
+const COMMANDS: [&str; 12] = [
+    "export",
     "stream",
     "position",
     "version",
@@ -38,6 +39,9 @@ pub enum Msg {
     Live(Option<String>, Vec<RecordedEvent>),
     /// Fuzzy search results for the streams (generation, best first).
     FuzzyStreams(u64, Vec<StreamInfo>),
+    /// An export under way has written this many events.
+    ExportProgress(u64),
+    ExportDone(std::path::PathBuf, u64),
     /// A beat for the spinner: redraws only while background work is under way.
     Tick,
     /// The first position recorded at or after a time (`:time`).
@@ -73,6 +77,8 @@ pub struct App {
     /// Search generations: a newer one outdates the others.
     search_generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
     searching: bool,
+    /// An export under way, and how many events it wrote so far.
+    pub exporting: Option<u64>,
     /// The copy menu is open (`y`).
     pub copy_menu: bool,
     /// Text for the clipboard, taken by the loop that owns the terminal.
@@ -94,6 +100,8 @@ pub struct Status {
     pub head: Position,
     pub follow: bool,
     pub message: Option<String>,
+    /// Events an export under way has written.
+    pub exported: Option<u64>,
     /// Background work under way (the spinner shows), and the spinner's frame.
     pub working: bool,
     pub spinner: usize,
@@ -118,6 +126,7 @@ impl App {
             filter_input: None,
             search_generation: Default::default(),
             searching: false,
+            exporting: None,
             clipboard: None,
             quit: false,
             fetcher,
@@ -130,6 +139,7 @@ impl App {
     /// Whether a list is waiting for rows.
     pub fn is_loading(&self) -> bool {
         self.searching
+            || self.exporting.is_some()
             || self.streams.window.is_loading()
             || self.log.window.is_loading()
             || self.stream.as_ref().is_some_and(|s| s.window.is_loading())
@@ -254,6 +264,16 @@ impl App {
                     self.searching = false;
                     self.streams.window.replace_all(rows);
                 }
+            }
+            Msg::ExportProgress(written) => {
+                if self.exporting.is_some() {
+                    self.exporting = Some(written);
+                }
+            }
+            Msg::ExportDone(path, written) => {
+                self.exporting = None;
+                self.status.message =
+                    Some(format!("exported {written} events to {}", path.display()));
             }
             Msg::Tick => {
                 if !self.is_loading() {
@@ -455,6 +475,32 @@ impl App {
                 Err(e) => self.status.message = Some(e),
             },
             "messages" => self.show_messages = true,
+            "export" if argument.is_empty() => self.status.message = Some(needs("a file path")),
+            "export" if self.exporting.is_some() => {
+                self.status.message = Some("an export is already running".into())
+            }
+            "export" => {
+                let (filter, stream, what) = match self.screen {
+                    Screen::Stream => {
+                        let stream = self.stream.as_ref().map(|v| v.stream_id.clone());
+                        (
+                            Default::default(),
+                            stream.clone(),
+                            format!("stream {}", stream.unwrap_or_default()),
+                        )
+                    }
+                    _ => (
+                        self.log.filter.clone(),
+                        None,
+                        "the log (with its filter)".to_owned(),
+                    ),
+                };
+                if let Some(fetcher) = &self.fetcher {
+                    self.exporting = Some(0);
+                    self.status.message = Some(format!("exporting {what} to {argument}"));
+                    fetcher.export(std::path::PathBuf::from(argument), filter, stream);
+                }
+            }
             "category" if self.screen == Screen::Streams && !argument.is_empty() => {
                 self.streams.category = Some(argument.to_owned());
                 if let Some(f) = self.streams.window.reset() {
@@ -774,6 +820,7 @@ impl App {
         }
         let status_info = Status {
             working: self.is_loading(),
+            exported: self.exporting,
             ..self.status.clone()
         };
         views::render_status(frame, status, &status_info);

@@ -191,6 +191,71 @@ impl Fetcher {
         });
     }
 
+    /// Writes events to `path` as envelope JSONL in the background (the log with `filter`,
+    /// or one stream), reporting progress; the file appears whole or not at all.
+    pub fn export(&self, path: std::path::PathBuf, filter: LogFilter, stream: Option<String>) {
+        let store = self.store.clone();
+        let tx = self.tx.clone();
+        self.spawn(async move {
+            use std::io::Write;
+            let partial = path.with_extension("jsonl.partial");
+            let file = std::fs::File::create(&partial)
+                .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            let mut written = 0u64;
+            let write_page = |page: &[crate::store::RecordedEvent],
+                              out: &mut std::io::BufWriter<std::fs::File>|
+             -> Result<(), String> {
+                for event in page {
+                    serde_json::to_writer(&mut *out, event).map_err(|e| e.to_string())?;
+                    out.write_all(b"\n").map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            };
+            let result: Result<(), String> = async {
+                match stream {
+                    Some(stream_id) => {
+                        let query = StreamQuery {
+                            limit: 1000,
+                            ..Default::default()
+                        };
+                        let mut pages =
+                            store.pages(crate::store::StreamPages { stream_id, query }, None);
+                        while let Some(page) = pages.next_page().await.map_err(|e| e.to_string())? {
+                            write_page(&page, &mut out)?;
+                            written += page.len() as u64;
+                            let _ = tx.send(Msg::ExportProgress(written));
+                        }
+                    }
+                    None => {
+                        let mut pages = store.pages(
+                            LogQuery {
+                                filter,
+                                limit: 1000,
+                                ..Default::default()
+                            },
+                            None,
+                        );
+                        while let Some(page) = pages.next_page().await.map_err(|e| e.to_string())? {
+                            write_page(&page, &mut out)?;
+                            written += page.len() as u64;
+                            let _ = tx.send(Msg::ExportProgress(written));
+                        }
+                    }
+                }
+                out.flush().map_err(|e| e.to_string())?;
+                std::fs::rename(&partial, &path)
+                    .map_err(|e| format!("cannot rename to {}: {e}", path.display()))
+            }
+            .await;
+            if let Err(e) = result {
+                let _ = std::fs::remove_file(&partial);
+                return Err(format!("export failed: {e}"));
+            }
+            Ok(Msg::ExportDone(path, written))
+        });
+    }
+
     /// The event that caused `event` (by its `causation_id`) and the events it caused.
     pub fn chain(&self, event: &crate::store::RecordedEvent) {
         let store = self.store.clone();

@@ -63,6 +63,9 @@ pub fn render_status(frame: &mut Frame, area: Rect, status: &Status) {
     if status.follow {
         text.push_str(" · following");
     }
+    if let Some(written) = status.exported {
+        text.push_str(&format!(" · exporting: {} events", group(written)));
+    }
     if status.working {
         const FRAMES: [char; 4] = ['◐', '◓', '◑', '◒'];
         text.push_str(&format!(
