@@ -250,6 +250,13 @@ impl Store {
         }
     }
 
+    /// The stream's events per day (UTC), oldest first: `("2026-01-15", 12)`.
+    pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {
+        match self {
+            Store::Sqlite(s) => s.activity_per_day(stream_id).await,
+        }
+    }
+
     /// The event with this id, if stored.
     pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
         match self {

@@ -39,6 +39,8 @@ pub enum Msg {
     Live(Option<String>, Vec<RecordedEvent>),
     /// Fuzzy search results for the streams (generation, best first).
     FuzzyStreams(u64, Vec<StreamInfo>),
+    /// A stream's events per day (the sparkline).
+    Activity(String, Vec<(String, u64)>),
     /// An export under way has written this many events.
     ExportProgress(u64),
     ExportDone(std::path::PathBuf, u64),
@@ -160,7 +162,25 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> bool {
         let dirty = self.handle(msg);
         self.request_chain();
+        self.request_activity();
         dirty
+    }
+
+    /// Asks for the selected stream's activity when the selection moved to another.
+    fn request_activity(&mut self) {
+        if self.screen != Screen::Streams {
+            return;
+        }
+        let Some(stream) = self.streams.window.selected().map(|s| s.stream_id.clone()) else {
+            return;
+        };
+        if self.streams.activity_asked.as_deref() == Some(stream.as_str()) {
+            return;
+        }
+        self.streams.activity_asked = Some(stream.clone());
+        if let Some(fetcher) = &self.fetcher {
+            fetcher.activity(stream);
+        }
     }
 
     /// Asks for the selected event's causation chain when the selection moved to another.
@@ -263,6 +283,11 @@ impl App {
                 {
                     self.searching = false;
                     self.streams.window.replace_all(rows);
+                }
+            }
+            Msg::Activity(stream, days) => {
+                if self.streams.activity_asked.as_deref() == Some(stream.as_str()) {
+                    self.streams.activity = Some((stream, days));
                 }
             }
             Msg::ExportProgress(written) => {

@@ -256,6 +256,18 @@ impl Fetcher {
         });
     }
 
+    /// The stream's events per day, for the Streams view's sparkline.
+    pub fn activity(&self, stream_id: String) {
+        let store = self.store.clone();
+        self.spawn(async move {
+            let days = store
+                .activity_per_day(&stream_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Msg::Activity(stream_id, days))
+        });
+    }
+
     /// The event that caused `event` (by its `causation_id`) and the events it caused.
     pub fn chain(&self, event: &crate::store::RecordedEvent) {
         let store = self.store.clone();

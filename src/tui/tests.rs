@@ -516,3 +516,23 @@ fn a_stream_can_be_followed_live() {
     press(&mut app, KeyCode::Char('f'));
     assert!(!app.status.follow, "f again stops");
 }
+
+#[test]
+fn the_streams_view_sparkline_shows_the_selected_stream_s_activity() {
+    let mut app = app();
+    assert!(screen(&app).contains(" Activity "));
+    let days = vec![("2026-01-14".to_owned(), 3), ("2026-01-15".to_owned(), 9)];
+    app.update(Msg::Activity("Account-1".into(), days));
+    let text = screen(&app);
+    assert!(
+        text.contains("Activity · events per active day, 2026-01-14 … 2026-01-15 · peak 9"),
+        "{text}"
+    );
+    // Another stream's answer does not show for this one.
+    press(&mut app, KeyCode::Down);
+    app.update(Msg::Activity(
+        "Account-1".into(),
+        vec![("2026-01-01".to_owned(), 1)],
+    ));
+    assert!(!screen(&app).contains("peak"), "the selection moved on");
+}

@@ -374,6 +374,12 @@ impl SqliteStore {
         .await
     }
 
+    pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {
+        let stream_id = stream_id.to_owned();
+        self.read(move |conn| read::activity_per_day(conn, &stream_id))
+            .await
+    }
+
     pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
         self.read(move |conn| read::event_by_id(conn, &event_id))
             .await

@@ -334,3 +334,14 @@ pub fn streams_by_activity(
     let rows = stmt.query_map(params.as_slice(), stream_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
+
+/// Events of the stream per day (UTC), oldest day first: `(YYYY-MM-DD, count)`.
+pub fn activity_per_day(conn: &Connection, stream_id: &str) -> Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT substr(recorded_at, 1, 10) AS day, count(*) FROM events WHERE stream_id = ?1 GROUP BY day ORDER BY day",
+    )?;
+    let rows = stmt.query_map([stream_id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

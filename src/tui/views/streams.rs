@@ -1,8 +1,9 @@
 //! Streams view (`1`): every stream, by id, paged from the store.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Row;
+use ratatui::widgets::{Block, Sparkline};
 
 use super::{ListTable, short_time};
 use crate::store::StreamInfo;
@@ -29,6 +30,9 @@ pub struct StreamsView {
     pub category: Option<String>,
     /// The `/` fuzzy filter's query, while its results are shown.
     pub fuzzy: Option<String>,
+    /// The selected stream's events per day, and the stream it was asked for.
+    pub activity: Option<(String, Vec<(String, u64)>)>,
+    pub activity_asked: Option<String>,
 }
 
 impl StreamsView {
@@ -39,10 +43,15 @@ impl StreamsView {
             geometry: std::cell::Cell::new(None),
             category: None,
             fuzzy: None,
+            activity: None,
+            activity_asked: None,
         }
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect) {
+        let [area, spark] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(4)]).areas(area);
+        self.render_activity(frame, spark);
         let rows = self
             .window
             .rows()
@@ -95,5 +104,35 @@ impl StreamsView {
         }
         .render(frame, area);
         self.geometry.set(geometry);
+    }
+}
+
+impl StreamsView {
+    /// The selected stream's events per day, as a sparkline over its active days.
+    fn render_activity(&self, frame: &mut Frame, area: Rect) {
+        let selected = self.window.selected().map(|s| s.stream_id.as_str());
+        let days = match (&self.activity, selected) {
+            (Some((stream, days)), Some(selected)) if stream == selected => days,
+            _ => {
+                frame.render_widget(Block::bordered().title(" Activity "), area);
+                return;
+            }
+        };
+        let width = area.width.saturating_sub(2) as usize;
+        // The most recent days that fit.
+        let shown = &days[days.len().saturating_sub(width)..];
+        let data: Vec<u64> = shown.iter().map(|(_, n)| *n).collect();
+        let (first, last) = (
+            shown.first().map_or("", |d| d.0.as_str()),
+            shown.last().map_or("", |d| d.0.as_str()),
+        );
+        let peak = data.iter().max().copied().unwrap_or(0);
+        let title = format!(" Activity · events per active day, {first} … {last} · peak {peak} ");
+        frame.render_widget(
+            Sparkline::default()
+                .data(&data)
+                .block(Block::bordered().title(title)),
+            area,
+        );
     }
 }
