@@ -144,7 +144,7 @@ impl Projection {
         let Some(report) = self.progress.as_mut() else {
             return;
         };
-        let head = (*self.store.head_watch().borrow()).max(state.position);
+        let head = self.store.known_head().max(state.position);
         let seconds = self.started.elapsed().as_secs_f64().max(1e-6);
         let rate = (state.processed - self.processed_at_start) as f64 / seconds;
         let eta = (rate > 0.0).then(|| (head - state.position) as f64 / rate);

@@ -389,6 +389,14 @@ impl Store {
         Pages::new(self.clone(), query, total)
     }
 
+    /// The head position as last known in this process, without starting to watch for
+    /// other processes' appends (for progress figures).
+    pub fn known_head(&self) -> Position {
+        match self {
+            Store::Sqlite(s) => s.known_head(),
+        }
+    }
+
     /// The newest committed head position; changes when any process appends.
     pub fn head_watch(&self) -> tokio::sync::watch::Receiver<Position> {
         match self {

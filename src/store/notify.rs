@@ -34,6 +34,11 @@ impl HeadWatch {
         });
     }
 
+    /// The head as last known, without listening for more.
+    pub fn current(&self) -> Position {
+        *self.0.borrow()
+    }
+
     pub fn subscribe(&self) -> watch::Receiver<Position> {
         self.0.subscribe()
     }

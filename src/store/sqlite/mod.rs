@@ -424,6 +424,11 @@ impl SqliteStore {
         self.read(move |conn| read::meta(conn, &key)).await
     }
 
+    /// The head position as last known in this process (no watching started).
+    pub fn known_head(&self) -> Position {
+        self.inner.head.current()
+    }
+
     /// The newest head position this process knows of; `watch_head` to learn of more.
     pub fn head_watch(&self) -> tokio::sync::watch::Receiver<Position> {
         self.inner.poller.ensure_running();
