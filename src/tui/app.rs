@@ -344,6 +344,10 @@ impl App {
             }
             Action::Follow => self.toggle_follow(),
             Action::Cause | Action::Effect => self.follow_chain(action),
+            Action::NextPane | Action::PrevPane => match (self.screen, self.stream.as_mut()) {
+                (Screen::Stream, Some(view)) => view.detail_focused = !view.detail_focused,
+                _ => self.status.message = Some("this view has one pane".into()),
+            },
             Action::Filter => {
                 if self.screen == Screen::Streams {
                     self.filter_input = Some(self.streams.fuzzy.clone().unwrap_or_default());
@@ -698,6 +702,24 @@ impl App {
     }
 
     fn navigate(&mut self, action: Action) {
+        // With the detail pane focused, ↑↓ and pages scroll the event's text instead.
+        if let (Screen::Stream, Some(view)) = (self.screen, self.stream.as_mut())
+            && view.detail_focused
+        {
+            let step = views::PAGE_STEP as u16;
+            view.detail_scroll = match action {
+                Action::Up => view.detail_scroll.saturating_sub(1),
+                Action::Down => view.detail_scroll.saturating_add(1),
+                Action::PageUp => view.detail_scroll.saturating_sub(step),
+                Action::PageDown => view.detail_scroll.saturating_add(step),
+                Action::First => 0,
+                _ => view.detail_scroll.saturating_add(step * 10),
+            };
+            return;
+        }
+        if let Some(view) = self.stream.as_mut() {
+            view.detail_scroll = 0; // a new event's text starts at its top
+        }
         let page = views::PAGE_STEP;
         macro_rules! go {
             ($window:expr) => {{

@@ -24,6 +24,8 @@ pub enum Action {
     Copy,
     Sort,
     Filter,
+    NextPane,
+    PrevPane,
     Command,
     Help,
 }
@@ -49,6 +51,8 @@ impl Action {
             Action::Copy => "copy",
             Action::Sort => "sort",
             Action::Filter => "filter",
+            Action::NextPane => "next_pane",
+            Action::PrevPane => "previous_pane",
             Action::Effect => "effect",
             Action::Help => "help",
         }
@@ -72,13 +76,15 @@ impl Action {
             Action::Copy => "copy the selected event: JSON, id or stream@version",
             Action::Sort => "sort streams by name / by last activity",
             Action::Filter => "fuzzy-filter the streams (Esc clears)",
+            Action::NextPane => "next pane (a stream's events / the event)",
+            Action::PrevPane => "previous pane",
             Action::Effect => "jump to the first event this one caused (Stream)",
             Action::Command => "command line: stream, position, type, category, correlation, clear",
             Action::Help => "this help",
         }
     }
 
-    const ALL: [Action; 19] = [
+    const ALL: [Action; 21] = [
         Action::Streams,
         Action::Log,
         Action::Up,
@@ -95,6 +101,8 @@ impl Action {
         Action::Copy,
         Action::Sort,
         Action::Filter,
+        Action::NextPane,
+        Action::PrevPane,
         Action::Command,
         Action::Help,
         Action::Quit,
@@ -146,6 +154,7 @@ impl Key {
             KeyCode::Enter => "Enter".to_owned(),
             KeyCode::Esc => "Esc".to_owned(),
             KeyCode::Tab => "Tab".to_owned(),
+            KeyCode::BackTab => "Shift-Tab".to_owned(),
             KeyCode::Up => "↑".to_owned(),
             KeyCode::Down => "↓".to_owned(),
             KeyCode::PageUp => "PgUp".to_owned(),
@@ -206,6 +215,8 @@ impl Default for Keymap {
             (Key::plain(Char('y')), Action::Copy),
             (Key::plain(Char('s')), Action::Sort),
             (Key::plain(Char('/')), Action::Filter),
+            (Key::plain(Tab), Action::NextPane),
+            (Key::plain(BackTab), Action::PrevPane),
             (Key::plain(Char(']')), Action::Effect),
             (Key::plain(Char('?')), Action::Help),
             (Key::plain(Char('q')), Action::Quit),

@@ -536,3 +536,38 @@ fn the_streams_view_sparkline_shows_the_selected_stream_s_activity() {
     ));
     assert!(!screen(&app).contains("peak"), "the selection moved on");
 }
+
+#[test]
+fn tab_moves_between_a_stream_s_panes() {
+    let mut app = app();
+    press(&mut app, KeyCode::Tab);
+    assert!(screen(&app).contains("this view has one pane"));
+    press(&mut app, KeyCode::Enter);
+    app.update(Msg::StreamEvents(
+        "Account-1".into(),
+        Fetch::First,
+        vec![event(1, "Account-1", 1, "A"), event(2, "Account-1", 2, "B")],
+    ));
+    assert!(
+        screen(&app).contains("│position 1 "),
+        "the detail starts at its top"
+    );
+    press(&mut app, KeyCode::Tab);
+    assert!(screen(&app).contains("focused (Tab)"));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    let view = app.stream.as_ref().unwrap();
+    assert_eq!(
+        (view.window.selected_index(), view.detail_scroll),
+        (0, 2),
+        "the detail scrolls, the selection stays"
+    );
+    assert!(
+        !screen(&app).contains("│position 1 "),
+        "scrolled past the first line"
+    );
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::Down);
+    let view = app.stream.as_ref().unwrap();
+    assert_eq!((view.window.selected_index(), view.detail_scroll), (1, 0));
+}

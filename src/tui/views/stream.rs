@@ -17,6 +17,9 @@ pub struct StreamView {
     /// Where the rows were drawn last (for mouse clicks).
     pub geometry: std::cell::Cell<Option<super::TableGeometry>>,
     chain: Option<Chain>,
+    /// Tab moves the keys to the detail pane, where ↑↓ scroll it.
+    pub detail_focused: bool,
+    pub detail_scroll: u16,
     /// The event whose chain was last asked for.
     asked: Option<uuid::Uuid>,
 }
@@ -35,6 +38,8 @@ impl StreamView {
             window: Window::new(|e: &RecordedEvent| e.version),
             geometry: std::cell::Cell::new(None),
             chain: None,
+            detail_focused: false,
+            detail_scroll: 0,
             asked: None,
         }
     }
@@ -113,10 +118,18 @@ impl StreamView {
         let title = self.window.selected().map_or(" Event ".to_owned(), |e| {
             format!(" {} @ {} ", e.event_type, e.version)
         });
+        let block = if self.detail_focused {
+            Block::bordered()
+                .title(format!("{title}· focused (Tab) "))
+                .border_style(theme.key)
+        } else {
+            Block::bordered().title(title)
+        };
         frame.render_widget(
             Paragraph::new(text)
                 .wrap(Wrap { trim: false })
-                .block(Block::bordered().title(title)),
+                .scroll((self.detail_scroll, 0))
+                .block(block),
             detail,
         );
     }
