@@ -124,6 +124,10 @@ fn browse_streams_log_and_a_stream_then_quit() {
         "{screen}"
     );
 
+    // Complete a stream id on the command line, then open it.
+    tui.keys(&[":", "stream Account-1", "Tab"]);
+    tui.expect(":stream Account-10");
+    tui.keys(&["Escape"]);
     tui.keys(&["Enter"]);
     let screen = tui.expect("AccountOpened @ 1");
     assert!(

@@ -39,6 +39,8 @@ pub enum Msg {
     Live(Option<String>, Vec<RecordedEvent>),
     /// Fuzzy search results for the streams (generation, best first).
     FuzzyStreams(u64, Vec<StreamInfo>),
+    /// A completion for `:stream PREFIX`.
+    Completion(String, Option<String>),
     /// A stream's events per day (the sparkline).
     Activity(String, Vec<(String, u64)>),
     /// An export under way has written this many events.
@@ -285,6 +287,15 @@ impl App {
                     self.streams.window.replace_all(rows);
                 }
             }
+            Msg::Completion(prefix, id) => match (self.command.as_mut(), id) {
+                (Some(line), Some(id)) if *line == format!("stream {prefix}") => {
+                    *line = format!("stream {id}")
+                }
+                (Some(_), None) => {
+                    self.status.message = Some(format!("no stream starts with {prefix:?}"))
+                }
+                _ => {}
+            },
             Msg::Activity(stream, days) => {
                 if self.streams.activity_asked.as_deref() == Some(stream.as_str()) {
                     self.streams.activity = Some((stream, days));
@@ -449,7 +460,12 @@ impl App {
             }
             KeyCode::Tab => {
                 let typed = line.trim_start().to_owned();
-                if let Some(name) = COMMANDS
+                if let Some(prefix) = typed.strip_prefix("stream ") {
+                    // Stream ids complete from the store, in the background.
+                    if let Some(fetcher) = &self.fetcher {
+                        fetcher.complete_stream(prefix.to_owned());
+                    }
+                } else if let Some(name) = COMMANDS
                     .iter()
                     .find(|c| c.starts_with(&typed) && !typed.contains(' '))
                 {

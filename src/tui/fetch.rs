@@ -256,6 +256,25 @@ impl Fetcher {
         });
     }
 
+    /// The first stream id after `prefix` that starts with it (`:stream` completion).
+    pub fn complete_stream(&self, prefix: String) {
+        let store = self.store.clone();
+        self.spawn(async move {
+            let query = StreamsQuery {
+                after: Some(prefix.clone()),
+                limit: 1,
+                ..Default::default()
+            };
+            let next = store.list_streams(query).await.map_err(|e| e.to_string())?;
+            let id = next
+                .into_iter()
+                .next()
+                .map(|s| s.stream_id)
+                .filter(|id| id.starts_with(&prefix));
+            Ok(Msg::Completion(prefix, id))
+        });
+    }
+
     /// The stream's events per day, for the Streams view's sparkline.
     pub fn activity(&self, stream_id: String) {
         let store = self.store.clone();

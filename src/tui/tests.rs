@@ -571,3 +571,17 @@ fn tab_moves_between_a_stream_s_panes() {
     let view = app.stream.as_ref().unwrap();
     assert_eq!((view.window.selected_index(), view.detail_scroll), (1, 0));
 }
+
+#[test]
+fn stream_ids_complete_on_the_command_line() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "stream Acc");
+    app.update(Msg::Completion("Acc".into(), Some("Account-1".into())));
+    assert_eq!(app.command.as_deref(), Some("stream Account-1"));
+    // An answer for an older prefix does not overwrite what was typed since.
+    app.update(Msg::Completion("Ac".into(), Some("Account-9".into())));
+    assert_eq!(app.command.as_deref(), Some("stream Account-1"));
+    app.update(Msg::Completion("Zz".into(), None));
+    assert!(screen(&app).contains("no stream starts with \"Zz\""));
+}
