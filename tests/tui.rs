@@ -134,6 +134,14 @@ fn browse_streams_log_and_a_stream_then_quit() {
         screen.contains("position") && screen.contains("\"owner\""),
         "{screen}"
     );
+    tui.expect("caused by");
+    // The event pane: a folding tree (Tab to it, Enter folds), r for the raw JSON.
+    tui.expect("▾ data: {");
+    tui.keys(&["Tab", "Enter"]);
+    tui.expect("▸ data: {");
+    tui.keys(&["r"]);
+    tui.expect("\"owner\": ");
+    tui.keys(&["r", "BTab"]);
     tui.keys(&["Escape"]);
     tui.expect("Last event");
 

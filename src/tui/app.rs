@@ -163,6 +163,9 @@ impl App {
     /// The one update function. Returns whether the screen needs drawing again.
     pub fn update(&mut self, msg: Msg) -> bool {
         let dirty = self.handle(msg);
+        if let Some(view) = self.stream.as_mut() {
+            view.sync_tree();
+        }
         self.request_chain();
         self.request_activity();
         dirty
@@ -213,7 +216,7 @@ impl App {
                 }
                 if self.copy_menu {
                     self.copy_menu = false;
-                    if let crossterm::event::KeyCode::Char(choice @ '1'..='3') = key.code {
+                    if let crossterm::event::KeyCode::Char(choice @ '1'..='4') = key.code {
                         self.copy(choice);
                     }
                     return true;
@@ -345,6 +348,25 @@ impl App {
                     self.screen = Screen::Streams;
                 }
             }
+            Action::Open if self.screen == Screen::Stream => {
+                // Enter folds and unfolds the tree node under the cursor (event pane).
+                if let Some(view) = self.stream.as_mut().filter(|v| v.detail_focused && !v.raw)
+                    && let Some(tree) = view.tree_mut()
+                {
+                    tree.toggle();
+                }
+            }
+            Action::Raw => match self
+                .stream
+                .as_mut()
+                .filter(|_| self.screen == Screen::Stream)
+            {
+                Some(view) => view.raw = !view.raw,
+                None => {
+                    self.status.message =
+                        Some("r switches a stream's event between tree and raw JSON".into())
+                }
+            },
             Action::Open => {
                 if self.screen == Screen::Streams
                     && let Some(stream) =
@@ -591,6 +613,14 @@ impl App {
     }
 
     fn copy(&mut self, choice: char) {
+        let path = match self.screen {
+            Screen::Stream => self
+                .stream
+                .as_mut()
+                .and_then(|v| v.tree_mut())
+                .and_then(|t| t.cursor_pointer()),
+            _ => None,
+        };
         let Some(event) = self.selected_event() else {
             return;
         };
@@ -600,10 +630,18 @@ impl App {
                 serde_json::to_string(event).unwrap_or_default(),
             ),
             '2' => ("event id", event.event_id.to_string()),
-            _ => (
+            '3' => (
                 "stream@version",
                 format!("{}@{}", event.stream_id, event.version),
             ),
+            _ => match path {
+                Some(path) => ("JSON path", path),
+                None => {
+                    self.status.message =
+                        Some("a JSON path is copied from a stream's event tree (Tab to it)".into());
+                    return;
+                }
+            },
         };
         self.status.message = Some(format!(
             "copied {what} ({} bytes) to the clipboard",
@@ -719,6 +757,22 @@ impl App {
 
     fn navigate(&mut self, action: Action) {
         // With the detail pane focused, ↑↓ and pages scroll the event's text instead.
+        if let (Screen::Stream, Some(view)) = (self.screen, self.stream.as_mut())
+            && view.detail_focused
+            && !view.raw
+            && let Some(tree) = view.tree_mut()
+        {
+            let page = views::PAGE_STEP;
+            match action {
+                Action::Up => tree.move_by(-1),
+                Action::Down => tree.move_by(1),
+                Action::PageUp => tree.move_by(-page),
+                Action::PageDown => tree.move_by(page),
+                Action::First => tree.move_by(isize::MIN / 2),
+                _ => tree.move_by(isize::MAX / 2),
+            }
+            return;
+        }
         if let (Screen::Stream, Some(view)) = (self.screen, self.stream.as_mut())
             && view.detail_focused
         {

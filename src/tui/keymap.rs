@@ -26,6 +26,7 @@ pub enum Action {
     Filter,
     NextPane,
     PrevPane,
+    Raw,
     Command,
     Help,
 }
@@ -52,6 +53,7 @@ impl Action {
             Action::Sort => "sort",
             Action::Filter => "filter",
             Action::NextPane => "next_pane",
+            Action::Raw => "raw",
             Action::PrevPane => "previous_pane",
             Action::Effect => "effect",
             Action::Help => "help",
@@ -69,14 +71,15 @@ impl Action {
             Action::PageDown => "page down",
             Action::First => "first row",
             Action::Last => "last row",
-            Action::Open => "open the selected stream",
+            Action::Open => "open the selected stream; fold a tree node (event pane)",
             Action::Back => "back",
             Action::Follow => "follow new events live (Log)",
             Action::Cause => "jump to the event that caused this one (Stream)",
             Action::Copy => "copy the selected event: JSON, id or stream@version",
             Action::Sort => "sort streams by name / by last activity",
             Action::Filter => "fuzzy-filter the streams (Esc clears)",
-            Action::NextPane => "next pane (a stream's events / the event)",
+            Action::NextPane => "next pane (a stream's events / the event tree)",
+            Action::Raw => "the event as a folding tree / raw JSON",
             Action::PrevPane => "previous pane",
             Action::Effect => "jump to the first event this one caused (Stream)",
             Action::Command => "command line: stream, position, type, category, correlation, clear",
@@ -84,7 +87,7 @@ impl Action {
         }
     }
 
-    const ALL: [Action; 21] = [
+    const ALL: [Action; 22] = [
         Action::Streams,
         Action::Log,
         Action::Up,
@@ -103,6 +106,7 @@ impl Action {
         Action::Filter,
         Action::NextPane,
         Action::PrevPane,
+        Action::Raw,
         Action::Command,
         Action::Help,
         Action::Quit,
@@ -217,6 +221,7 @@ impl Default for Keymap {
             (Key::plain(Char('/')), Action::Filter),
             (Key::plain(Tab), Action::NextPane),
             (Key::plain(BackTab), Action::PrevPane),
+            (Key::plain(Char('r')), Action::Raw),
             (Key::plain(Char(']')), Action::Effect),
             (Key::plain(Char('?')), Action::Help),
             (Key::plain(Char('q')), Action::Quit),

@@ -8,6 +8,7 @@ pub mod harness;
 pub mod keymap;
 pub mod theme;
 mod views;
+pub mod widgets;
 mod window;
 
 use std::io;

@@ -13,7 +13,7 @@ use crate::store::{RecordedEvent, StoreStats, StreamInfo};
 
 fn event(position: u64, stream: &str, version: u64, event_type: &str) -> RecordedEvent {
     serde_json::from_value(json!({
-        "event_id": "0190c3a2-0000-7000-8000-000000000001", "stream_id": stream,
+        "event_id": format!("0190c3a2-0000-7000-8000-{position:012}"), "stream_id": stream,
         "stream_type": stream.split('-').next().unwrap(), "event_type": event_type,
         "version": version, "schema_version": 1, "data": {"amount": position},
         "metadata": {"correlation_id": "c-1"}, "global_position": position,
@@ -136,7 +136,7 @@ fn stream_view_shows_the_selected_event() {
     let text = screen(&app);
     assert!(text.contains("MoneyDeposited @ 2"), "{text}");
     assert!(
-        text.contains("position 9") && text.contains("\"correlation_id\": \"c-1\""),
+        text.contains("position 9") && text.contains("correlation_id: \"c-1\""),
         "{text}"
     );
     press(&mut app, KeyCode::Esc);
@@ -442,7 +442,7 @@ fn json_is_coloured_by_the_theme_and_mono_has_no_colour() {
                 .collect();
             if let Some(x) = line.find(needle) {
                 let column = line[..x].chars().count() as u16;
-                return buffer[(column + 1, y)].fg;
+                return buffer[(column, y)].fg;
             }
         }
         panic!("{needle} not on screen");
@@ -454,9 +454,9 @@ fn json_is_coloured_by_the_theme_and_mono_has_no_colour() {
         Fetch::First,
         vec![event(1, "Account-1", 1, "AccountOpened")],
     ));
-    assert_eq!(style_of(&app, "\"correlation_id\""), Color::Cyan);
+    assert_eq!(style_of(&app, "correlation_id:"), Color::Cyan);
     app.theme = super::theme::Theme::named(crate::config::ThemeName::Mono);
-    assert_eq!(style_of(&app, "\"correlation_id\""), Color::Reset);
+    assert_eq!(style_of(&app, "correlation_id:"), Color::Reset);
 }
 
 #[test]
@@ -554,18 +554,27 @@ fn tab_moves_between_a_stream_s_panes() {
     );
     press(&mut app, KeyCode::Tab);
     assert!(screen(&app).contains("focused (Tab)"));
+    // In the event pane, ↓ walks the tree: data, data/amount, metadata.
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
-    let view = app.stream.as_ref().unwrap();
+    let view = app.stream.as_mut().unwrap();
+    assert_eq!(view.window.selected_index(), 0, "the selection stays");
     assert_eq!(
-        (view.window.selected_index(), view.detail_scroll),
-        (0, 2),
-        "the detail scrolls, the selection stays"
+        view.tree_mut().unwrap().cursor_pointer().as_deref(),
+        Some("/metadata")
     );
-    assert!(
-        !screen(&app).contains("│position 1 "),
-        "scrolled past the first line"
-    );
+    // Enter folds the node; r shows the raw JSON, which ↓ scrolls.
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("▸ metadata: {1}"), "{}", screen(&app));
+    press(&mut app, KeyCode::Char('r'));
+    assert!(screen(&app).contains("\"amount\": 1"));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.stream.as_ref().unwrap().detail_scroll, 1);
+    press(&mut app, KeyCode::Char('r'));
+    // The copy menu's JSON path is the tree cursor's.
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('4'));
+    assert_eq!(app.clipboard.as_deref(), Some("/metadata"));
     press(&mut app, KeyCode::BackTab);
     press(&mut app, KeyCode::Down);
     let view = app.stream.as_ref().unwrap();

@@ -123,17 +123,21 @@ pub fn render_copy_menu(frame: &mut Frame) {
         ]),
         Line::from(vec![Span::raw(" 2 ").bold(), Span::raw("event id")]),
         Line::from(vec![Span::raw(" 3 ").bold(), Span::raw("stream@version")]),
+        Line::from(vec![
+            Span::raw(" 4 ").bold(),
+            Span::raw("JSON path (event tree cursor)"),
+        ]),
     ];
     let area = frame.area();
     let [_, middle, _] = Layout::vertical([
         Constraint::Fill(1),
-        Constraint::Length(5),
+        Constraint::Length(6),
         Constraint::Fill(1),
     ])
     .areas(area);
     let [_, popup, _] = Layout::horizontal([
         Constraint::Fill(1),
-        Constraint::Length(36),
+        Constraint::Length(40),
         Constraint::Fill(1),
     ])
     .areas(middle);

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 use super::{ListTable, one_line, short_time};
 use crate::store::{RecordedEvent, timestamp};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::json_tree::JsonTree;
 use crate::tui::window::Window;
 use ratatui::text::{Line, Span};
 
@@ -17,9 +18,13 @@ pub struct StreamView {
     /// Where the rows were drawn last (for mouse clicks).
     pub geometry: std::cell::Cell<Option<super::TableGeometry>>,
     chain: Option<Chain>,
-    /// Tab moves the keys to the detail pane, where ↑↓ scroll it.
+    /// Tab moves the keys to the detail pane, where ↑↓ move in the tree (or scroll).
     pub detail_focused: bool,
     pub detail_scroll: u16,
+    /// The selected event's data and metadata as a folding tree, and the event it is of.
+    pub tree: Option<(uuid::Uuid, JsonTree)>,
+    /// Show the raw (pretty-printed) JSON instead of the tree.
+    pub raw: bool,
     /// The event whose chain was last asked for.
     asked: Option<uuid::Uuid>,
 }
@@ -40,8 +45,39 @@ impl StreamView {
             chain: None,
             detail_focused: false,
             detail_scroll: 0,
+            tree: None,
+            raw: false,
             asked: None,
         }
+    }
+
+    /// Builds the tree for the selected event when the selection moved to another.
+    pub fn sync_tree(&mut self) {
+        let Some(event) = self.window.selected() else {
+            return;
+        };
+        if self
+            .tree
+            .as_ref()
+            .is_some_and(|(id, _)| *id == event.event_id)
+        {
+            return;
+        }
+        let parse = |raw: &str| serde_json::from_str(raw).unwrap_or(serde_json::Value::Null);
+        let roots = vec![
+            ("data".to_owned(), parse(event.data.get())),
+            ("metadata".to_owned(), parse(event.metadata.get())),
+        ];
+        self.tree = Some((event.event_id, JsonTree::new(roots)));
+    }
+
+    /// The tree of the selected event, if built.
+    pub fn tree_mut(&mut self) -> Option<&mut JsonTree> {
+        let selected = self.window.selected()?.event_id;
+        self.tree
+            .as_mut()
+            .filter(|(id, _)| *id == selected)
+            .map(|(_, t)| t)
     }
 
     /// The selected event, when its chain has not been asked for yet (marks it asked).
@@ -111,16 +147,34 @@ impl StreamView {
         }
         .render(frame, list);
         self.geometry.set(geometry);
-        let text = match self.window.selected() {
-            Some(e) => envelope_lines(e, self.chain(), theme),
-            None => Vec::new(),
+        let tree = self
+            .tree
+            .as_ref()
+            .filter(|(id, _)| Some(*id) == self.window.selected().map(|e| e.event_id));
+        let (text, cursor_line) = match (self.window.selected(), tree) {
+            // The folding tree (the raw JSON with `r`).
+            (Some(e), Some((_, tree))) if !self.raw => {
+                let mut lines = header_lines(e, self.chain());
+                let cursor_line = lines.len() + tree.cursor;
+                lines.extend(tree.lines(theme, self.detail_focused));
+                (lines, Some(cursor_line))
+            }
+            (Some(e), _) => (envelope_lines(e, self.chain(), theme), None),
+            (None, _) => (Vec::new(), None),
+        };
+        // Keep the tree's cursor in view while the pane is focused.
+        let scroll = match cursor_line {
+            Some(line) if self.detail_focused => {
+                (line as u16).saturating_sub(detail.height.saturating_sub(3))
+            }
+            _ => self.detail_scroll,
         };
         let title = self.window.selected().map_or(" Event ".to_owned(), |e| {
             format!(" {} @ {} ", e.event_type, e.version)
         });
         let block = if self.detail_focused {
             Block::bordered()
-                .title(format!("{title}· focused (Tab) "))
+                .title(format!("{title}· focused (Tab) · Enter folds · r raw "))
                 .border_style(theme.key)
         } else {
             Block::bordered().title(title)
@@ -128,7 +182,7 @@ impl StreamView {
         frame.render_widget(
             Paragraph::new(text)
                 .wrap(Wrap { trim: false })
-                .scroll((self.detail_scroll, 0))
+                .scroll((scroll, 0))
                 .block(block),
             detail,
         );
@@ -136,6 +190,21 @@ impl StreamView {
 }
 
 /// The envelope, the causation chain (once it arrived), then data and metadata, coloured.
+/// The envelope's fields and the causation chain.
+fn header_lines(e: &RecordedEvent, chain: Option<&Chain>) -> Vec<Line<'static>> {
+    let header = format!(
+        "position {}\nrecorded {}\nevent id {}\nschema   {}\n{}",
+        e.global_position,
+        timestamp::format(&e.recorded_at),
+        e.event_id,
+        e.schema_version,
+        chain.map(chain_text).unwrap_or_default(),
+    );
+    let mut lines: Vec<Line<'static>> = header.lines().map(|l| Line::raw(l.to_owned())).collect();
+    lines.push(Line::raw(""));
+    lines
+}
+
 fn envelope_lines(e: &RecordedEvent, chain: Option<&Chain>, theme: &Theme) -> Vec<Line<'static>> {
     let pretty = |raw: &str| {
         serde_json::from_str::<serde_json::Value>(raw)

@@ -1,0 +1,3 @@
+//! Widgets with state of their own.
+
+pub mod json_tree;
