@@ -1,5 +1,5 @@
-//! The terminal UI: one update loop over messages (input and the answers of background
-//! queries), rendering only when something changed. The terminal is restored on exit, on
+//! The terminal UI: one update loop over messages (input from crossterm's event stream,
+//! and the answers of background queries), rendering only when something changed. The terminal is restored on exit, on
 //! error and on panic (ratatui's init installs the hook).
 
 mod app;
@@ -47,11 +47,7 @@ pub async fn run(
             }
         }
     });
-    if let Err(e) = spawn_input(tx) {
-        mouse_capture(false)?;
-        ratatui::try_restore()?;
-        return Err(e);
-    }
+    let input = spawn_input(tx);
     app.start();
     let result = async {
         terminal.draw(|frame| app.render(frame))?;
@@ -80,6 +76,7 @@ pub async fn run(
     .await;
     head_task.abort();
     ticks.abort();
+    input.abort();
     mouse_capture(false)?;
     ratatui::try_restore()?;
     result
@@ -101,18 +98,17 @@ fn mouse_capture(on: bool) -> io::Result<()> {
     }
 }
 
-/// Terminal input on a thread of its own (crossterm's reads block), forwarded as messages.
-fn spawn_input(tx: mpsc::UnboundedSender<Msg>) -> io::Result<()> {
-    std::thread::Builder::new()
-        .name("rewind-input".into())
-        .spawn(move || {
-            while let Ok(event) = crossterm::event::read() {
-                if tx.send(Msg::Input(event)).is_err() {
-                    break;
-                }
+/// Terminal input from crossterm's event stream, forwarded as messages by a task.
+fn spawn_input(tx: mpsc::UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
+    use futures_core::Stream;
+    tokio::spawn(async move {
+        let mut events = std::pin::pin!(crossterm::event::EventStream::new());
+        while let Some(Ok(event)) = std::future::poll_fn(|cx| events.as_mut().poll_next(cx)).await {
+            if tx.send(Msg::Input(event)).is_err() {
+                break;
             }
-        })
-        .map(|_| ())
+        }
+    })
 }
 
 #[cfg(test)]
