@@ -83,6 +83,8 @@ pub struct App {
     searching: bool,
     /// An export under way, and how many events it wrote so far.
     pub exporting: Option<u64>,
+    /// The effects picker is open (`]` on an event that caused several).
+    pub effect_picker: bool,
     /// The copy menu is open (`y`).
     pub copy_menu: bool,
     /// Text for the clipboard, taken by the loop that owns the terminal.
@@ -127,6 +129,7 @@ impl App {
             messages: Vec::new(),
             show_messages: false,
             copy_menu: false,
+            effect_picker: false,
             filter_input: None,
             search_generation: Default::default(),
             searching: false,
@@ -212,6 +215,13 @@ impl App {
                 }
                 if self.filter_input.is_some() {
                     self.type_filter(key);
+                    return true;
+                }
+                if self.effect_picker {
+                    self.effect_picker = false;
+                    if let crossterm::event::KeyCode::Char(digit @ '1'..='9') = key.code {
+                        self.pick_effect(digit as usize - '0' as usize);
+                    }
                     return true;
                 }
                 if self.copy_menu {
@@ -652,14 +662,23 @@ impl App {
 
     /// Opens the stream of the selected event's cause (or first effect) at its version.
     fn follow_chain(&mut self, action: Action) {
-        let target = match (self.screen, self.stream.as_ref().and_then(|v| v.chain())) {
-            (Screen::Stream, Some(chain)) => match action {
-                Action::Cause => chain.cause.as_ref(),
-                _ => chain.effects.first(),
+        let chain = match (self.screen, self.stream.as_ref().and_then(|v| v.chain())) {
+            (Screen::Stream, Some(chain)) => chain,
+            _ => {
+                self.status.message = Some("no event chain here yet".into());
+                return;
             }
-            .map(|e| (e.stream_id.clone(), e.version)),
-            _ => None,
         };
+        let target = match action {
+            Action::Cause => chain.cause.as_ref(),
+            _ if chain.effects.len() > 1 => {
+                // Several effects: a picker, each one a jump.
+                self.effect_picker = true;
+                return;
+            }
+            _ => chain.effects.first(),
+        }
+        .map(|e| (e.stream_id.clone(), e.version));
         match target {
             Some((stream, version)) => self.open_stream_at(stream, version),
             None => {
@@ -668,10 +687,21 @@ impl App {
                 } else {
                     "effect"
                 };
-                self.status.message = Some(format!(
-                    "no {what} to jump to (the Stream view shows the chain)"
-                ));
+                self.status.message = Some(format!("no {what} stored to jump to"));
             }
+        }
+    }
+
+    /// Jumps to the effect numbered `n` (1-based) in the picker.
+    fn pick_effect(&mut self, n: usize) {
+        let target = self
+            .stream
+            .as_ref()
+            .and_then(|v| v.chain())
+            .and_then(|c| c.effects.get(n.wrapping_sub(1)))
+            .map(|e| (e.stream_id.clone(), e.version));
+        if let Some((stream, version)) = target {
+            self.open_stream_at(stream, version);
         }
     }
 
@@ -954,6 +984,11 @@ impl App {
         }
         if self.copy_menu {
             views::render_copy_menu(frame);
+        }
+        if self.effect_picker
+            && let Some(chain) = self.stream.as_ref().and_then(|v| v.chain())
+        {
+            views::render_effect_picker(frame, &chain.effects);
         }
     }
 }

@@ -284,7 +284,7 @@ fn the_stream_view_shows_the_causation_chain_and_jumps_along_it() {
     );
     press(&mut app, KeyCode::Char(']'));
     assert!(
-        screen(&app).contains("no effect to jump to"),
+        screen(&app).contains("no event chain here yet"),
         "the chain of the new selection is not known yet"
     );
 }
@@ -593,4 +593,44 @@ fn stream_ids_complete_on_the_command_line() {
     assert_eq!(app.command.as_deref(), Some("stream Account-1"));
     app.update(Msg::Completion("Zz".into(), None));
     assert!(screen(&app).contains("no stream starts with \"Zz\""));
+}
+
+#[test]
+fn several_effects_open_a_picker_each_one_a_jump() {
+    let mut app = app();
+    press(&mut app, KeyCode::Enter);
+    app.update(Msg::StreamEvents(
+        "Account-1".into(),
+        Fetch::First,
+        vec![event(8, "Account-1", 1, "Placed")],
+    ));
+    let selected = app
+        .stream
+        .as_ref()
+        .unwrap()
+        .window
+        .selected()
+        .unwrap()
+        .event_id;
+    let effects = vec![
+        event(9, "Audit-1", 1, "Noted"),
+        event(10, "Mail-1", 4, "Sent"),
+    ];
+    app.update(Msg::Chain(selected, None, effects));
+    press(&mut app, KeyCode::Char(']'));
+    let text = screen(&app);
+    assert!(
+        text.contains("Jump to an effect") && text.contains("2 Mail-1@4 Sent"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(
+        app.stream.as_ref().map(|s| s.stream_id.as_str()),
+        Some("Mail-1")
+    );
+    press(&mut app, KeyCode::Char('['));
+    assert!(
+        screen(&app).contains("no event chain here yet"),
+        "the new event's chain is not known yet"
+    );
 }

@@ -115,6 +115,41 @@ pub fn render_filter(frame: &mut Frame, area: Rect, query: &str) {
     frame.render_widget(Line::from(text), area);
 }
 
+/// The events one event caused, numbered for a jump (the first nine).
+pub fn render_effect_picker(frame: &mut Frame, effects: &[crate::store::RecordedEvent]) {
+    let lines: Vec<Line> = effects
+        .iter()
+        .take(9)
+        .enumerate()
+        .map(|(i, e)| {
+            Line::from(vec![
+                Span::raw(format!(" {} ", i + 1)).bold(),
+                Span::raw(format!("{}@{} {}", e.stream_id, e.version, e.event_type)),
+            ])
+        })
+        .collect();
+    let height = lines.len() as u16 + 2;
+    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
+    let area = frame.area();
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, popup, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width.max(34)),
+        Constraint::Fill(1),
+    ])
+    .areas(middle);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Jump to an effect ")),
+        popup,
+    );
+}
+
 pub fn render_copy_menu(frame: &mut Frame) {
     let lines = vec![
         Line::from(vec![
