@@ -13,13 +13,9 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(sandbox: &Sandbox, args: &[&str]) -> Tmux {
-        Tmux::start_with(sandbox, args, true, "")
-    }
-
     /// `with_store`: pass the sandbox's --config and --db; `after`: shell run once rewind
     /// exits (to keep the pane on screen for reading).
-    fn start_with(sandbox: &Sandbox, args: &[&str], with_store: bool, after: &str) -> Tmux {
+    fn start(sandbox: &Sandbox, args: &[&str], with_store: bool, after: &str) -> Tmux {
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let socket = format!("rewind-test-{}-{n}", std::process::id());
@@ -93,14 +89,6 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-
-    fn running(&self) -> bool {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "has-session"])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }
 }
 
 impl Drop for Tmux {
@@ -117,7 +105,8 @@ fn browse_streams_log_and_a_stream_then_quit() {
     let s = Sandbox::new();
     let (code, _, err) = run(s.rewind(&["demo", "--events", "3000"]));
     assert_eq!(code, 0, "{err}");
-    let tui = Tmux::start(&s, &[]);
+    // After rewind exits, the shell says so and waits, so the restored screen can be read.
+    let tui = Tmux::start(&s, &[], true, "; echo TERMINAL-RESTORED $?; sleep 30");
     let screen = tui.expect("Account-1 ");
     assert!(
         screen.contains("1 Streams") && screen.contains("3,000 events"),
@@ -187,11 +176,12 @@ fn browse_streams_log_and_a_stream_then_quit() {
     tui.expect("Keys (any key closes)");
     tui.keys(&["Escape"]);
     tui.keys(&["q"]);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while tui.running() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(!tui.running(), "q quits and the session ends");
+    // Exit code 0, the alternate screen left (the UI is gone), the mouse released.
+    let screen = tui.expect("TERMINAL-RESTORED 0");
+    assert!(
+        !screen.contains("1 Streams") && !screen.contains("q quit"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -207,7 +197,7 @@ fn without_a_terminal_it_says_so() {
 fn a_bad_store_or_config_ends_with_a_clear_error_not_a_hang() {
     let s = Sandbox::new();
     let missing = s.path("missing/nothing.db");
-    let tui = Tmux::start_with(
+    let tui = Tmux::start(
         &s,
         &[
             "--config",
@@ -220,7 +210,7 @@ fn a_bad_store_or_config_ends_with_a_clear_error_not_a_hang() {
     );
     tui.expect("rewind: no store at");
     std::fs::write(s.config(), "snapshot_every = = 1\n").unwrap();
-    let tui = Tmux::start_with(
+    let tui = Tmux::start(
         &s,
         &["--config", s.config().to_str().unwrap()],
         false,
