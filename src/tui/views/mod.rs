@@ -115,76 +115,70 @@ pub fn render_filter(frame: &mut Frame, area: Rect, query: &str) {
     frame.render_widget(Line::from(text), area);
 }
 
-/// The events one event caused, numbered for a jump (the first nine).
-pub fn render_effect_picker(frame: &mut Frame, effects: &[crate::store::RecordedEvent]) {
-    let lines: Vec<Line> = effects
-        .iter()
-        .take(9)
-        .enumerate()
-        .map(|(i, e)| {
-            Line::from(vec![
-                Span::raw(format!(" {} ", i + 1)).bold(),
-                Span::raw(format!("{}@{} {}", e.stream_id, e.version, e.event_type)),
-            ])
-        })
-        .collect();
-    let height = lines.len() as u16 + 2;
-    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
+/// A bordered box of `lines` in the middle of the screen, over whatever is below.
+fn popup(frame: &mut Frame, title: &str, lines: Vec<Line>, min_width: u16) {
     let area = frame.area();
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = (lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2)
+        .max(min_width)
+        .max(title.chars().count() as u16 + 4)
+        .min(area.width);
     let [_, middle, _] = Layout::vertical([
         Constraint::Fill(1),
         Constraint::Length(height),
         Constraint::Fill(1),
     ])
     .areas(area);
-    let [_, popup, _] = Layout::horizontal([
+    let [_, rect, _] = Layout::horizontal([
         Constraint::Fill(1),
-        Constraint::Length(width.max(34)),
+        Constraint::Length(width),
         Constraint::Fill(1),
     ])
     .areas(middle);
-    frame.render_widget(Clear, popup);
+    frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Jump to an effect ")),
-        popup,
+        Paragraph::new(lines).block(Block::bordered().title(title.to_owned())),
+        rect,
     );
+}
+
+/// A numbered line of a menu.
+fn choice(n: usize, text: String) -> Line<'static> {
+    Line::from(vec![Span::raw(format!(" {n} ")).bold(), Span::raw(text)])
+}
+
+/// The events one event caused, numbered for a jump (the first nine).
+pub fn render_effect_picker(frame: &mut Frame, effects: &[crate::store::RecordedEvent]) {
+    let lines = effects
+        .iter()
+        .take(9)
+        .enumerate()
+        .map(|(i, e)| {
+            choice(
+                i + 1,
+                format!("{}@{} {}", e.stream_id, e.version, e.event_type),
+            )
+        })
+        .collect();
+    popup(frame, " Jump to an effect ", lines, 34);
 }
 
 pub fn render_copy_menu(frame: &mut Frame) {
-    let lines = vec![
-        Line::from(vec![
-            Span::raw(" 1 ").bold(),
-            Span::raw("event JSON (the envelope)"),
-        ]),
-        Line::from(vec![Span::raw(" 2 ").bold(), Span::raw("event id")]),
-        Line::from(vec![Span::raw(" 3 ").bold(), Span::raw("stream@version")]),
-        Line::from(vec![
-            Span::raw(" 4 ").bold(),
-            Span::raw("JSON path (event tree cursor)"),
-        ]),
-    ];
-    let area = frame.area();
-    let [_, middle, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(6),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, popup, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(40),
-        Constraint::Fill(1),
-    ])
-    .areas(middle);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Copy (other keys close) ")),
-        popup,
-    );
+    let lines = [
+        "event JSON (the envelope)",
+        "event id",
+        "stream@version",
+        "JSON path (event tree cursor)",
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, what)| choice(i + 1, what.to_owned()))
+    .collect();
+    popup(frame, " Copy (other keys close) ", lines, 40);
 }
 
 pub fn render_messages(frame: &mut Frame, messages: &[String]) {
-    let lines: Vec<Line> = if messages.is_empty() {
+    let lines = if messages.is_empty() {
         vec![Line::raw("no messages this session")]
     } else {
         messages
@@ -193,30 +187,16 @@ pub fn render_messages(frame: &mut Frame, messages: &[String]) {
             .map(|m| Line::raw(m.clone()))
             .collect()
     };
-    let area = frame.area();
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let [_, middle, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(height),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, popup, _] = Layout::horizontal([
-        Constraint::Length(2),
-        Constraint::Fill(1),
-        Constraint::Length(2),
-    ])
-    .areas(middle);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(Block::bordered().title(" Messages, newest first (any key closes) ")),
-        popup,
+    popup(
+        frame,
+        " Messages, newest first (any key closes) ",
+        lines,
+        frame.area().width.saturating_sub(4),
     );
 }
 
 pub fn render_help(frame: &mut Frame, keymap: &Keymap) {
-    let lines: Vec<Line> = keymap
+    let lines = keymap
         .help()
         .into_iter()
         .map(|(keys, what)| {
@@ -226,26 +206,7 @@ pub fn render_help(frame: &mut Frame, keymap: &Keymap) {
             ])
         })
         .collect();
-    let height = lines.len() as u16 + 2;
-    let width = lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2;
-    let area = frame.area();
-    let [_, middle, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(height),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, popup, _] = Layout::horizontal([
-        Constraint::Fill(1),
-        Constraint::Length(width),
-        Constraint::Fill(1),
-    ])
-    .areas(middle);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Keys (any key closes) ")),
-        popup,
-    );
+    popup(frame, " Keys (any key closes) ", lines, 0);
 }
 
 /// A table of rows with the selection kept in view.

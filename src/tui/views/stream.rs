@@ -189,8 +189,7 @@ impl StreamView {
     }
 }
 
-/// The envelope, the causation chain (once it arrived), then data and metadata, coloured.
-/// The envelope's fields and the causation chain.
+/// The envelope's fields and the causation chain (once it arrived).
 fn header_lines(e: &RecordedEvent, chain: Option<&Chain>) -> Vec<Line<'static>> {
     let header = format!(
         "position {}\nrecorded {}\nevent id {}\nschema   {}\n{}",
@@ -205,21 +204,15 @@ fn header_lines(e: &RecordedEvent, chain: Option<&Chain>) -> Vec<Line<'static>> 
     lines
 }
 
+/// The header, then data and metadata as coloured pretty JSON (the raw view).
 fn envelope_lines(e: &RecordedEvent, chain: Option<&Chain>, theme: &Theme) -> Vec<Line<'static>> {
     let pretty = |raw: &str| {
         serde_json::from_str::<serde_json::Value>(raw)
             .and_then(|v| serde_json::to_string_pretty(&v))
             .unwrap_or_else(|_| raw.to_owned())
     };
-    let header = format!(
-        "position {}\nrecorded {}\nevent id {}\nschema   {}\n{}",
-        e.global_position,
-        timestamp::format(&e.recorded_at),
-        e.event_id,
-        e.schema_version,
-        chain.map(chain_text).unwrap_or_default(),
-    );
-    let mut lines: Vec<Line<'static>> = header.lines().map(|l| Line::raw(l.to_owned())).collect();
+    let mut lines = header_lines(e, chain);
+    lines.pop(); // each section below starts with its own blank line
     for (label, raw) in [("data", e.data.get()), ("metadata", e.metadata.get())] {
         lines.push(Line::raw(""));
         lines.push(Line::styled(label, theme.muted));
