@@ -15,7 +15,9 @@ use std::time::Instant;
 use rewind::projection::{Projection, RunOptions};
 use rewind::replay::load_upcasters;
 use rewind::script::ScriptSource;
-use rewind::store::{LogFilter, LogQuery, OpenOptions, Store, StoreUrl};
+use rewind::store::{LogFilter, LogQuery};
+
+mod common;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -30,27 +32,10 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-fn open(rt: &tokio::runtime::Runtime, path: &Path) -> Store {
-    rt.block_on(Store::open(
-        &StoreUrl::Sqlite(path.to_path_buf()),
-        OpenOptions::default(),
-    ))
-    .unwrap()
-}
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 /// The JS projection through the runner, as `rewind project run` runs it.
 fn js(path: &Path) {
     let rt = runtime();
-    let store = open(&rt, path);
+    let store = common::open(&rt, path);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = rewind::config::Config::from_file(&root.join("config.toml")).unwrap();
     let script = root.join("assets/projections/balance_per_account.js");
@@ -72,7 +57,7 @@ fn js(path: &Path) {
     println!(
         "js {:.0} {:.1} {accounts} {}",
         EVENTS as f64 / seconds,
-        peak_rss_mb(),
+        common::memory_mb("VmHWM"),
         state.processed
     );
 }
@@ -80,7 +65,7 @@ fn js(path: &Path) {
 /// The same fold in plain Rust: the category's events through the same paged reads.
 fn plain(path: &Path) {
     let rt = runtime();
-    let store = open(&rt, path);
+    let store = common::open(&rt, path);
     let started = Instant::now();
     let mut balances: HashMap<String, i64> = HashMap::new();
     let processed = rt.block_on(async {
@@ -117,7 +102,7 @@ fn plain(path: &Path) {
     println!(
         "plain {:.0} {:.1} {} {processed}",
         EVENTS as f64 / seconds,
-        peak_rss_mb(),
+        common::memory_mb("VmHWM"),
         balances.len()
     );
 }
@@ -135,19 +120,7 @@ fn main() {
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.db");
-    {
-        let rt = runtime();
-        let store = open(&rt, &path);
-        eprintln!("building the {EVENTS}-event demo store ...");
-        rt.block_on(rewind::demo::build(
-            &store,
-            rewind::demo::DemoSpec {
-                seed: 42,
-                events: EVENTS,
-            },
-        ))
-        .unwrap();
-    }
+    common::build_demo(&runtime(), &path, EVENTS);
     let me = std::env::current_exe().unwrap();
     println!("| fold | log events/s | peak resident memory |");
     println!("|---|---|---|");

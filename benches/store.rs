@@ -14,11 +14,12 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rewind::store::sqlite::sql;
 use rewind::store::{
-    ExpectedVersion, LogQuery, NewEvent, OpenOptions, RecordedEvent, Store, StoreUrl, StreamPages,
-    StreamQuery, timestamp,
+    ExpectedVersion, LogQuery, NewEvent, RecordedEvent, StreamPages, StreamQuery, timestamp,
 };
 use rusqlite::{Connection, params};
 use serde_json::json;
+
+mod common;
 
 const PAGE: usize = 1000;
 
@@ -31,14 +32,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-fn open(rt: &tokio::runtime::Runtime, path: &Path) -> Store {
-    rt.block_on(Store::open(
-        &StoreUrl::Sqlite(path.to_path_buf()),
-        OpenOptions::default(),
-    ))
-    .unwrap()
 }
 
 /// A plain connection on a store file, with the same settings rewind uses.
@@ -117,9 +110,9 @@ fn events(count: usize) -> Vec<NewEvent> {
 fn appends(c: &mut Criterion) {
     let rt = runtime();
     let dir = tempfile::tempdir().unwrap();
-    let store = open(&rt, &dir.path().join("rewind.db"));
+    let store = common::open(&rt, &dir.path().join("rewind.db"));
     let plain_path = dir.path().join("plain.db");
-    drop(open(&rt, &plain_path)); // the same schema, made by rewind's migrations
+    drop(common::open(&rt, &plain_path)); // the same schema, made by rewind's migrations
     let mut conn = plain(&plain_path);
 
     for batch in [1usize, 100] {
@@ -168,7 +161,7 @@ fn read_stream(c: &mut Criterion) {
     // Built on first use, so that a filtered run (`cargo bench -- append`) skips it.
     let fixture = std::cell::OnceCell::new();
     let setup = || {
-        let store = open(&rt, &path);
+        let store = common::open(&rt, &path);
         for chunk in 0..EVENTS / 1000 {
             rt.block_on(store.append(
                 "Big-1",
@@ -244,15 +237,8 @@ fn read_log(c: &mut Criterion) {
     let path = dir.path().join("log.db");
     let fixture = std::cell::OnceCell::new();
     let setup = || {
-        let store = open(&rt, &path);
-        rt.block_on(rewind::demo::build(
-            &store,
-            rewind::demo::DemoSpec {
-                seed: 42,
-                events: EVENTS,
-            },
-        ))
-        .unwrap();
+        common::build_demo(&rt, &path, EVENTS);
+        let store = common::open(&rt, &path);
         let conn = plain(&path);
         (store, conn)
     };

@@ -11,19 +11,12 @@ use crossterm::event::KeyCode;
 use rewind::store::{OpenOptions, Store, StoreUrl};
 use rewind::tui::harness::Harness;
 
+mod common;
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EVENTS: u64 = 1_000_000;
-
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
 
 fn p(sorted: &[Duration], q: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0
@@ -40,23 +33,7 @@ fn main() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.db");
-    {
-        let store = rt
-            .block_on(Store::open(
-                &StoreUrl::Sqlite(path.clone()),
-                OpenOptions::default(),
-            ))
-            .unwrap();
-        eprintln!("building the {EVENTS}-event demo store ...");
-        rt.block_on(rewind::demo::build(
-            &store,
-            rewind::demo::DemoSpec {
-                seed: 42,
-                events: EVENTS,
-            },
-        ))
-        .unwrap();
-    }
+    common::build_demo(&rt, &path, EVENTS);
     rt.block_on(async {
         // Launch: open the store, first queries, first frame with rows.
         let started = Instant::now();
@@ -124,6 +101,6 @@ fn main() {
         println!("| first frame with rows, after launch | {:.0} ms | < 300 ms |", first_frame.as_secs_f64() * 1000.0);
         println!("| page down, key to frame: median / p99 | {:.2} / {:.2} ms | p99 < 50 ms |", p(&page_downs, 0.5), p(&page_downs, 0.99));
         println!("| jumps (G, g, :position), key to frame: median / p99 | {:.2} / {:.2} ms | p99 < 50 ms |", p(&jumps, 0.5), p(&jumps, 0.99));
-        println!("| resident memory after scrolling the whole log ({presses} page-downs, {:.1} s) | {:.0} MB | < 150 MB |", scrolled.as_secs_f64(), rss_mb());
+        println!("| resident memory after scrolling the whole log ({presses} page-downs, {:.1} s) | {:.0} MB | < 150 MB |", scrolled.as_secs_f64(), common::memory_mb("VmRSS"));
     });
 }

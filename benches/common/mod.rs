@@ -1,0 +1,37 @@
+//! Helpers the benchmarks share.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use rewind::store::{OpenOptions, Store, StoreUrl};
+
+/// Opens (creating) the SQLite store at `path`.
+pub fn open(rt: &tokio::runtime::Runtime, path: &Path) -> Store {
+    rt.block_on(Store::open(
+        &StoreUrl::Sqlite(path.to_path_buf()),
+        OpenOptions::default(),
+    ))
+    .unwrap()
+}
+
+/// Builds the demo store (seed 42) with `events` events at `path`.
+pub fn build_demo(rt: &tokio::runtime::Runtime, path: &Path, events: u64) {
+    let store = open(rt, path);
+    eprintln!("building the {events}-event demo store ...");
+    rt.block_on(rewind::demo::build(
+        &store,
+        rewind::demo::DemoSpec { seed: 42, events },
+    ))
+    .unwrap();
+}
+
+/// A memory figure of this process from /proc/self/status, in MB: `VmRSS` (now) or
+/// `VmHWM` (the peak).
+pub fn memory_mb(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field).and_then(|v| v.strip_prefix(':')))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
