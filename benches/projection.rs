@@ -24,17 +24,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EVENTS: u64 = 1_000_000;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// The JS projection through the runner, as `rewind project run` runs it.
 fn js(path: &Path) {
-    let rt = runtime();
+    let rt = common::runtime();
     let store = common::open(&rt, path);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = rewind::config::Config::from_file(&root.join("config.toml")).unwrap();
@@ -64,7 +56,7 @@ fn js(path: &Path) {
 
 /// The same fold in plain Rust: the category's events through the same paged reads.
 fn plain(path: &Path) {
-    let rt = runtime();
+    let rt = common::runtime();
     let store = common::open(&rt, path);
     let started = Instant::now();
     let mut balances: HashMap<String, i64> = HashMap::new();
@@ -120,7 +112,7 @@ fn main() {
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.db");
-    common::build_demo(&runtime(), &path, EVENTS);
+    common::build_demo(&common::runtime(), &path, EVENTS);
     let me = std::env::current_exe().unwrap();
     println!("| fold | log events/s | peak resident memory |");
     println!("|---|---|---|");

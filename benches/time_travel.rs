@@ -18,6 +18,8 @@ use rewind::store::{
 };
 use serde_json::json;
 
+mod common;
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -82,11 +84,7 @@ fn main() {
         println!("{}", folder.state().unwrap());
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = common::runtime();
     let dir = tempfile::tempdir().unwrap();
     let store = rt
         .block_on(Store::open(

@@ -5,6 +5,15 @@ use std::path::Path;
 
 use rewind::store::{OpenOptions, Store, StoreUrl};
 
+/// A two-worker runtime, like the binary's.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// Opens (creating) the SQLite store at `path`.
 pub fn open(rt: &tokio::runtime::Runtime, path: &Path) -> Store {
     rt.block_on(Store::open(

@@ -72,14 +72,18 @@ impl Harness {
 
     /// The screen's text, a line per row.
     pub fn screen(&self) -> String {
-        let buffer = self.terminal.backend().buffer();
-        let mut text = String::new();
-        for y in 0..buffer.area.height {
-            for x in 0..buffer.area.width {
-                text.push_str(buffer[(x, y)].symbol());
-            }
-            text.push('\n');
-        }
-        text
+        buffer_text(self.terminal.backend().buffer())
     }
+}
+
+/// A drawn buffer's text, a line per row (for assertions on what a screen shows).
+pub fn buffer_text(buffer: &ratatui::buffer::Buffer) -> String {
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            text.push_str(buffer[(x, y)].symbol());
+        }
+        text.push('\n');
+    }
+    text
 }

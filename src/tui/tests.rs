@@ -68,15 +68,7 @@ fn press(app: &mut App, code: KeyCode) {
 fn screen(app: &App) -> String {
     let mut terminal = Terminal::new(TestBackend::new(120, 24)).unwrap();
     terminal.draw(|frame| app.render(frame)).unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut text = String::new();
-    for y in 0..buffer.area.height {
-        for x in 0..buffer.area.width {
-            text.push_str(buffer[(x, y)].symbol());
-        }
-        text.push('\n');
-    }
-    text
+    super::harness::buffer_text(terminal.backend().buffer())
 }
 
 #[test]

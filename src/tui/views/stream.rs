@@ -159,7 +159,10 @@ impl StreamView {
                 lines.extend(tree.lines(theme, self.detail_focused));
                 (lines, Some(cursor_line))
             }
-            (Some(e), _) => (envelope_lines(e, self.chain(), theme), None),
+            (Some(e), Some((_, tree))) => {
+                (envelope_lines(e, self.chain(), theme, tree.pretty()), None)
+            }
+            (Some(e), None) => (header_lines(e, self.chain()), None),
             (None, _) => (Vec::new(), None),
         };
         // Keep the tree's cursor in view while the pane is focused.
@@ -205,19 +208,18 @@ fn header_lines(e: &RecordedEvent, chain: Option<&Chain>) -> Vec<Line<'static>> 
 }
 
 /// The header, then data and metadata as coloured pretty JSON (the raw view).
-fn envelope_lines(e: &RecordedEvent, chain: Option<&Chain>, theme: &Theme) -> Vec<Line<'static>> {
-    let pretty = |raw: &str| {
-        serde_json::from_str::<serde_json::Value>(raw)
-            .and_then(|v| serde_json::to_string_pretty(&v))
-            .unwrap_or_else(|_| raw.to_owned())
-    };
+fn envelope_lines(
+    e: &RecordedEvent,
+    chain: Option<&Chain>,
+    theme: &Theme,
+    pretty: &[(String, String)],
+) -> Vec<Line<'static>> {
     let mut lines = header_lines(e, chain);
     lines.pop(); // each section below starts with its own blank line
-    for (label, raw) in [("data", e.data.get()), ("metadata", e.metadata.get())] {
+    for (label, text) in pretty {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(label, theme.muted));
-        let text = pretty(raw);
-        lines.extend(theme.json(&text).into_iter().map(|line| {
+        lines.push(Line::styled(label.clone(), theme.muted));
+        lines.extend(theme.json(text).into_iter().map(|line| {
             Line::from(
                 line.spans
                     .into_iter()

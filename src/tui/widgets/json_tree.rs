@@ -14,6 +14,8 @@ pub struct JsonTree {
     roots: Vec<(String, Value)>,
     /// Pointers of closed nodes (prefixed with the root's label).
     closed: HashSet<String>,
+    /// Each root pretty-printed, once (the raw view draws it often).
+    pretty: Vec<(String, String)>,
     pub cursor: usize,
 }
 
@@ -28,11 +30,26 @@ pub struct TreeRow<'a> {
 
 impl JsonTree {
     pub fn new(roots: Vec<(String, Value)>) -> JsonTree {
+        let pretty = roots
+            .iter()
+            .map(|(label, value)| {
+                (
+                    label.clone(),
+                    serde_json::to_string_pretty(value).unwrap_or_default(),
+                )
+            })
+            .collect();
         JsonTree {
             roots,
             closed: HashSet::new(),
+            pretty,
             cursor: 0,
         }
+    }
+
+    /// (label, pretty-printed JSON) of each root.
+    pub fn pretty(&self) -> &[(String, String)] {
+        &self.pretty
     }
 
     /// The rows as shown: children of closed nodes hidden.
