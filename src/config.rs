@@ -195,6 +195,7 @@ impl Config {
             create,
             synchronous: self.sqlite_synchronous,
             max_event_bytes: self.max_event_bytes,
+            gap_wait_ms: self.gap_wait_ms,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The store conformance suite: DESIGN.md's semantics, written once against the
-//! backend-agnostic `Store` and run for every backend (SQLite here; PostgreSQL joins
-//! through `backend_suite!` in its own issue).
+//! backend-agnostic `Store` and run for every backend: SQLite always, PostgreSQL on the
+//! server `REWIND_TEST_PG_URL` names (each test in a fresh schema; skipped, with a notice,
+//! when the variable is unset).
 
 mod common;
 
@@ -28,6 +29,20 @@ async fn sqlite_fixture() -> Fixture {
     }
 }
 
+/// A fresh schema on the test server; None when no server is configured.
+async fn postgres_fixture() -> Option<Fixture> {
+    let schema = common::pg::PgSchema::new().await?;
+    let store = schema.store().await;
+    Some(Fixture {
+        store,
+        _guard: Box::new(schema),
+    })
+}
+
+async fn some_sqlite_fixture() -> Option<Fixture> {
+    Some(sqlite_fixture().await)
+}
+
 /// Runs each named test (an `async fn(Store)` below) against a fresh store of a backend.
 macro_rules! backend_suite {
     ($backend:ident, $fixture:path; $($test:ident),* $(,)?) => {
@@ -35,15 +50,23 @@ macro_rules! backend_suite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
-                    let fixture = $fixture().await;
+                    let Some(fixture) = $fixture().await else {
+                        return;
+                    };
                     super::$test(fixture.store.clone()).await;
+                    // The store's connections close before the schema is dropped.
+                    let super::Fixture { store, _guard } = fixture;
+                    drop(store);
+                    drop(_guard);
                 }
             )*
         }
     };
 }
 
-backend_suite!(sqlite, super::sqlite_fixture;
+macro_rules! conformance {
+    ($backend:ident, $fixture:path) => {
+        backend_suite!($backend, $fixture;
     versions_and_positions_are_consecutive,
     expected_version_any,
     expected_version_no_stream,
@@ -68,7 +91,12 @@ backend_suite!(sqlite, super::sqlite_fixture;
     import_keeps_everything_but_positions,
     concurrent_writers_each_version_once,
     store_sets_recorded_at_and_stream_type,
-);
+        );
+    };
+}
+
+conformance!(sqlite, super::some_sqlite_fixture);
+conformance!(postgres, super::postgres_fixture);
 
 fn ev(event_type: &str, data: serde_json::Value) -> NewEvent {
     NewEvent::new(event_type, data)

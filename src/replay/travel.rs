@@ -137,7 +137,7 @@ impl TimeTravel {
         let snapshot = self.snapshot_for(stream_id, version).await?;
         let start = snapshot.as_ref().map_or(0, |s| s.version);
         let every = self.snapshot_every;
-        let save = version - start > every && !self.store.is_read_only();
+        let save = version - start > every && self.store.saves_while_reading();
         let outcome = self
             .fold(stream_id, snapshot.as_ref(), version, move |v| {
                 save && v % every == 0 && v != 0

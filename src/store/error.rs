@@ -49,8 +49,17 @@ pub enum StoreError {
         supported: i64,
     },
 
-    #[error("unsupported store URL {0:?}: use sqlite://PATH or a file path")]
+    #[error("unsupported store URL {0:?}: use sqlite://PATH, a file path or postgres://…")]
     UnsupportedUrl(String),
+
+    #[error(
+        "cannot {action}: {store} lacks {missing}; `rewind migrate` adds them (additive: existing tables, columns and rows stay as they are)"
+    )]
+    NeedsMigration {
+        action: &'static str,
+        store: String,
+        missing: String,
+    },
 
     #[error("database error: {0}")]
     Database(String),
@@ -60,6 +69,34 @@ pub enum StoreError {
 
     #[error("the store was closed")]
     Closed,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) => {
+                let message = db.message().to_owned();
+                match db.code().as_deref() {
+                    // read_only_sql_transaction: a store opened read-only.
+                    Some("25006") => StoreError::ReadOnly("the write"),
+                    // Content PostgreSQL cannot hold (jsonb refuses \u0000, say).
+                    Some("22P05" | "22021" | "22P02" | "54001" | "22003") => {
+                        StoreError::InvalidInput(format!(
+                            "PostgreSQL refused the content: {message}"
+                        ))
+                    }
+                    Some("42501") => StoreError::Database(format!(
+                        "{message} (the PostgreSQL user lacks the privilege; nothing written)"
+                    )),
+                    _ => StoreError::Database(message),
+                }
+            }
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => {
+                StoreError::Database(format!("cannot reach PostgreSQL: {e}"))
+            }
+            _ => StoreError::Database(e.to_string()),
+        }
+    }
 }
 
 impl StoreError {

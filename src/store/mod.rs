@@ -1,10 +1,11 @@
-//! The event store engine: one interface, a backend per database (SQLite now).
+//! The event store engine: one interface, a backend per database (SQLite, PostgreSQL).
 //! Callers hold a [`Store`]; every operation is async and runs off the caller's thread.
 
 pub mod error;
 pub mod model;
 mod notify;
 pub mod pages;
+pub mod postgres;
 pub mod sqlite;
 mod subscription;
 pub mod timestamp;
@@ -18,6 +19,7 @@ use serde::Deserialize;
 pub use error::{Result, StoreError};
 pub use model::*;
 pub use pages::{PagedQuery, Pages, StreamPages};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use subscription::Subscription;
 
@@ -52,6 +54,8 @@ pub struct OpenOptions {
     pub synchronous: Synchronous,
     /// The largest event (data + metadata, compact JSON) accepted.
     pub max_event_bytes: usize,
+    /// PostgreSQL tables without rewind's `tx_id`: how long a reader waits at a gap.
+    pub gap_wait_ms: u64,
 }
 
 impl Default for OpenOptions {
@@ -61,6 +65,7 @@ impl Default for OpenOptions {
             create: true,
             synchronous: Synchronous::Normal,
             max_event_bytes: 1_048_576,
+            gap_wait_ms: 5000,
         }
     }
 }
@@ -122,6 +127,17 @@ fn redact_password(url: &str) -> String {
 #[derive(Clone)]
 pub enum Store {
     Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+/// Calls the same method on whichever backend the store is.
+macro_rules! backend {
+    ($self:expr, $s:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($s) => $call,
+            Store::Postgres($s) => $call,
+        }
+    };
 }
 
 impl Store {
@@ -135,15 +151,48 @@ impl Store {
                     .map_err(|e| StoreError::Database(format!("open failed: {e}")))?
                     .map(Store::Sqlite)
             }
-            StoreUrl::Postgres(_) => Err(StoreError::UnsupportedUrl(format!(
-                "{url} (PostgreSQL stores are not supported by this build yet)"
-            ))),
+            StoreUrl::Postgres(raw) => PostgresStore::open(raw, url.to_string(), &options)
+                .await
+                .map(Store::Postgres),
         }
     }
 
     pub fn is_read_only(&self) -> bool {
+        backend!(self, s => s.is_read_only())
+    }
+
+    /// Whether global positions are drawn in commit order (SQLite: one writer at a time),
+    /// so that a larger number is never committed before a smaller one.
+    pub fn positions_in_commit_order(&self) -> bool {
+        matches!(self, Store::Sqlite(_))
+    }
+
+    /// Whether reads may save what they computed (snapshots from time-travel queries). Not
+    /// on PostgreSQL: reading never changes someone's database; `snapshot build` writes.
+    pub fn saves_while_reading(&self) -> bool {
         match self {
-            Store::Sqlite(s) => s.is_read_only(),
+            Store::Sqlite(s) => !s.is_read_only(),
+            Store::Postgres(_) => false,
+        }
+    }
+
+    /// Applies the store's schema migrations explicitly (`rewind migrate`): on PostgreSQL
+    /// also to an `events` table someone else created (additive only).
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(s) if s.is_read_only() => Err(StoreError::ReadOnly("migrate")),
+            // Opened for writing, a SQLite file is already migrated.
+            Store::Sqlite(_) => Ok(()),
+            Store::Postgres(s) => s.migrate().await,
+        }
+    }
+
+    /// Notices for people about how the store is read (e.g. a PostgreSQL table without
+    /// rewind's commit-order column, gaps passed).
+    pub fn notices(&self) -> Vec<String> {
+        match self {
+            Store::Sqlite(_) => Vec::new(),
+            Store::Postgres(s) => s.notices(),
         }
     }
 
@@ -160,9 +209,7 @@ impl Store {
 
     /// Appends several segments (streams) in one transaction: all of them or none.
     pub async fn append_batch(&self, segments: Vec<AppendSegment>) -> Result<Vec<RecordedEvent>> {
-        match self {
-            Store::Sqlite(s) => s.append(segments).await,
-        }
+        backend!(self, s => s.append(segments).await)
     }
 
     /// Imports envelope JSONL atomically; positions are given anew in file order.
@@ -176,9 +223,7 @@ impl Store {
         input: Box<dyn BufRead + Send>,
         meta: Vec<(String, String)>,
     ) -> Result<ImportSummary> {
-        match self {
-            Store::Sqlite(s) => s.import(input, meta).await,
-        }
+        backend!(self, s => s.import(input, meta).await)
     }
 
     /// One page of a stream.
@@ -187,16 +232,12 @@ impl Store {
         stream_id: &str,
         query: StreamQuery,
     ) -> Result<Vec<RecordedEvent>> {
-        match self {
-            Store::Sqlite(s) => s.read_stream(stream_id, query).await,
-        }
+        backend!(self, s => s.read_stream(stream_id, query).await)
     }
 
     /// One page of the global log, in log order.
     pub async fn read_log(&self, query: LogQuery) -> Result<Vec<RecordedEvent>> {
-        match self {
-            Store::Sqlite(s) => s.read_log(query).await,
-        }
+        backend!(self, s => s.read_log(query).await)
     }
 
     /// One page of the log before `before` (exclusive; None: the end), newest first:
@@ -206,9 +247,7 @@ impl Store {
         query: LogQuery,
         before: Option<Position>,
     ) -> Result<Vec<RecordedEvent>> {
-        match self {
-            Store::Sqlite(s) => s.read_log_backward(query, before).await,
-        }
+        backend!(self, s => s.read_log_backward(query, before).await)
     }
 
     /// One page of the streams listing before `before` (None: from the last), last first.
@@ -217,9 +256,7 @@ impl Store {
         query: StreamsQuery,
         before: Option<String>,
     ) -> Result<Vec<StreamInfo>> {
-        match self {
-            Store::Sqlite(s) => s.list_streams_backward(query, before).await,
-        }
+        backend!(self, s => s.list_streams_backward(query, before).await)
     }
 
     /// The first event in log order recorded at or after `at`.
@@ -227,9 +264,7 @@ impl Store {
         &self,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<Position>> {
-        match self {
-            Store::Sqlite(s) => s.position_at_time(at).await,
-        }
+        backend!(self, s => s.position_at_time(at).await)
     }
 
     /// Streams by last activity (`updated_at`, then id): `Backward` from `cursor` toward
@@ -242,26 +277,17 @@ impl Store {
         direction: Direction,
         limit: usize,
     ) -> Result<Vec<StreamInfo>> {
-        match self {
-            Store::Sqlite(s) => {
-                s.streams_by_activity(category, cursor, direction, limit)
-                    .await
-            }
-        }
+        backend!(self, s => s.streams_by_activity(category, cursor, direction, limit).await)
     }
 
     /// The stream's events per day (UTC), oldest first: `("2026-01-15", 12)`.
     pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {
-        match self {
-            Store::Sqlite(s) => s.activity_per_day(stream_id).await,
-        }
+        backend!(self, s => s.activity_per_day(stream_id).await)
     }
 
     /// The event with this id, if stored.
     pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
-        match self {
-            Store::Sqlite(s) => s.event_by_id(event_id).await,
-        }
+        backend!(self, s => s.event_by_id(event_id).await)
     }
 
     /// The events whose `metadata.causation_id` is this event's id, in log order.
@@ -270,62 +296,44 @@ impl Store {
         event_id: uuid::Uuid,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>> {
-        match self {
-            Store::Sqlite(s) => s.caused_by(event_id, limit).await,
-        }
+        backend!(self, s => s.caused_by(event_id, limit).await)
     }
 
     /// A stream's current version (0 when it does not exist).
     pub async fn stream_version(&self, stream_id: &str) -> Result<Version> {
-        match self {
-            Store::Sqlite(s) => s.stream_version(stream_id).await,
-        }
+        backend!(self, s => s.stream_version(stream_id).await)
     }
 
     pub async fn stream_info(&self, stream_id: &str) -> Result<Option<StreamInfo>> {
-        match self {
-            Store::Sqlite(s) => s.stream_info(stream_id).await,
-        }
+        backend!(self, s => s.stream_info(stream_id).await)
     }
 
     /// One page of the streams listing, by stream id.
     pub async fn list_streams(&self, query: StreamsQuery) -> Result<Vec<StreamInfo>> {
-        match self {
-            Store::Sqlite(s) => s.list_streams(query).await,
-        }
+        backend!(self, s => s.list_streams(query).await)
     }
 
     pub async fn stats(&self) -> Result<StoreStats> {
-        match self {
-            Store::Sqlite(s) => s.stats().await,
-        }
+        backend!(self, s => s.stats().await)
     }
 
     /// Saves (replaces) a projection's named checkpoint atomically.
     pub async fn save_checkpoint(&self, checkpoint: Checkpoint) -> Result<()> {
-        match self {
-            Store::Sqlite(s) => s.save_checkpoint(checkpoint).await,
-        }
+        backend!(self, s => s.save_checkpoint(checkpoint).await)
     }
 
     pub async fn load_checkpoint(&self, name: &str) -> Result<Option<Checkpoint>> {
-        match self {
-            Store::Sqlite(s) => s.load_checkpoint(name).await,
-        }
+        backend!(self, s => s.load_checkpoint(name).await)
     }
 
     /// Removes a checkpoint (a projection reset).
     pub async fn delete_checkpoint(&self, name: &str) -> Result<()> {
-        match self {
-            Store::Sqlite(s) => s.delete_checkpoint(name).await,
-        }
+        backend!(self, s => s.delete_checkpoint(name).await)
     }
 
     /// Saves snapshots (an existing one for the same stream, reducer and version is kept).
     pub async fn save_snapshots(&self, snapshots: Vec<Snapshot>) -> Result<()> {
-        match self {
-            Store::Sqlite(s) => s.save_snapshots(snapshots).await,
-        }
+        backend!(self, s => s.save_snapshots(snapshots).await)
     }
 
     /// The newest snapshot of `stream_id` by `reducer` at or below `version`.
@@ -335,23 +343,17 @@ impl Store {
         reducer: &str,
         version: Version,
     ) -> Result<Option<Snapshot>> {
-        match self {
-            Store::Sqlite(s) => s.snapshot_at_or_below(stream_id, reducer, version).await,
-        }
+        backend!(self, s => s.snapshot_at_or_below(stream_id, reducer, version).await)
     }
 
     /// Every snapshot of one stream by one reducer, oldest first.
     pub async fn snapshots_of(&self, stream_id: &str, reducer: &str) -> Result<Vec<Snapshot>> {
-        match self {
-            Store::Sqlite(s) => s.snapshots_of(stream_id, reducer).await,
-        }
+        backend!(self, s => s.snapshots_of(stream_id, reducer).await)
     }
 
     /// One page of the snapshot listing.
     pub async fn list_snapshots(&self, query: SnapshotsQuery) -> Result<Vec<SnapshotInfo>> {
-        match self {
-            Store::Sqlite(s) => s.list_snapshots(query).await,
-        }
+        backend!(self, s => s.list_snapshots(query).await)
     }
 
     /// The stream's highest version recorded at or before `at` (0: none).
@@ -360,9 +362,7 @@ impl Store {
         stream_id: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Version> {
-        match self {
-            Store::Sqlite(s) => s.version_at_time(stream_id, at).await,
-        }
+        backend!(self, s => s.version_at_time(stream_id, at).await)
     }
 
     /// The stream's highest version at or below global position `position` (0: none).
@@ -371,16 +371,12 @@ impl Store {
         stream_id: &str,
         position: Position,
     ) -> Result<Version> {
-        match self {
-            Store::Sqlite(s) => s.version_at_position(stream_id, position).await,
-        }
+        backend!(self, s => s.version_at_position(stream_id, position).await)
     }
 
     /// A store fact set by `import_with_meta`.
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
-        match self {
-            Store::Sqlite(s) => s.meta(key).await,
-        }
+        backend!(self, s => s.meta(key).await)
     }
 
     /// The pages of a stream, the log or the streams listing, one prefetched ahead;
@@ -392,16 +388,12 @@ impl Store {
     /// The head position as last known in this process, without starting to watch for
     /// other processes' appends (for progress figures).
     pub fn known_head(&self) -> Position {
-        match self {
-            Store::Sqlite(s) => s.known_head(),
-        }
+        backend!(self, s => s.known_head())
     }
 
     /// The newest committed head position; changes when any process appends.
     pub fn head_watch(&self) -> tokio::sync::watch::Receiver<Position> {
-        match self {
-            Store::Sqlite(s) => s.head_watch(),
-        }
+        backend!(self, s => s.head_watch())
     }
 
     /// Events after `after` in log order matching `filter`: the past, then live.

@@ -34,6 +34,16 @@ impl HeadWatch {
         });
     }
 
+    /// Sets the head to `position` when it differs, waking the listeners. PostgreSQL's
+    /// head is the last event in log order, whose number need not be the largest.
+    pub fn set(&self, position: Position) {
+        self.0.send_if_modified(|head| {
+            let changed = *head != position;
+            *head = position;
+            changed
+        });
+    }
+
     /// The head as last known, without listening for more.
     pub fn current(&self) -> Position {
         *self.0.borrow()
@@ -43,7 +53,7 @@ impl HeadWatch {
         self.0.subscribe()
     }
 
-    fn listeners(&self) -> usize {
+    pub fn listeners(&self) -> usize {
         self.0.receiver_count()
     }
 }

@@ -55,9 +55,11 @@ impl Subscription {
             if let Some(last) = page.last() {
                 self.cursor = last.global_position;
             }
-            if page.len() < self.page {
+            if page.len() < self.page && self.store.positions_in_commit_order() {
                 // On SQLite positions are given in commit order (one writer at a time), so
-                // skipping ahead to the observed head cannot pass an uncommitted event.
+                // skipping ahead to the observed head cannot pass an uncommitted event. On
+                // PostgreSQL a smaller number can commit later: the cursor stays on the last
+                // event delivered (the filters' indexes keep re-reading cheap).
                 self.cursor = self.cursor.max(observed);
             }
             if !page.is_empty() {

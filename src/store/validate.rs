@@ -73,7 +73,7 @@ pub fn minify(json: &str) -> String {
 }
 
 /// The text without whitespace between tokens, or None when it had none.
-fn minified(json: &str) -> Option<String> {
+pub fn minified(json: &str) -> Option<String> {
     let bytes = json.as_bytes();
     let mut out: Option<Vec<u8>> = None;
     let mut in_string = false;

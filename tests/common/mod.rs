@@ -138,3 +138,96 @@ pub fn stdout_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receive
     });
     rx
 }
+
+pub mod pg {
+    //! PostgreSQL for tests: the server named by `REWIND_TEST_PG_URL` (never `REWIND_DB`),
+    //! a fresh schema per test (reached through the URL's `search_path`), dropped after.
+
+    use std::sync::Once;
+
+    use rewind::store::{OpenOptions, Store, StoreUrl};
+
+    /// The test server's URL; None (with a notice, once) when the variable is unset.
+    pub fn server_url() -> Option<String> {
+        static NOTICE: Once = Once::new();
+        match std::env::var("REWIND_TEST_PG_URL") {
+            Ok(url) if !url.is_empty() => Some(url),
+            _ => {
+                NOTICE.call_once(|| {
+                    eprintln!(
+                        "note: REWIND_TEST_PG_URL is unset: PostgreSQL tests skipped \
+                         (set it, e.g. postgres://postgres@127.0.0.1:5432/test, to run them)"
+                    )
+                });
+                None
+            }
+        }
+    }
+
+    /// A schema of its own on the test server, dropped (with everything in it) on drop.
+    pub struct PgSchema {
+        pub server: String,
+        pub name: String,
+    }
+
+    impl PgSchema {
+        pub async fn new() -> Option<PgSchema> {
+            let server = server_url()?;
+            let name = format!("rewind_t_{}", uuid::Uuid::new_v4().simple());
+            let pool = sqlx::PgPool::connect(&server)
+                .await
+                .expect("the test PostgreSQL server answers");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+                .execute(&pool)
+                .await
+                .expect("create a test schema");
+            pool.close().await;
+            Some(PgSchema { server, name })
+        }
+
+        /// The store URL: the server with this schema first on the search path.
+        pub fn url(&self) -> String {
+            let sep = if self.server.contains('?') { '&' } else { '?' };
+            format!("{}{sep}options[search_path]={}", self.server, self.name)
+        }
+
+        /// A pool on this schema, for plain SQL beside the store.
+        pub async fn pool(&self) -> sqlx::PgPool {
+            sqlx::PgPool::connect(&self.url()).await.expect("connect")
+        }
+
+        pub async fn store(&self) -> Store {
+            self.store_with(OpenOptions::default()).await
+        }
+
+        pub async fn store_with(&self, options: OpenOptions) -> Store {
+            Store::open(&StoreUrl::parse(&self.url()).unwrap(), options)
+                .await
+                .expect("open the PostgreSQL store")
+        }
+    }
+
+    impl Drop for PgSchema {
+        fn drop(&mut self) {
+            let (server, name) = (self.server.clone(), self.name.clone());
+            // Drop runs outside async code: a thread with a small runtime of its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    if let Ok(pool) = sqlx::PgPool::connect(&server).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP SCHEMA IF EXISTS {name} CASCADE"
+                        )))
+                        .execute(&pool)
+                        .await;
+                        pool.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}

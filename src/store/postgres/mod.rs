@@ -1,0 +1,569 @@
+//! The PostgreSQL backend, through sqlx (runtime-checked queries).
+//!
+//! Safety first for a tool pointed at real databases: opening reads the catalog and
+//! changes nothing; rewind's tables and columns are added by the first command that
+//! writes (on a database rewind created) or by `rewind migrate` (on someone else's table:
+//! never automatic). `read_only` makes every session read-only in PostgreSQL itself.
+
+mod gaps;
+mod live;
+mod read;
+mod schema;
+mod sql;
+mod visibility;
+mod write;
+
+use std::io::BufRead;
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Acquire, PgPool, Row};
+
+use super::OpenOptions;
+use super::error::{Result, StoreError};
+use super::model::{
+    AppendSegment, Checkpoint, Direction, ImportSummary, LogQuery, Position, RecordedEvent,
+    Snapshot, SnapshotInfo, SnapshotsQuery, StoreStats, StreamInfo, StreamQuery, StreamsQuery,
+    Version,
+};
+use super::notify::HeadWatch;
+use schema::Schema;
+use sql::Statements;
+
+pub use schema::SCHEMA_VERSION;
+pub use write::CHANNEL;
+
+/// Connections per store: appends and page reads in flight at once, plus LISTEN.
+const POOL_SIZE: u32 = 10;
+
+/// A PostgreSQL event store. Cheap to clone.
+#[derive(Clone)]
+pub struct PostgresStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    /// The URL without its password, for messages.
+    display: String,
+    read_only: bool,
+    max_event_bytes: usize,
+    /// What the database holds, and the SQL that fits it.
+    state: RwLock<(Arc<Schema>, Arc<Statements>)>,
+    /// Serializes this process's migrations (the database serializes processes').
+    migrating: tokio::sync::Mutex<()>,
+    head: HeadWatch,
+    live: live::Live,
+    gaps: gaps::Gaps,
+    own_writes: visibility::OwnWrites,
+}
+
+impl PostgresStore {
+    /// Connects and reads what the database holds. Changes nothing: a database without
+    /// an `events` table is an error unless `options.create` (then the first write
+    /// creates the tables).
+    pub async fn open(url: &str, display: String, options: &OpenOptions) -> Result<PostgresStore> {
+        let mut connect = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::InvalidInput(format!("bad PostgreSQL URL {display}: {e}")))?
+            .application_name("rewind");
+        if options.read_only {
+            // PostgreSQL itself refuses writes in these sessions.
+            connect = connect.options([("default_transaction_read_only", "on")]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(connect)
+            .await
+            .map_err(|e| StoreError::Database(format!("cannot connect to {display}: {e}")))?;
+        let schema = Schema::detect(&pool).await?;
+        if !schema.events && !options.create {
+            return Err(StoreError::InvalidInput(format!(
+                "no event store at {display}: it has no events table (create one with \
+                 `rewind migrate`, `rewind append` or `rewind demo`)"
+            )));
+        }
+        if schema.events {
+            let missing = schema.missing_columns();
+            if !missing.is_empty() {
+                return Err(StoreError::InvalidInput(format!(
+                    "{display}: the events table lacks the common schema's column(s) {}",
+                    missing.join(", ")
+                )));
+            }
+        }
+        if let Some(found) = schema.version.filter(|v| *v > SCHEMA_VERSION) {
+            return Err(StoreError::NewerSchema {
+                path: display.clone().into(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let statements = Statements::new(&schema);
+        let head = if schema.events {
+            read::head(&pool, &statements).await?
+        } else {
+            0
+        };
+        Ok(PostgresStore {
+            inner: Arc::new(Inner {
+                pool,
+                display,
+                read_only: options.read_only,
+                max_event_bytes: options.max_event_bytes,
+                state: RwLock::new((Arc::new(schema), Arc::new(statements))),
+                migrating: tokio::sync::Mutex::new(()),
+                head: HeadWatch::new(head),
+                live: live::Live::new(),
+                gaps: gaps::Gaps::new(Duration::from_millis(options.gap_wait_ms)),
+                own_writes: visibility::OwnWrites::default(),
+            }),
+        })
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only
+    }
+
+    /// The pool, for tests and tools that need plain SQL beside the store.
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    fn statements(&self) -> Arc<Statements> {
+        self.inner
+            .state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .clone()
+    }
+
+    fn schema(&self) -> Arc<Schema> {
+        self.inner
+            .state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .clone()
+    }
+
+    /// A database without an `events` table (before the first write): reads find nothing
+    /// and create nothing.
+    fn nothing_stored(&self) -> bool {
+        !self.schema().events
+    }
+
+    /// Whether the log is read in commit order (rewind's `tx_id` column is there).
+    pub fn commit_order(&self) -> bool {
+        self.statements().commit_order
+    }
+
+    /// Notices for people: the mode the store is read in, and gaps passed.
+    pub fn notices(&self) -> Vec<String> {
+        let mut notices = Vec::new();
+        if !self.commit_order() {
+            notices.push(format!(
+                "events table without tx_id: log read by position, waiting up to {} ms at gaps",
+                self.inner.gaps.wait().as_millis()
+            ));
+        }
+        notices.extend(
+            self.inner
+                .gaps
+                .passed()
+                .into_iter()
+                .map(|p| format!("passed a gap at position {p} (no event appeared there in time)")),
+        );
+        notices
+    }
+
+    /// Makes sure a write can proceed: not read-only, and rewind's schema in place —
+    /// created or upgraded here when the database is new or rewind's own; on someone
+    /// else's table, an error that says what is missing and points to `rewind migrate`.
+    async fn writable(&self, action: &'static str) -> Result<()> {
+        if self.inner.read_only {
+            return Err(StoreError::ReadOnly(action));
+        }
+        let schema = self.schema();
+        if schema.is_current() {
+            return Ok(());
+        }
+        if schema.events && schema.version.is_none() {
+            return Err(StoreError::NeedsMigration {
+                action,
+                store: self.inner.display.clone(),
+                missing: schema.missing_for_writing().join(", "),
+            });
+        }
+        self.migrate().await
+    }
+
+    /// Applies rewind's migration (additive; also on someone else's `events` table).
+    pub async fn migrate(&self) -> Result<()> {
+        if self.inner.read_only {
+            return Err(StoreError::ReadOnly("migrate"));
+        }
+        let _guard = self.inner.migrating.lock().await;
+        if self.schema().is_current() {
+            return Ok(());
+        }
+        schema::migrate(&self.inner.pool).await?;
+        let schema = Schema::detect(&self.inner.pool).await?;
+        let statements = Statements::new(&schema);
+        *self.inner.state.write().unwrap_or_else(|e| e.into_inner()) =
+            (Arc::new(schema), Arc::new(statements));
+        Ok(())
+    }
+
+    pub async fn append(&self, mut segments: Vec<AppendSegment>) -> Result<Vec<RecordedEvent>> {
+        super::validate::segments(&mut segments, self.inner.max_event_bytes)?;
+        self.writable("append").await?;
+        let st = self.statements();
+        let mut conn = self.inner.pool.acquire().await?;
+        let (stored, xid) = write::append(&mut conn, &st, segments).await?;
+        if let Some(xid) = xid {
+            self.inner.own_writes.wrote(xid);
+            if let Err(e) = write::notify(&mut conn).await {
+                // Listeners still find the events by polling.
+                tracing::warn!(error = %e, "NOTIFY after an append failed");
+            }
+        }
+        Ok(stored)
+    }
+
+    pub async fn import(
+        &self,
+        input: Box<dyn BufRead + Send>,
+        meta: Vec<(String, String)>,
+    ) -> Result<ImportSummary> {
+        self.writable("import").await?;
+        let chunks = write::read_chunks(input);
+        let mut conn = self.inner.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        let summary = write::import(&mut tx, chunks, self.inner.max_event_bytes, &meta).await?;
+        tx.commit().await?;
+        if summary.events > 0 {
+            let _ = write::notify(&mut conn).await;
+        }
+        Ok(summary)
+    }
+
+    pub async fn save_checkpoint(&self, checkpoint: Checkpoint) -> Result<()> {
+        self.writable("checkpoint").await?;
+        let mut conn = self.inner.pool.acquire().await?;
+        write::save_checkpoint(&mut conn, &checkpoint).await
+    }
+
+    pub async fn delete_checkpoint(&self, name: &str) -> Result<()> {
+        self.writable("checkpoint reset").await?;
+        let mut conn = self.inner.pool.acquire().await?;
+        write::delete_checkpoint(&mut conn, name).await
+    }
+
+    pub async fn load_checkpoint(&self, name: &str) -> Result<Option<Checkpoint>> {
+        if !self.schema().checkpoints {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT name, position, state, round(extract(epoch FROM updated_at) * 1000000)::int8 \
+             FROM checkpoints WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.inner.pool)
+        .await?;
+        row.map(|r| {
+            let state: String = r.try_get(2)?;
+            Ok(Checkpoint {
+                name: r.try_get(0)?,
+                position: r.try_get::<i64, _>(1)? as Position,
+                state: serde_json::value::RawValue::from_string(state)
+                    .map_err(|e| StoreError::Database(format!("checkpoint state: {e}")))?,
+                updated_at: sql::time_from_micros(r.try_get(3)?)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn save_snapshots(&self, snapshots: Vec<Snapshot>) -> Result<()> {
+        self.writable("snapshot build").await?;
+        let mut conn = self.inner.pool.acquire().await?;
+        write::save_snapshots(&mut conn, &snapshots).await
+    }
+
+    pub async fn snapshot_at_or_below(
+        &self,
+        stream_id: &str,
+        reducer: &str,
+        version: Version,
+    ) -> Result<Option<Snapshot>> {
+        if !self.schema().snapshots {
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT {} FROM snapshots WHERE stream_id = $1 AND reducer = $2 AND version <= $3 \
+             ORDER BY version DESC LIMIT 1",
+            sql::SNAPSHOT_COLUMNS
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(stream_id)
+            .bind(reducer)
+            .bind(version.min(i64::MAX as u64) as i64)
+            .fetch_optional(&self.inner.pool)
+            .await?;
+        row.as_ref().map(sql::snapshot_from_row).transpose()
+    }
+
+    pub async fn snapshots_of(&self, stream_id: &str, reducer: &str) -> Result<Vec<Snapshot>> {
+        if !self.schema().snapshots {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {} FROM snapshots WHERE stream_id = $1 AND reducer = $2 ORDER BY version",
+            sql::SNAPSHOT_COLUMNS
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(stream_id)
+            .bind(reducer)
+            .fetch_all(&self.inner.pool)
+            .await?;
+        rows.iter().map(sql::snapshot_from_row).collect()
+    }
+
+    pub async fn list_snapshots(&self, q: SnapshotsQuery) -> Result<Vec<SnapshotInfo>> {
+        if !self.schema().snapshots {
+            return Ok(Vec::new());
+        }
+        let mut b = sql::Built::new(
+            "SELECT stream_id, version::int8, reducer, \
+             round(extract(epoch FROM created_at) * 1000000)::int8, octet_length(state)::int8 \
+             FROM snapshots WHERE true",
+        );
+        if let Some(stream) = q.stream_id {
+            let p = b.bind(sql::Bind::Text(stream));
+            b.push(&format!(" AND stream_id = ${p}"));
+        }
+        if let Some((stream, reducer, version)) = q.after {
+            let s = b.bind(sql::Bind::Text(stream));
+            let r = b.bind(sql::Bind::Text(reducer));
+            let v = b.bind(sql::Bind::I64(version as i64));
+            b.push(&format!(
+                " AND (stream_id COLLATE \"C\", reducer COLLATE \"C\", version) > (${s}, ${r}, ${v})"
+            ));
+        }
+        let l = b.bind(sql::Bind::I64(q.limit as i64));
+        b.push(&format!(
+            " ORDER BY stream_id COLLATE \"C\", reducer COLLATE \"C\", version LIMIT ${l}"
+        ));
+        let rows = b.query().fetch_all(&self.inner.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SnapshotInfo {
+                    stream_id: r.try_get(0)?,
+                    version: r.try_get::<i64, _>(1)? as Version,
+                    reducer: r.try_get(2)?,
+                    created_at: sql::time_from_micros(r.try_get(3)?)?,
+                    bytes: r.try_get::<i64, _>(4)? as u64,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn version_at_time(&self, stream_id: &str, at: DateTime<Utc>) -> Result<Version> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::version_at_time(&self.inner.pool, stream_id, at).await
+    }
+
+    pub async fn version_at_position(
+        &self,
+        stream_id: &str,
+        position: Position,
+    ) -> Result<Version> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::version_at_position(&self.inner.pool, &self.statements(), stream_id, position).await
+    }
+
+    pub async fn read_stream(&self, stream_id: &str, q: StreamQuery) -> Result<Vec<RecordedEvent>> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::read_stream(&self.inner.pool, &self.statements(), stream_id, &q).await
+    }
+
+    pub async fn read_log(&self, q: LogQuery) -> Result<Vec<RecordedEvent>> {
+        self.read_log_in(q, None).await
+    }
+
+    pub async fn read_log_backward(
+        &self,
+        q: LogQuery,
+        before: Option<Position>,
+    ) -> Result<Vec<RecordedEvent>> {
+        self.read_log_in(q, Some(before)).await
+    }
+
+    async fn read_log_in(
+        &self,
+        q: LogQuery,
+        before: Option<Option<Position>>,
+    ) -> Result<Vec<RecordedEvent>> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        let st = self.statements();
+        let horizon = if st.commit_order {
+            self.inner
+                .own_writes
+                .await_visible(&self.inner.pool)
+                .await?;
+            None
+        } else {
+            Some(self.inner.gaps.horizon(&self.inner.pool, q.after).await?)
+        };
+        read::read_log(&self.inner.pool, &st, &q, before, horizon).await
+    }
+
+    pub async fn list_streams(&self, q: StreamsQuery) -> Result<Vec<StreamInfo>> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::list_streams(&self.inner.pool, &self.statements(), &q, None).await
+    }
+
+    pub async fn list_streams_backward(
+        &self,
+        q: StreamsQuery,
+        before: Option<String>,
+    ) -> Result<Vec<StreamInfo>> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::list_streams(&self.inner.pool, &self.statements(), &q, Some(before)).await
+    }
+
+    pub async fn position_at_time(&self, at: DateTime<Utc>) -> Result<Option<Position>> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::position_at_time(&self.inner.pool, &self.statements(), at).await
+    }
+
+    pub async fn streams_by_activity(
+        &self,
+        category: Option<String>,
+        cursor: Option<(DateTime<Utc>, String)>,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<StreamInfo>> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::streams_by_activity(
+            &self.inner.pool,
+            &self.statements(),
+            category,
+            cursor,
+            direction,
+            limit,
+        )
+        .await
+    }
+
+    pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::activity_per_day(&self.inner.pool, stream_id).await
+    }
+
+    pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::event_by_id(&self.inner.pool, &self.statements(), event_id).await
+    }
+
+    pub async fn caused_by(
+        &self,
+        event_id: uuid::Uuid,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::caused_by(&self.inner.pool, &self.statements(), event_id, limit).await
+    }
+
+    pub async fn stream_version(&self, stream_id: &str) -> Result<Version> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::stream_version(&self.inner.pool, stream_id).await
+    }
+
+    pub async fn stream_info(&self, stream_id: &str) -> Result<Option<StreamInfo>> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        read::stream_info(&self.inner.pool, &self.statements(), stream_id).await
+    }
+
+    pub async fn stats(&self) -> Result<StoreStats> {
+        if self.nothing_stored() {
+            return Ok(Default::default());
+        }
+        let st = self.statements();
+        let sql = if self.schema().streams {
+            "SELECT coalesce(sum(version), 0)::int8, count(*)::int8 FROM streams"
+        } else {
+            "SELECT count(*)::int8, count(DISTINCT stream_id)::int8 FROM events"
+        };
+        let row = sqlx::query(sql).fetch_one(&self.inner.pool).await?;
+        Ok(StoreStats {
+            events: row.try_get::<i64, _>(0)? as u64,
+            streams: row.try_get::<i64, _>(1)? as u64,
+            head_position: read::head(&self.inner.pool, &st).await?,
+        })
+    }
+
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        if !self.schema().meta {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT value FROM rewind_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.inner.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    pub fn known_head(&self) -> Position {
+        self.inner.head.current()
+    }
+
+    pub fn head_watch(&self) -> tokio::sync::watch::Receiver<Position> {
+        let receiver = self.inner.head.subscribe();
+        let store = self.clone();
+        self.inner
+            .live
+            .ensure_running(&self.inner.pool, &self.inner.head, move || {
+                let store = store.clone();
+                async move {
+                    let st = store.statements();
+                    if !store.schema().events {
+                        return Ok(0);
+                    }
+                    read::head(&store.inner.pool, &st).await
+                }
+            });
+        receiver
+    }
+}

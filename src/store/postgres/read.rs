@@ -1,0 +1,347 @@
+//! Read queries on a PostgreSQL store. Each returns one bounded page; the log is read in
+//! commit-safe order (see `sql::VISIBLE`), or by position with gap waits on a table
+//! without rewind's `tx_id` column.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgExecutor, PgPool, Row};
+use uuid::Uuid;
+
+use super::sql::{self, Bind, Built, Statements, VISIBLE};
+use crate::store::error::{Result, StoreError};
+use crate::store::model::{
+    Direction, LogFilter, LogQuery, Position, RecordedEvent, StreamInfo, StreamQuery, StreamsQuery,
+    Version,
+};
+
+pub async fn read_stream<'e>(
+    ex: impl PgExecutor<'e>,
+    st: &Statements,
+    stream_id: &str,
+    q: &StreamQuery,
+) -> Result<Vec<RecordedEvent>> {
+    let order = match q.direction {
+        Direction::Forward => "ASC",
+        Direction::Backward => "DESC",
+    };
+    let mut b = Built::new(format!("SELECT {} FROM events WHERE ", st.event_columns));
+    let stream = b.bind(Bind::Text(stream_id.to_owned()));
+    let from = b.bind(Bind::I64(q.from.unwrap_or(1).min(i64::MAX as u64) as i64));
+    let to = b.bind(Bind::I64(
+        q.to.unwrap_or(u64::MAX).min(i64::MAX as u64) as i64
+    ));
+    let limit = b.bind(Bind::I64(q.limit as i64));
+    b.push(&format!(
+        "stream_id = ${stream} AND version >= ${from} AND version <= ${to} \
+         ORDER BY version {order} LIMIT ${limit}"
+    ));
+    events(ex, b).await
+}
+
+async fn events<'e>(ex: impl PgExecutor<'e>, b: Built) -> Result<Vec<RecordedEvent>> {
+    let rows = b.query().fetch_all(ex).await?;
+    rows.iter().map(sql::event_from_row).collect()
+}
+
+/// One page of the log in log order, between the query's bounds and `horizon` (the last
+/// position a table without `tx_id` may be read to; None with commit order). `before`
+/// (exclusive; Some(None): the end) reads backward, newest first.
+pub async fn read_log(
+    pool: &PgPool,
+    st: &Statements,
+    q: &LogQuery,
+    before: Option<Option<Position>>,
+    horizon: Option<Position>,
+) -> Result<Vec<RecordedEvent>> {
+    let mut b = Built::new(format!(
+        "SELECT {} FROM events WHERE true",
+        st.event_columns
+    ));
+    if st.commit_order {
+        b.push(&format!(" AND {VISIBLE}"));
+    }
+    if let Some(horizon) = horizon {
+        let p = b.bind(Bind::I64(clamp(horizon)));
+        b.push(&format!(" AND global_position <= ${p}"));
+    }
+    if q.after > 0 {
+        let p = b.bind(Bind::I64(clamp(q.after)));
+        b.push(&format!(" AND {}", st.log_bound(">", p, true)));
+    }
+    if let Some(min) = q.min_position.filter(|m| *m > 0) {
+        let p = b.bind(Bind::I64(clamp(min)));
+        b.push(&format!(" AND {}", st.log_bound(">=", p, false)));
+    }
+    if let Some(Some(before)) = before {
+        let p = b.bind(Bind::I64(clamp(before)));
+        b.push(&format!(" AND {}", st.log_bound("<", p, true)));
+    }
+    push_filter(&mut b, &q.filter);
+    let limit = b.bind(Bind::I64(q.limit as i64));
+    b.push(&format!(
+        " ORDER BY {} LIMIT ${limit}",
+        st.log_order(before.is_some())
+    ));
+    let page = events(pool, b).await?;
+    if page.is_empty() && q.after > 0 && !position_exists(pool, q.after).await? {
+        return Err(StoreError::InvalidInput(format!(
+            "no event at position {}: on PostgreSQL --after names a stored event (0: from the start)",
+            q.after
+        )));
+    }
+    Ok(page)
+}
+
+fn clamp(position: Position) -> i64 {
+    position.min(i64::MAX as u64) as i64
+}
+
+fn push_filter(b: &mut Built, filter: &LogFilter) {
+    if !filter.event_types.is_empty() {
+        let p = b.bind(Bind::Texts(filter.event_types.clone()));
+        b.push(&format!(" AND event_type = ANY(${p}::text[])"));
+    }
+    if let Some(category) = &filter.category {
+        let p = b.bind(Bind::Text(category.clone()));
+        b.push(&format!(" AND stream_type = ${p}"));
+    }
+    if let Some(correlation) = &filter.correlation_id {
+        let p = b.bind(Bind::Text(correlation.clone()));
+        b.push(&format!(
+            " AND metadata ? 'correlation_id' AND metadata ->> 'correlation_id' = ${p}"
+        ));
+    }
+    if !filter.streams.is_empty() {
+        let p = b.bind(Bind::Texts(filter.streams.clone()));
+        b.push(&format!(" AND stream_id = ANY(${p}::text[])"));
+    }
+}
+
+pub async fn position_exists(pool: &PgPool, position: Position) -> Result<bool> {
+    let row = sqlx::query("SELECT 1 FROM events WHERE global_position = $1")
+        .bind(clamp(position))
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// The positions after `after`, in position order, with how long ago (ms) each row's
+/// transaction began: what a reader of a table without `tx_id` judges gaps by.
+pub async fn positions_after(
+    pool: &PgPool,
+    after: Position,
+    limit: usize,
+) -> Result<Vec<(Position, f64)>> {
+    let rows = sqlx::query(
+        "SELECT global_position::int8, \
+         (extract(epoch FROM (clock_timestamp() - created_at)) * 1000)::float8 \
+         FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2",
+    )
+    .bind(clamp(after))
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<i64, _>(0)? as Position, r.try_get::<f64, _>(1)?)))
+        .collect()
+}
+
+pub async fn head(pool: &PgPool, st: &Statements) -> Result<Position> {
+    let head: Option<i64> = sqlx::query(sqlx::AssertSqlSafe(st.head()))
+        .fetch_optional(pool)
+        .await?
+        .map(|r| r.try_get::<Option<i64>, _>(0))
+        .transpose()?
+        .flatten();
+    Ok(head.unwrap_or(0) as Position)
+}
+
+pub async fn stream_version(pool: &PgPool, stream_id: &str) -> Result<Version> {
+    let v: Option<i64> = sqlx::query("SELECT max(version)::int8 FROM events WHERE stream_id = $1")
+        .bind(stream_id)
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    Ok(v.unwrap_or(0) as Version)
+}
+
+pub async fn stream_info(
+    pool: &PgPool,
+    st: &Statements,
+    stream_id: &str,
+) -> Result<Option<StreamInfo>> {
+    let mut b = Built::new(format!(
+        "SELECT {} FROM {} WHERE stream_id = ",
+        st.stream_columns, st.streams_source
+    ));
+    let p = b.bind(Bind::Text(stream_id.to_owned()));
+    b.push(&format!("${p}"));
+    let row = b.query().fetch_optional(pool).await?;
+    row.as_ref().map(sql::stream_from_row).transpose()
+}
+
+/// Streams by id: forward after `q.after`, or backward before `before` (Some(None): from
+/// the last).
+pub async fn list_streams(
+    pool: &PgPool,
+    st: &Statements,
+    q: &StreamsQuery,
+    before: Option<Option<String>>,
+) -> Result<Vec<StreamInfo>> {
+    let mut b = Built::new(format!(
+        "SELECT {} FROM {} WHERE true",
+        st.stream_columns, st.streams_source
+    ));
+    if let Some(Some(before)) = &before {
+        let p = b.bind(Bind::Text(before.clone()));
+        b.push(&format!(" AND stream_id COLLATE \"C\" < ${p}"));
+    }
+    if let Some(category) = &q.category {
+        let p = b.bind(Bind::Text(category.clone()));
+        b.push(&format!(" AND stream_type = ${p}"));
+    }
+    if let Some(after) = &q.after {
+        let p = b.bind(Bind::Text(after.clone()));
+        b.push(&format!(" AND stream_id COLLATE \"C\" > ${p}"));
+    }
+    let limit = b.bind(Bind::I64(q.limit as i64));
+    // Byte order, as SQLite sorts: the database's collation could differ by locale.
+    b.push(&format!(
+        " ORDER BY stream_id COLLATE \"C\" {} LIMIT ${limit}",
+        if before.is_some() { "DESC" } else { "ASC" }
+    ));
+    streams(pool, b).await
+}
+
+async fn streams(pool: &PgPool, b: Built) -> Result<Vec<StreamInfo>> {
+    let rows = b.query().fetch_all(pool).await?;
+    rows.iter().map(sql::stream_from_row).collect()
+}
+
+pub async fn streams_by_activity(
+    pool: &PgPool,
+    st: &Statements,
+    category: Option<String>,
+    cursor: Option<(DateTime<Utc>, String)>,
+    direction: Direction,
+    limit: usize,
+) -> Result<Vec<StreamInfo>> {
+    let mut b = Built::new(format!(
+        "SELECT {} FROM {} WHERE true",
+        st.stream_columns, st.streams_source
+    ));
+    if let Some(category) = category {
+        let p = b.bind(Bind::Text(category));
+        b.push(&format!(" AND stream_type = ${p}"));
+    }
+    let (compare, order) = match direction {
+        Direction::Backward => ("<", "DESC"),
+        Direction::Forward => (">", "ASC"),
+    };
+    if let Some((updated, id)) = cursor {
+        let t = b.bind(Bind::I64(sql::to_micros(&updated)));
+        let s = b.bind(Bind::Text(id));
+        b.push(&format!(
+            " AND (updated_at, stream_id COLLATE \"C\") {compare} ({}, ${s})",
+            sql::from_micros(t)
+        ));
+    }
+    let limit = b.bind(Bind::I64(limit as i64));
+    b.push(&format!(
+        " ORDER BY updated_at {order}, stream_id COLLATE \"C\" {order} LIMIT ${limit}"
+    ));
+    streams(pool, b).await
+}
+
+pub async fn activity_per_day(pool: &PgPool, stream_id: &str) -> Result<Vec<(String, u64)>> {
+    let rows = sqlx::query(
+        "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int8 \
+         FROM events WHERE stream_id = $1 GROUP BY day ORDER BY day",
+    )
+    .bind(stream_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? as u64)))
+        .collect()
+}
+
+pub async fn event_by_id(
+    pool: &PgPool,
+    st: &Statements,
+    event_id: Uuid,
+) -> Result<Option<RecordedEvent>> {
+    let mut b = Built::new(format!(
+        "SELECT {} FROM events WHERE id = ",
+        st.event_columns
+    ));
+    let p = b.bind(Bind::Text(event_id.to_string()));
+    b.push(&format!("${p}::uuid"));
+    let row = b.query().fetch_optional(pool).await?;
+    row.as_ref().map(sql::event_from_row).transpose()
+}
+
+pub async fn caused_by(
+    pool: &PgPool,
+    st: &Statements,
+    event_id: Uuid,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>> {
+    let mut b = Built::new(format!(
+        "SELECT {} FROM events WHERE metadata ? 'causation_id' AND metadata ->> 'causation_id' = ",
+        st.event_columns
+    ));
+    let p = b.bind(Bind::Text(event_id.to_string()));
+    let l = b.bind(Bind::I64(limit as i64));
+    b.push(&format!("${p} ORDER BY {} LIMIT ${l}", st.log_order(false)));
+    events(pool, b).await
+}
+
+pub async fn position_at_time(
+    pool: &PgPool,
+    st: &Statements,
+    at: DateTime<Utc>,
+) -> Result<Option<Position>> {
+    let mut b = Built::new("SELECT global_position::int8 FROM events WHERE ");
+    let p = b.bind(Bind::I64(sql::to_micros(&at)));
+    b.push(&format!("created_at >= {}", sql::from_micros(p)));
+    if st.commit_order {
+        b.push(&format!(" AND {VISIBLE}"));
+    }
+    b.push(&format!(" ORDER BY {} LIMIT 1", st.log_order(false)));
+    let row = b.query().fetch_optional(pool).await?;
+    Ok(row
+        .map(|r| r.try_get::<i64, _>(0))
+        .transpose()?
+        .map(|p| p as Position))
+}
+
+pub async fn version_at_time(pool: &PgPool, stream_id: &str, at: DateTime<Utc>) -> Result<Version> {
+    let mut b = Built::new("SELECT version::int8 FROM events WHERE stream_id = ");
+    let s = b.bind(Bind::Text(stream_id.to_owned()));
+    let t = b.bind(Bind::I64(sql::to_micros(&at)));
+    b.push(&format!(
+        "${s} AND created_at <= {} ORDER BY version DESC LIMIT 1",
+        sql::from_micros(t)
+    ));
+    let row = b.query().fetch_optional(pool).await?;
+    Ok(row
+        .map(|r| r.try_get::<i64, _>(0))
+        .transpose()?
+        .unwrap_or(0) as Version)
+}
+
+/// The stream's highest version at or before the event at `position` in log order (the
+/// nearest event below when no event has that position).
+pub async fn version_at_position(
+    pool: &PgPool,
+    st: &Statements,
+    stream_id: &str,
+    position: Position,
+) -> Result<Version> {
+    let mut b = Built::new("SELECT max(version)::int8 FROM events WHERE stream_id = ");
+    let s = b.bind(Bind::Text(stream_id.to_owned()));
+    let p = b.bind(Bind::I64(clamp(position)));
+    b.push(&format!("${s} AND {}", st.log_bound("<=", p, false)));
+    let v: Option<i64> = b.query().fetch_one(pool).await?.try_get(0)?;
+    Ok(v.unwrap_or(0) as Version)
+}

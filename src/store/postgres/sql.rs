@@ -1,0 +1,231 @@
+//! SQL text for a PostgreSQL store, shaped by what its database holds (rewind's schema,
+//! or someone else's table of the common schema), and the decoding of its rows.
+//!
+//! Statements are built at run time from fixed fragments and numbered parameters: nothing
+//! a user typed is ever spliced into SQL text, which is what `AssertSqlSafe` vouches for.
+
+use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, Postgres, Row};
+use uuid::Uuid;
+
+use super::schema::Schema;
+use crate::store::error::{Result, StoreError};
+use crate::store::model::{Position, RecordedEvent, Snapshot, StreamInfo, Version};
+use crate::store::validate;
+
+/// A timestamptz as integer microseconds since the epoch (exact; sqlx's chrono feature is
+/// off, see Cargo.toml).
+pub fn micros(column: &str) -> String {
+    format!("round(extract(epoch FROM {column}) * 1000000)::int8")
+}
+
+/// Integer microseconds (parameter `$n`) as a timestamptz.
+pub fn from_micros(param: usize) -> String {
+    format!("('epoch'::timestamptz + ${param}::int8 * interval '1 microsecond')")
+}
+
+pub fn time_from_micros(micros: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| StoreError::Database(format!("timestamp out of range: {micros} µs")))
+}
+
+pub fn to_micros(at: &DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// Only rows whose transaction has ended, and every transaction that could still commit
+/// a smaller id with it: the commit-safe horizon of DESIGN.md.
+pub const VISIBLE: &str = "tx_id < pg_snapshot_xmin(pg_current_snapshot())";
+
+/// The statements that depend on the schema, built once per open (or migration).
+#[derive(Debug, Clone)]
+pub struct Statements {
+    /// The columns `event_from_row` reads.
+    pub event_columns: String,
+    /// The streams relation: rewind's table, or one derived from `events`.
+    pub streams_source: &'static str,
+    pub stream_columns: String,
+    /// Whether log order is (tx_id, position) with the visibility horizon, or position
+    /// order with gap waits (a table without `tx_id`).
+    pub commit_order: bool,
+}
+
+const DERIVED_STREAMS: &str = "(SELECT stream_id, min(stream_type) AS stream_type, \
+    max(version) AS version, (array_agg(event_type ORDER BY version DESC))[1] AS last_event_type, \
+    min(created_at) AS created_at, max(created_at) AS updated_at FROM events GROUP BY stream_id) AS streams";
+
+impl Statements {
+    pub fn new(schema: &Schema) -> Statements {
+        let schema_version = if schema.has_schema_version() {
+            "schema_version::int4"
+        } else {
+            "1::int4"
+        };
+        Statements {
+            event_columns: format!(
+                "global_position::int8, id::text, stream_id::text, stream_type::text, \
+                 event_type::text, version::int8, {schema_version}, event_data::text, \
+                 metadata::text, {}",
+                micros("created_at")
+            ),
+            streams_source: if schema.streams {
+                "streams"
+            } else {
+                DERIVED_STREAMS
+            },
+            stream_columns: format!(
+                "stream_id::text, stream_type::text, version::int8, {}, {}, last_event_type::text",
+                micros("created_at"),
+                micros("updated_at")
+            ),
+            commit_order: schema.has_tx_id(),
+        }
+    }
+
+    /// The log order's sort key, ascending or descending.
+    pub fn log_order(&self, descending: bool) -> &'static str {
+        match (self.commit_order, descending) {
+            (true, false) => "tx_id, global_position",
+            (true, true) => "tx_id DESC, global_position DESC",
+            (false, false) => "global_position",
+            (false, true) => "global_position DESC",
+        }
+    }
+
+    /// `(tx_id, global_position) <op> (the event at ${param})`: a bound on an event in log
+    /// order. A cursor names a stored event (`exact`: no row, no match). A filter's
+    /// position may name none: then the nearest event takes its place, the next one up for
+    /// a lower bound (`>`, `>=`), the next one down for an upper bound.
+    pub fn log_bound(&self, op: &str, param: usize, exact: bool) -> String {
+        if !self.commit_order {
+            return format!("global_position {op} ${param}");
+        }
+        let tx = if exact {
+            format!("(SELECT tx_id FROM events WHERE global_position = ${param})")
+        } else {
+            let (compare, order) = if op.starts_with('>') {
+                (">=", "ASC")
+            } else {
+                ("<=", "DESC")
+            };
+            format!(
+                "coalesce((SELECT tx_id FROM events WHERE global_position {compare} ${param} \
+                 ORDER BY global_position {order} LIMIT 1), '0'::xid8)"
+            )
+        };
+        format!("(tx_id, global_position) {op} ({tx}, ${param})")
+    }
+
+    /// The position of the last event in log order that readers may see.
+    pub fn head(&self) -> String {
+        if self.commit_order {
+            format!(
+                "SELECT global_position::int8 FROM events WHERE {VISIBLE} \
+                 ORDER BY tx_id DESC, global_position DESC LIMIT 1"
+            )
+        } else {
+            "SELECT max(global_position)::int8 FROM events".to_owned()
+        }
+    }
+}
+
+/// A parameter of a statement built at run time.
+pub enum Bind {
+    I64(i64),
+    Text(String),
+    Texts(Vec<String>),
+}
+
+/// SQL with numbered parameters, grown clause by clause.
+#[derive(Default)]
+pub struct Built {
+    pub sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Built {
+    pub fn new(sql: impl Into<String>) -> Built {
+        Built {
+            sql: sql.into(),
+            binds: Vec::new(),
+        }
+    }
+
+    /// Adds a parameter and returns its number.
+    pub fn bind(&mut self, bind: Bind) -> usize {
+        self.binds.push(bind);
+        self.binds.len()
+    }
+
+    pub fn push(&mut self, text: &str) {
+        self.sql.push_str(text);
+    }
+
+    pub fn query(self) -> Query<'static, Postgres, PgArguments> {
+        let mut query = sqlx::query(AssertSqlSafe(self.sql));
+        for bind in self.binds {
+            query = match bind {
+                Bind::I64(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+                Bind::Texts(v) => query.bind(v),
+            };
+        }
+        query
+    }
+}
+
+/// PostgreSQL's jsonb text has a space after `:` and `,`; rewind's stored form is compact.
+pub fn compact_json(text: String, what: &str, position: i64) -> Result<Box<RawValue>> {
+    let text = validate::minified(&text).unwrap_or(text);
+    RawValue::from_string(text)
+        .map_err(|e| StoreError::Database(format!("event at position {position}: {what}: {e}")))
+}
+
+pub fn event_from_row(row: &PgRow) -> Result<RecordedEvent> {
+    let position: i64 = row.try_get(0)?;
+    let id: &str = row.try_get(1)?;
+    let event_id = Uuid::parse_str(id).map_err(|e| {
+        StoreError::Database(format!("event at position {position}: event id: {e}"))
+    })?;
+    Ok(RecordedEvent {
+        event_id,
+        stream_id: row.try_get(2)?,
+        stream_type: row.try_get(3)?,
+        event_type: row.try_get(4)?,
+        version: row.try_get::<i64, _>(5)? as Version,
+        schema_version: row.try_get::<i32, _>(6)?.max(0) as u32,
+        data: compact_json(row.try_get(7)?, "data", position)?,
+        metadata: compact_json(row.try_get(8)?, "metadata", position)?,
+        global_position: position as Position,
+        recorded_at: time_from_micros(row.try_get(9)?)?,
+    })
+}
+
+pub fn stream_from_row(row: &PgRow) -> Result<StreamInfo> {
+    Ok(StreamInfo {
+        stream_id: row.try_get(0)?,
+        stream_type: row.try_get(1)?,
+        version: row.try_get::<i64, _>(2)? as Version,
+        created_at: time_from_micros(row.try_get(3)?)?,
+        updated_at: time_from_micros(row.try_get(4)?)?,
+        last_event_type: row.try_get(5)?,
+    })
+}
+
+pub const SNAPSHOT_COLUMNS: &str = "stream_id, reducer, version, state, \
+    round(extract(epoch FROM created_at) * 1000000)::int8";
+
+pub fn snapshot_from_row(row: &PgRow) -> Result<Snapshot> {
+    let state: String = row.try_get(3)?;
+    Ok(Snapshot {
+        stream_id: row.try_get(0)?,
+        reducer: row.try_get(1)?,
+        version: row.try_get::<i64, _>(2)? as Version,
+        state: RawValue::from_string(state)
+            .map_err(|e| StoreError::Database(format!("snapshot state: {e}")))?,
+        created_at: time_from_micros(row.try_get(4)?)?,
+    })
+}

@@ -1,0 +1,747 @@
+//! Writes on a PostgreSQL store: the append transaction, import, snapshots, checkpoints
+//! and store facts.
+//!
+//! An append locks its streams with transaction-scoped advisory locks, in one global
+//! order (no deadlocks), *before* anything that assigns the transaction its id. So among
+//! rewind's writers a stream's later versions always carry later transaction ids, and
+//! losers wait for the winner, then see its version: the concurrency error, never a
+//! unique violation. Writers that do not take the locks (someone else's code on the same
+//! table) are still caught by UNIQUE(stream_id, version), mapped to the same error.
+
+use std::collections::{HashMap, HashSet};
+use std::io::BufRead;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use sqlx::{Acquire, PgConnection, Row};
+use uuid::Uuid;
+
+use super::sql::{self, Statements};
+use crate::store::error::{Result, StoreError};
+use crate::store::model::{
+    AppendSegment, Checkpoint, ExpectedVersion, ImportSummary, RecordedEvent, Snapshot,
+    StreamQuery, Version, category_of,
+};
+use crate::store::{timestamp, validate};
+
+/// The channel appends notify after they commit.
+pub const CHANNEL: &str = "rewind_events";
+
+const LOCK_STREAMS: &str = "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT \
+    hashtextextended(s, 0) AS k FROM unnest($1::text[]) AS s) AS keys ORDER BY k";
+
+const INSERT_EVENTS: &str = "INSERT INTO events (id, stream_id, stream_type, event_type, \
+    event_data, metadata, version, schema_version, created_at) \
+    SELECT i, s, t, e, d, m, v, sv, coalesce(c, now()) FROM unnest($1::text[]::uuid[], $2::text[], \
+    $3::text[], $4::text[], $5::text[]::jsonb[], $6::text[]::jsonb[], $7::int8[], $8::int4[], \
+    $9::int8[]) AS u(i, s, t, e, d, m, v, sv, cm), \
+    LATERAL (SELECT 'epoch'::timestamptz + cm * interval '1 microsecond' AS c) AS ts \
+    RETURNING global_position::int8, event_data::text, metadata::text, \
+    round(extract(epoch FROM created_at) * 1000000)::int8, tx_id::text";
+
+/// A row as inserted: (position, data, metadata, recorded_at µs, transaction id).
+type Inserted = (i64, String, String, i64, String);
+
+const UPSERT_STREAMS: &str = "INSERT INTO streams (stream_id, stream_type, version, \
+    last_event_type, created_at, updated_at) \
+    SELECT s, t, v, e, coalesce('epoch'::timestamptz + c * interval '1 microsecond', now()), \
+    coalesce('epoch'::timestamptz + u * interval '1 microsecond', now()) \
+    FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[], $6::int8[]) \
+    AS x(s, t, v, e, c, u) \
+    ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, \
+    last_event_type = excluded.last_event_type, updated_at = excluded.updated_at";
+
+/// Rows for one multi-row insert (arrays, one element a row).
+#[derive(Default)]
+struct EventRows {
+    ids: Vec<String>,
+    streams: Vec<String>,
+    types: Vec<String>,
+    event_types: Vec<String>,
+    data: Vec<String>,
+    metadata: Vec<String>,
+    versions: Vec<i64>,
+    schema_versions: Vec<i32>,
+    /// Given times (import); None: the transaction's time.
+    created: Vec<Option<i64>>,
+}
+
+impl EventRows {
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Inserts the rows; returns (position, data, metadata, recorded_at µs) in row order.
+    async fn insert(
+        self,
+        conn: &mut PgConnection,
+    ) -> std::result::Result<Vec<Inserted>, sqlx::Error> {
+        let rows = sqlx::query(INSERT_EVENTS)
+            .bind(self.ids)
+            .bind(self.streams)
+            .bind(self.types)
+            .bind(self.event_types)
+            .bind(self.data)
+            .bind(self.metadata)
+            .bind(self.versions)
+            .bind(self.schema_versions)
+            .bind(self.created)
+            .fetch_all(conn)
+            .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                ))
+            })
+            .collect::<std::result::Result<Vec<Inserted>, sqlx::Error>>()?;
+        // Positions are drawn in row order within the statement: sorting restores it.
+        out.sort_unstable_by_key(|r| r.0);
+        Ok(out)
+    }
+}
+
+/// A streams row: (type, version, last event type, created µs, updated µs); None times
+/// are the transaction's.
+type StreamRow = (String, i64, String, Option<i64>, Option<i64>);
+
+/// Streams rows to upsert (one per stream; the last state wins).
+#[derive(Default)]
+struct StreamRows {
+    order: Vec<String>,
+    rows: HashMap<String, StreamRow>,
+}
+
+impl StreamRows {
+    fn set(&mut self, id: &str, row: StreamRow) {
+        if let Some(existing) = self.rows.get_mut(id) {
+            // Keep the creation time first given.
+            let created = existing.3;
+            *existing = row;
+            existing.3 = existing.3.or(created);
+        } else {
+            self.order.push(id.to_owned());
+            self.rows.insert(id.to_owned(), row);
+        }
+    }
+
+    async fn upsert(self, conn: &mut PgConnection) -> Result<()> {
+        if self.order.is_empty() {
+            return Ok(());
+        }
+        let (mut ids, mut types, mut versions, mut last, mut created, mut updated) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for id in self.order {
+            let (t, v, e, c, u) = self.rows[&id].clone();
+            ids.push(id);
+            types.push(t);
+            versions.push(v);
+            last.push(e);
+            created.push(c);
+            updated.push(u);
+        }
+        sqlx::query(UPSERT_STREAMS)
+            .bind(ids)
+            .bind(types)
+            .bind(versions)
+            .bind(last)
+            .bind(created)
+            .bind(updated)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The append transaction. Returns the stored envelopes and the transaction id it wrote
+/// with (None: nothing written, an idempotent retry).
+pub async fn append(
+    conn: &mut PgConnection,
+    st: &Statements,
+    segments: Vec<AppendSegment>,
+) -> Result<(Vec<RecordedEvent>, Option<u64>)> {
+    let mut tx = conn.begin().await?;
+    let mut names: Vec<String> = segments.iter().map(|s| s.stream_id.clone()).collect();
+    names.sort_unstable();
+    names.dedup();
+    sqlx::query(LOCK_STREAMS)
+        .bind(&names)
+        .execute(&mut *tx)
+        .await?;
+    let mut current = stream_versions(&mut tx, &names).await?;
+    let given: Vec<Uuid> = segments
+        .iter()
+        .flat_map(|s| s.events.iter().filter_map(|e| e.event_id))
+        .collect();
+    let located = locate_ids(&mut tx, &given).await?;
+
+    // What each segment becomes: originals (an idempotent retry) or new rows.
+    enum Planned {
+        Retry(Vec<RecordedEvent>),
+        New(std::ops::Range<usize>),
+    }
+    let mut plan = Vec::with_capacity(segments.len());
+    let mut rows = EventRows::default();
+    let mut streams = StreamRows::default();
+    let mut pending: Vec<(String, String, String, Version, Uuid, u32)> = Vec::new();
+    let mut seen = Vec::new();
+    for segment in segments {
+        if let Some((first, count)) = idempotent_retry(&segment, &located)? {
+            let originals = super::read::read_stream(
+                &mut *tx,
+                st,
+                &segment.stream_id,
+                &StreamQuery {
+                    from: Some(first),
+                    to: Some(first + count - 1),
+                    limit: count as usize,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            plan.push(Planned::Retry(originals));
+            continue;
+        }
+        let actual = current.get(&segment.stream_id).copied().unwrap_or(0);
+        seen.push((segment.stream_id.clone(), segment.expected, actual));
+        if !segment.expected.matches(actual) {
+            return Err(StoreError::Concurrency {
+                stream_id: segment.stream_id,
+                expected: segment.expected,
+                actual,
+            });
+        }
+        let stream_type = segment
+            .stream_type
+            .clone()
+            .unwrap_or_else(|| category_of(&segment.stream_id).to_owned());
+        let start = rows.len();
+        let mut version = actual;
+        for event in segment.events {
+            version += 1;
+            let id = event.event_id.unwrap_or_else(Uuid::now_v7);
+            rows.ids.push(id.to_string());
+            rows.streams.push(segment.stream_id.clone());
+            rows.types.push(stream_type.clone());
+            rows.event_types.push(event.event_type.clone());
+            rows.data.push(event.data.get().to_owned());
+            rows.metadata.push(
+                event
+                    .metadata
+                    .as_ref()
+                    .map_or_else(|| "{}".to_owned(), |m| m.get().to_owned()),
+            );
+            rows.versions.push(version as i64);
+            rows.schema_versions.push(event.schema_version as i32);
+            rows.created.push(None);
+            pending.push((
+                segment.stream_id.clone(),
+                stream_type.clone(),
+                event.event_type,
+                version,
+                id,
+                event.schema_version,
+            ));
+        }
+        if version > actual {
+            let last_type = pending.last().map(|p| p.2.clone()).unwrap_or_default();
+            streams.set(
+                &segment.stream_id,
+                (stream_type, version as i64, last_type, None, None),
+            );
+            current.insert(segment.stream_id.clone(), version);
+        }
+        plan.push(Planned::New(start..rows.len()));
+    }
+
+    let wrote = rows.len() > 0;
+    let inserted = if wrote {
+        let placed: Vec<(String, String, Version)> = (0..rows.len())
+            .map(|i| {
+                let version = rows.versions[i] as Version;
+                (rows.ids[i].clone(), rows.streams[i].clone(), version)
+            })
+            .collect();
+        match rows.insert(&mut tx).await {
+            Ok(inserted) => inserted,
+            Err(e) => {
+                drop(tx);
+                return Err(insert_error(conn, e, &placed, &seen).await);
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    if wrote {
+        streams.upsert(&mut tx).await?;
+    }
+    tx.commit().await?;
+    let xid = inserted.first().and_then(|r| r.4.parse::<u64>().ok());
+
+    let mut stored = Vec::new();
+    let mut inserted = inserted.into_iter();
+    let mut pending = pending.into_iter();
+    for planned in plan {
+        match planned {
+            Planned::Retry(originals) => stored.extend(originals),
+            Planned::New(range) => {
+                for _ in range {
+                    let (stream_id, stream_type, event_type, version, event_id, schema_version) =
+                        pending.next().expect("one pending row per inserted row");
+                    let (position, data, metadata, micros, _) =
+                        inserted.next().expect("one returned row per inserted row");
+                    stored.push(RecordedEvent {
+                        event_id,
+                        stream_id,
+                        stream_type,
+                        event_type,
+                        version,
+                        schema_version,
+                        data: sql::compact_json(data, "data", position)?,
+                        metadata: sql::compact_json(metadata, "metadata", position)?,
+                        global_position: position as u64,
+                        recorded_at: sql::time_from_micros(micros)?,
+                    });
+                }
+            }
+        }
+    }
+    Ok((stored, xid))
+}
+
+/// Tells listeners that events were committed. Its own tiny transaction, after the
+/// append's: a NOTIFY inside the append would hold the cluster-wide notify lock through
+/// the append's commit. Not durable (nothing to keep), so it does not wait for a flush.
+pub async fn notify(conn: &mut PgConnection) -> Result<()> {
+    sqlx::raw_sql(
+        "BEGIN; SET LOCAL synchronous_commit TO off; SELECT pg_notify('rewind_events', ''); COMMIT;",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn stream_versions(
+    conn: &mut PgConnection,
+    names: &[String],
+) -> Result<HashMap<String, Version>> {
+    let rows = sqlx::query(
+        "SELECT s, (SELECT max(version) FROM events WHERE stream_id = s)::int8 \
+         FROM unnest($1::text[]) AS s",
+    )
+    .bind(names)
+    .fetch_all(conn)
+    .await?;
+    let mut versions = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let v: Option<i64> = row.try_get(1)?;
+        versions.insert(row.try_get(0)?, v.unwrap_or(0) as Version);
+    }
+    Ok(versions)
+}
+
+/// Where each of these event ids is stored, for those that are.
+async fn locate_ids(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, (String, Version)>> {
+    let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = sqlx::query(
+        "SELECT id::text, stream_id::text, version::int8 FROM events WHERE id = ANY($1::text[]::uuid[])",
+    )
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    let mut found = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: &str = row.try_get(0)?;
+        let id = Uuid::parse_str(id).map_err(|e| StoreError::Database(e.to_string()))?;
+        found.insert(id, (row.try_get(1)?, row.try_get::<i64, _>(2)? as Version));
+    }
+    Ok(found)
+}
+
+/// EventStoreDB's rule (as on SQLite): every id of the segment already the stream's, in
+/// order at consecutive versions → `(first version, count)` of the originals.
+fn idempotent_retry(
+    segment: &AppendSegment,
+    located: &HashMap<Uuid, (String, Version)>,
+) -> Result<Option<(Version, u64)>> {
+    let ids: Vec<Uuid> = segment.events.iter().filter_map(|e| e.event_id).collect();
+    let found: Vec<Option<&(String, Version)>> = ids.iter().map(|id| located.get(id)).collect();
+    let Some(first_found) = found.iter().position(Option::is_some) else {
+        return Ok(None);
+    };
+    let duplicate = |index: usize| {
+        let (stream_id, version) = found[index].cloned().expect("located");
+        StoreError::DuplicateEventId {
+            event_id: ids[index],
+            stream_id,
+            version,
+        }
+    };
+    if ids.len() != segment.events.len() || found.iter().any(Option::is_none) {
+        return Err(duplicate(first_found));
+    }
+    let first_version = found[0].expect("all located").1;
+    for (offset, location) in found.iter().enumerate() {
+        let (stream, version) = location.expect("all located");
+        if *stream != segment.stream_id || *version != first_version + offset as Version {
+            return Err(duplicate(offset));
+        }
+    }
+    Ok(Some((first_version, ids.len() as u64)))
+}
+
+/// An insert that failed: a repeated id, or a version taken by a writer outside rewind's
+/// locks (the concurrency error, with the stream's version now), become the typed errors;
+/// anything else stays a database error. `placed` is each row's (id, stream, version);
+/// `seen` each segment's stream, expectation and the version the transaction found.
+async fn insert_error(
+    conn: &mut PgConnection,
+    e: sqlx::Error,
+    placed: &[(String, String, Version)],
+    seen: &[(String, ExpectedVersion, Version)],
+) -> StoreError {
+    let Some(db) = e.as_database_error() else {
+        return e.into();
+    };
+    if db.code().as_deref() != Some("23505") {
+        return e.into();
+    }
+    let on_version = db.constraint().unwrap_or_default().contains("stream_id")
+        || db.message().contains("stream_id");
+    if on_version {
+        let names: Vec<String> = seen.iter().map(|s| s.0.clone()).collect();
+        if let Ok(now) = stream_versions(conn, &names).await {
+            for (stream_id, expected, was) in seen {
+                let actual = now.get(stream_id).copied().unwrap_or(0);
+                if actual != *was {
+                    return StoreError::Concurrency {
+                        stream_id: stream_id.clone(),
+                        expected: *expected,
+                        actual,
+                    };
+                }
+            }
+        }
+        return e.into();
+    }
+    // A repeated id: the same id twice in the batch (a duplicate of its first place, as
+    // on SQLite), or one stored meanwhile.
+    let mut first = HashMap::new();
+    for (id, stream_id, version) in placed {
+        if let Some((stream_id, version)) = first.insert(id, (stream_id, version))
+            && let Ok(event_id) = Uuid::parse_str(id)
+        {
+            return StoreError::DuplicateEventId {
+                event_id,
+                stream_id: stream_id.clone(),
+                version: *version,
+            };
+        }
+    }
+    let ids: Vec<Uuid> = placed
+        .iter()
+        .filter_map(|(i, _, _)| Uuid::parse_str(i).ok())
+        .collect();
+    match locate_ids(conn, &ids).await {
+        Ok(found) => match found.into_iter().next() {
+            Some((event_id, (stream_id, version))) => StoreError::DuplicateEventId {
+                event_id,
+                stream_id,
+                version,
+            },
+            None => e.into(),
+        },
+        Err(_) => e.into(),
+    }
+}
+
+/// One line of an import file (the export format); `global_position` is given anew.
+#[derive(Deserialize)]
+struct Line<'a> {
+    event_id: Uuid,
+    stream_id: String,
+    #[serde(default)]
+    stream_type: Option<String>,
+    event_type: String,
+    version: Version,
+    #[serde(default = "first_schema")]
+    schema_version: u32,
+    #[serde(borrow)]
+    data: &'a RawValue,
+    #[serde(borrow, default)]
+    metadata: Option<&'a RawValue>,
+    #[serde(with = "timestamp::serde_micros")]
+    recorded_at: DateTime<Utc>,
+}
+
+fn first_schema() -> u32 {
+    1
+}
+
+const IMPORT_CHUNK: usize = 2000;
+
+/// A stream as the import has found or left it: (type, version).
+type Known = HashMap<String, Option<(String, Version)>>;
+
+/// Reads `input` on a blocking thread, sending its non-empty lines in chunks.
+pub fn read_chunks(
+    mut input: Box<dyn BufRead + Send>,
+) -> tokio::sync::mpsc::Receiver<Result<Vec<(u64, String)>>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::with_capacity(IMPORT_CHUNK);
+        let mut line_no = 0u64;
+        loop {
+            let mut buf = String::new();
+            line_no += 1;
+            let read = match input.read_line(&mut buf) {
+                Ok(read) => read,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(StoreError::BadLine {
+                        line: line_no,
+                        reason: format!("cannot read: {e}"),
+                    }));
+                    return;
+                }
+            };
+            if read > 0 && !buf.trim().is_empty() {
+                lines.push((line_no, buf));
+            }
+            if (read == 0 || lines.len() >= IMPORT_CHUNK) && !lines.is_empty() {
+                let chunk = std::mem::replace(&mut lines, Vec::with_capacity(IMPORT_CHUNK));
+                if tx.blocking_send(Ok(chunk)).is_err() {
+                    return;
+                }
+            }
+            if read == 0 {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Imports envelope JSONL chunks (from `read_chunks`) in the caller's transaction, in
+/// multi-row inserts. Positions are drawn in file order.
+pub async fn import(
+    tx: &mut PgConnection,
+    mut chunks: tokio::sync::mpsc::Receiver<Result<Vec<(u64, String)>>>,
+    max_event_bytes: usize,
+    meta: &[(String, String)],
+) -> Result<ImportSummary> {
+    let mut state = ImportState {
+        known: HashMap::new(),
+        streams: StreamRows::default(),
+        ids_seen: HashSet::new(),
+        summary: ImportSummary::default(),
+        max_event_bytes,
+    };
+    while let Some(chunk) = chunks.recv().await {
+        state.chunk(tx, &chunk?).await?;
+    }
+    let mut summary = state.summary;
+    summary.streams = state.streams.order.len() as u64;
+    state.streams.upsert(tx).await?;
+    for (key, value) in meta {
+        sqlx::query(
+            "INSERT INTO rewind_meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(summary)
+}
+
+struct ImportState {
+    known: Known,
+    streams: StreamRows,
+    ids_seen: HashSet<Uuid>,
+    summary: ImportSummary,
+    max_event_bytes: usize,
+}
+
+impl ImportState {
+    async fn chunk(&mut self, tx: &mut PgConnection, lines: &[(u64, String)]) -> Result<()> {
+        let mut parsed = Vec::with_capacity(lines.len());
+        for (line_no, text) in lines {
+            let line: Line = serde_json::from_str(text).map_err(|e| StoreError::BadLine {
+                line: *line_no,
+                reason: format!("not an envelope: {e}"),
+            })?;
+            parsed.push((*line_no, line));
+        }
+        // Versions of the streams this chunk is the first to touch, in one query.
+        let unknown: Vec<String> = parsed
+            .iter()
+            .map(|(_, l)| l.stream_id.clone())
+            .filter(|s| !self.known.contains_key(s))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if !unknown.is_empty() {
+            let rows = sqlx::query(
+                "SELECT s, (SELECT min(stream_type) FROM events WHERE stream_id = s), \
+                 (SELECT max(version) FROM events WHERE stream_id = s)::int8 \
+                 FROM unnest($1::text[]) AS s",
+            )
+            .bind(&unknown)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in rows {
+                let t: Option<String> = row.try_get(1)?;
+                let v: Option<i64> = row.try_get(2)?;
+                let entry = t.zip(v).map(|(t, v)| (t, v as Version));
+                self.known.insert(row.try_get(0)?, entry);
+            }
+        }
+        let given: Vec<Uuid> = parsed.iter().map(|(_, l)| l.event_id).collect();
+        let stored = locate_ids(tx, &given).await?;
+        let mut rows = EventRows::default();
+        let mut line_numbers = Vec::with_capacity(parsed.len());
+        for (line_no, line) in parsed {
+            let at = |e: StoreError| e.at_line(line_no);
+            validate::name("stream id", &line.stream_id).map_err(at)?;
+            validate::name("event type", &line.event_type).map_err(at)?;
+            let data = validate::object("data", line.data).map_err(at)?;
+            let metadata = match line.metadata {
+                Some(m) => validate::object("metadata", m).map_err(at)?,
+                None => RawValue::from_string("{}".to_owned()).expect("valid JSON"),
+            };
+            validate::event_size(&data, Some(&metadata), self.max_event_bytes).map_err(at)?;
+            if let Some((stream_id, version)) = stored.get(&line.event_id) {
+                return Err(StoreError::DuplicateEventId {
+                    event_id: line.event_id,
+                    stream_id: stream_id.clone(),
+                    version: *version,
+                }
+                .at_line(line_no));
+            }
+            if !self.ids_seen.insert(line.event_id) {
+                return Err(StoreError::BadLine {
+                    line: line_no,
+                    reason: format!("event id {} appears twice in the file", line.event_id),
+                });
+            }
+            let entry = self.known.entry(line.stream_id.clone()).or_default();
+            let (known_type, version) = entry.clone().unwrap_or_else(|| {
+                let t = line
+                    .stream_type
+                    .clone()
+                    .unwrap_or_else(|| category_of(&line.stream_id).to_owned());
+                (t, 0)
+            });
+            if line.version != version + 1 {
+                return Err(StoreError::BadLine {
+                    line: line_no,
+                    reason: format!(
+                        "stream {} is at version {version}, so the next event must be version {}, not {}",
+                        line.stream_id,
+                        version + 1,
+                        line.version
+                    ),
+                });
+            }
+            let stream_type = line.stream_type.clone().unwrap_or(known_type.clone());
+            validate::name("stream type", &stream_type).map_err(at)?;
+            *entry = Some((known_type, line.version));
+            let micros = sql::to_micros(&line.recorded_at);
+            self.streams.set(
+                &line.stream_id,
+                (
+                    stream_type.clone(),
+                    line.version as i64,
+                    line.event_type.clone(),
+                    (line.version == 1).then_some(micros),
+                    Some(micros),
+                ),
+            );
+            rows.ids.push(line.event_id.to_string());
+            rows.streams.push(line.stream_id);
+            rows.types.push(stream_type);
+            rows.event_types.push(line.event_type);
+            rows.data.push(data.get().to_owned());
+            rows.metadata.push(metadata.get().to_owned());
+            rows.versions.push(line.version as i64);
+            rows.schema_versions.push(line.schema_version as i32);
+            rows.created.push(Some(micros));
+            line_numbers.push(line_no);
+        }
+        let first_line = line_numbers.first().copied().unwrap_or(0);
+        let inserted = rows
+            .insert(tx)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::InvalidInput(reason) => StoreError::BadLine {
+                    line: first_line,
+                    reason: format!("(in the lines from here on) {reason}"),
+                },
+                other => other,
+            })?;
+        self.summary.events += inserted.len() as u64;
+        if let (Some(first), Some(last)) = (inserted.first(), inserted.last()) {
+            self.summary.first_position.get_or_insert(first.0 as u64);
+            self.summary.last_position = Some(last.0 as u64);
+        }
+        Ok(())
+    }
+}
+
+/// Saves snapshots; one already stored for the same (stream, reducer, version) is kept.
+pub async fn save_snapshots(conn: &mut PgConnection, snapshots: &[Snapshot]) -> Result<()> {
+    if snapshots.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO snapshots (stream_id, reducer, version, state, created_at) \
+         SELECT s, r, v, st, 'epoch'::timestamptz + c * interval '1 microsecond' \
+         FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[]) AS x(s, r, v, st, c) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(snapshots.iter().map(|s| s.stream_id.clone()).collect::<Vec<_>>())
+    .bind(snapshots.iter().map(|s| s.reducer.clone()).collect::<Vec<_>>())
+    .bind(snapshots.iter().map(|s| s.version as i64).collect::<Vec<_>>())
+    .bind(snapshots.iter().map(|s| s.state.get().to_owned()).collect::<Vec<_>>())
+    .bind(snapshots.iter().map(|s| sql::to_micros(&s.created_at)).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn save_checkpoint(conn: &mut PgConnection, checkpoint: &Checkpoint) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO checkpoints (name, position, state, updated_at) \
+         VALUES ($1, $2, $3, 'epoch'::timestamptz + $4 * interval '1 microsecond') \
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position, \
+         state = excluded.state, updated_at = excluded.updated_at",
+    )
+    .bind(&checkpoint.name)
+    .bind(checkpoint.position as i64)
+    .bind(checkpoint.state.get())
+    .bind(sql::to_micros(&checkpoint.updated_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_checkpoint(conn: &mut PgConnection, name: &str) -> Result<()> {
+    sqlx::query("DELETE FROM checkpoints WHERE name = $1")
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
