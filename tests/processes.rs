@@ -21,10 +21,30 @@ fn actual_version(stderr: &str) -> u64 {
 /// the conflict reported: the stream ends with versions exactly 1..N, every write once.
 #[test]
 fn eight_processes_racing_on_one_stream() {
+    let sandbox = Sandbox::new();
+    race(&|args| sandbox.rewind(args));
+}
+
+/// The same race against PostgreSQL (a schema of its own on the test server).
+#[test]
+fn eight_processes_racing_on_one_postgres_stream() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(schema) = runtime.block_on(common::pg::PgSchema::new()) else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let url = schema.url();
+    race(&|args| {
+        let mut cmd = sandbox.rewind_bare(args);
+        cmd.arg("--db").arg(&url);
+        cmd
+    });
+}
+
+/// Runs the race with `rewind(args)` building each command (store and config included).
+fn race(rewind: &(dyn Fn(&[&str]) -> std::process::Command + Sync)) {
     const WORKERS: usize = 8;
     const EACH: usize = 12;
-    let sandbox = Sandbox::new();
-    let sandbox = &sandbox;
     let conflicts: usize = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..WORKERS)
             .map(|w| {
@@ -35,7 +55,7 @@ fn eight_processes_racing_on_one_stream() {
                         loop {
                             let data = format!(r#"{{"worker":{w},"i":{i}}}"#);
                             let expected = known.to_string();
-                            let (code, out, err) = run(sandbox.rewind(&[
+                            let (code, out, err) = run(rewind(&[
                                 "append",
                                 "Race-1",
                                 "Tick",
@@ -63,7 +83,7 @@ fn eight_processes_racing_on_one_stream() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).sum()
     });
-    let events = json_lines(&run(sandbox.rewind(&["read", "Race-1"])).1);
+    let events = json_lines(&run(rewind(&["read", "Race-1"])).1);
     let versions: Vec<u64> = events
         .iter()
         .map(|e| e["version"].as_u64().unwrap())

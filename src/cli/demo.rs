@@ -74,6 +74,11 @@ pub async fn run(context: &Context, args: DemoArgs) -> CliResult {
     .map_err(stdout_error)?;
     out.flush().map_err(stdout_error)?;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        // The TUI opens PostgreSQL read-only unless writes were allowed.
+        let store = match url {
+            crate::store::StoreUrl::Postgres(_) => context.open_for_tui().await?,
+            _ => store,
+        };
         return super::open_tui(context, store, url.to_string()).await;
     }
     eprintln!("explore it: rewind --db {url}   (or: streams, log, read STREAM, state STREAM)");

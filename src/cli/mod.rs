@@ -6,6 +6,7 @@ mod error;
 mod export;
 mod import;
 mod log;
+mod migrate;
 mod output;
 mod project;
 mod read;
@@ -63,6 +64,9 @@ pub struct GlobalArgs {
     /// Refuse every write and leave the store untouched
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Let the TUI write to a PostgreSQL store (it opens them read-only otherwise)
+    #[arg(long, global = true)]
+    pub allow_writes: bool,
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Json)]
     pub format: Format,
@@ -80,6 +84,7 @@ pub enum Command {
     Snapshot(snapshot::SnapshotArgs),
     Project(project::ProjectArgs),
     Demo(demo::DemoArgs),
+    Migrate(migrate::MigrateArgs),
 }
 
 /// What every command needs: the config and the way to open the store.
@@ -106,6 +111,17 @@ impl Context {
     /// Opens an existing store for a command that only reads.
     pub async fn open_for_reading(&self) -> CliResult<Store> {
         self.open(&self.store_url()?, false).await
+    }
+
+    /// Opens the store for the TUI: a PostgreSQL store read-only (read-only transactions)
+    /// unless `--allow-writes` or config's `allow_writes` say otherwise.
+    pub async fn open_for_tui(&self) -> CliResult<Store> {
+        let url = self.store_url()?;
+        let read_only = self.global.read_only
+            || (matches!(url, StoreUrl::Postgres(_))
+                && !(self.global.allow_writes || self.config.allow_writes));
+        let options = self.config.open_options(read_only, false);
+        Ok(Store::open(&url, options).await?)
     }
 
     pub async fn open(&self, url: &StoreUrl, create: bool) -> CliResult<Store> {
@@ -151,8 +167,9 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Snapshot(args)) => snapshot::run(&context, args).await,
         Some(Command::Project(args)) => project::run(&context, args).await,
         Some(Command::Demo(args)) => demo::run(&context, args).await,
+        Some(Command::Migrate(args)) => migrate::run(&context, args).await,
         None => {
-            let store = context.open_for_reading().await?;
+            let store = context.open_for_tui().await?;
             open_tui(&context, store, context.store_url()?.to_string()).await
         }
     };

@@ -102,6 +102,10 @@ pub struct App {
 pub struct Status {
     pub store: String,
     pub read_only: bool,
+    /// Why the store is read-only and how to write, when that is not obvious.
+    pub write_hint: Option<String>,
+    /// What the store says about how it is read (gaps passed, position order).
+    pub notices: Vec<String>,
     pub stats: Option<StoreStats>,
     pub head: Position,
     pub follow: bool,
@@ -277,6 +281,9 @@ impl App {
             }
             Msg::Head(head) => {
                 self.status.head = head;
+                if let Some(fetcher) = &self.fetcher {
+                    self.status.notices = fetcher.notices();
+                }
                 self.refresh_stats();
             }
             Msg::Live(None, rows) => self.log.window.appended(rows, true),

@@ -329,6 +329,11 @@ impl Fetcher {
         });
     }
 
+    /// What the store says about how it is read (not I/O: kept in memory).
+    pub fn notices(&self) -> Vec<String> {
+        self.store.notices()
+    }
+
     /// Forwards every change of the store's head (any process's appends).
     pub fn watch_head(&self) -> JoinHandle<()> {
         let mut head = self.store.head_watch();

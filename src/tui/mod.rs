@@ -30,6 +30,9 @@ pub async fn run(
     let status = Status {
         store: store_name,
         read_only: store.is_read_only(),
+        write_hint: matches!(store, Store::Postgres(_))
+            .then(|| "PostgreSQL: --allow-writes to write".to_owned()),
+        notices: store.notices(),
         ..Default::default()
     };
     let fetcher = fetch::Fetcher::new(store, tx.clone());

@@ -60,6 +60,16 @@ pub fn render_status(frame: &mut Frame, area: Rect, status: &Status) {
     } else {
         " · read-write"
     });
+    if let Some(hint) = status
+        .read_only
+        .then_some(status.write_hint.as_ref())
+        .flatten()
+    {
+        text.push_str(&format!(" ({hint})"));
+    }
+    for notice in &status.notices {
+        text.push_str(&format!(" · {notice}"));
+    }
     if status.follow {
         text.push_str(" · following");
     }

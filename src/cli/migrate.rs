@@ -1,0 +1,44 @@
+//! `rewind migrate`: applies rewind's schema explicitly — on PostgreSQL the only way to add
+//! rewind's columns and tables beside an `events` table someone else created.
+
+use clap::Args;
+use serde::Serialize;
+
+use super::Context;
+use super::error::{CliResult, stdout_error};
+
+/// Add rewind's tables and columns to the store (additive: existing rows stay as they are)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+On PostgreSQL, commands that only read never change the database, and writing to an events
+table that rewind did not create needs this command first. It adds the columns tx_id
+(commit-safe log order) and schema_version to events, and the tables streams, snapshots,
+checkpoints, rewind_meta and rewind_schema; nothing existing is altered or removed.
+
+Examples:
+  rewind --db postgres://me@db.example.com/orders migrate
+  rewind --db rewind.db migrate                    (SQLite: already current when opened)")]
+pub struct MigrateArgs {}
+
+#[derive(Serialize)]
+struct Migrated {
+    db: String,
+    schema_version: i64,
+}
+
+pub async fn run(context: &Context, _args: MigrateArgs) -> CliResult {
+    let url = context.store_url()?;
+    let store = context.open(&url, true).await?;
+    store.migrate().await?;
+    let schema_version = match store {
+        crate::store::Store::Sqlite(_) => crate::store::sqlite::SCHEMA_VERSION,
+        crate::store::Store::Postgres(_) => crate::store::postgres::SCHEMA_VERSION,
+    };
+    let mut out = context.output();
+    out.summary(&Migrated {
+        db: url.to_string(),
+        schema_version,
+    })
+    .map_err(stdout_error)?;
+    out.flush().map_err(stdout_error)
+}

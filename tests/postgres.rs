@@ -1,0 +1,362 @@
+//! PostgreSQL beyond the conformance suite: reading never changes the database, someone
+//! else's table of the common schema, `rewind migrate`, read-only mode, SQLite → PostgreSQL
+//! → SQLite round trips, and live updates that survive a lost LISTEN connection.
+//! Each test has a schema of its own on `REWIND_TEST_PG_URL`; all skip when it is unset.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::pg::PgSchema;
+use common::{Sandbox, json_lines, run, run_with_stdin};
+use rewind::store::{ExpectedVersion, LogFilter, NewEvent};
+use serde_json::{Value, json};
+use sqlx::Row;
+
+fn cli(sandbox: &Sandbox, url: &str, args: &[&str]) -> Command {
+    let mut cmd = sandbox.rewind_bare(args);
+    cmd.arg("--db").arg(url);
+    cmd
+}
+
+async fn tables(schema: &PgSchema) -> Vec<String> {
+    let pool = schema.pool().await;
+    let rows = sqlx::query(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
+    )
+    .bind(&schema.name)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+async fn count_events(schema: &PgSchema) -> i64 {
+    let pool = schema.pool().await;
+    let n: i64 = sqlx::query("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .get(0);
+    pool.close().await;
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_never_changes_the_database_and_read_only_refuses_writes() {
+    let Some(schema) = PgSchema::new().await else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let url = schema.url();
+    for args in [
+        &["log"][..],
+        &["streams"],
+        &["read", "A-1"],
+        &["state", "A-1"],
+        &["export"],
+    ] {
+        let (code, _, err) = run(cli(&sandbox, &url, args));
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains("no event store"), "{args:?}: {err}");
+    }
+    assert!(tables(&schema).await.is_empty(), "reading created nothing");
+
+    // --read-only refuses the first write too, and creates nothing.
+    let (code, _, err) = run(cli(&sandbox, &url, &["--read-only", "append", "A-1", "T"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("read-only"), "{err}");
+    assert!(tables(&schema).await.is_empty());
+
+    // The first write creates rewind's schema.
+    let (code, out, err) = run(cli(
+        &sandbox,
+        &url,
+        &["append", "A-1", "T", "--data", "{\"n\":1}"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json_lines(&out)[0]["version"], 1);
+    assert_eq!(
+        tables(&schema).await,
+        [
+            "checkpoints",
+            "events",
+            "rewind_meta",
+            "rewind_schema",
+            "snapshots",
+            "streams"
+        ]
+    );
+
+    // Read-only sessions: every kind of write refused with exit 1, nothing written.
+    for args in [
+        &["--read-only", "append", "A-1", "T"][..],
+        &["--read-only", "snapshot", "build", "A-1"],
+        &["--read-only", "import", "-"],
+    ] {
+        let (code, _, err) = run(cli(&sandbox, &url, args));
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains("read-only"), "{args:?}: {err}");
+    }
+    assert_eq!(count_events(&schema).await, 1);
+    // A state query on PostgreSQL saves no snapshots (reading changes nothing).
+    let lines: String = (2..=150)
+        .map(|n| format!("{{\"stream_id\":\"A-1\",\"event_type\":\"T\",\"data\":{{\"n\":{n}}}}}\n"))
+        .collect();
+    let (code, _, err) = run_with_stdin(cli(&sandbox, &url, &["append", "--jsonl", "-"]), &lines);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(cli(&sandbox, &url, &["state", "A-1"]));
+    assert_eq!(code, 0);
+    assert_eq!(json_lines(&out)[0]["state"]["n"], 150);
+    let (_, out, _) = run(cli(&sandbox, &url, &["snapshot", "list", "--all"]));
+    assert!(out.trim().is_empty(), "no snapshot saved by a read: {out}");
+}
+
+/// A table of the common schema made by plain SQL, rows inserted by SQL: rewind reads it,
+/// time-travels it and projects it; writing names what is missing until `rewind migrate`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_elses_table_of_the_common_schema() {
+    let Some(schema) = PgSchema::new().await else {
+        return;
+    };
+    let pool = schema.pool().await;
+    sqlx::raw_sql(
+        "CREATE TABLE events (
+            id uuid PRIMARY KEY,
+            stream_id text NOT NULL,
+            stream_type text NOT NULL,
+            event_type text NOT NULL,
+            event_data jsonb NOT NULL,
+            metadata jsonb NOT NULL DEFAULT '{}',
+            version integer NOT NULL,
+            global_position bigserial UNIQUE,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            UNIQUE (stream_id, version));
+         INSERT INTO events (id, stream_id, stream_type, event_type, event_data, version, created_at) VALUES
+          (gen_random_uuid(), 'Account-1', 'Account', 'Opened', '{\"owner\": \"ann\"}', 1, '2026-01-01T10:00:00Z'),
+          (gen_random_uuid(), 'Account-1', 'Account', 'Deposited', '{\"balance\": 50}', 2, '2026-01-02T10:00:00Z'),
+          (gen_random_uuid(), 'Order-9', 'Order', 'Placed', '{\"total\": 12}', 1, '2026-01-02T11:00:00Z'),
+          (gen_random_uuid(), 'Account-1', 'Account', 'Deposited', '{\"balance\": 75}', 3, '2026-01-03T10:00:00Z');",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let sandbox = Sandbox::new();
+    let url = schema.url();
+
+    let (code, out, err) = run(cli(&sandbox, &url, &["read", "Account-1"]));
+    assert_eq!(code, 0, "{err}");
+    let events = json_lines(&out);
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[1]["data"], json!({"balance": 50}));
+    assert_eq!(events[1]["recorded_at"], "2026-01-02T10:00:00.000000Z");
+
+    let (_, out, _) = run(cli(&sandbox, &url, &["log"]));
+    let types: Vec<Value> = json_lines(&out)
+        .iter()
+        .map(|e| e["event_type"].clone())
+        .collect();
+    assert_eq!(types, ["Opened", "Deposited", "Placed", "Deposited"]);
+
+    let (code, out, err) = run(cli(
+        &sandbox,
+        &url,
+        &["state", "Account-1", "--at-time", "2026-01-02T12:00:00Z"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let state = &json_lines(&out)[0];
+    assert_eq!(state["version"], 2);
+    assert_eq!(state["state"], json!({"owner": "ann", "balance": 50}));
+
+    std::fs::write(
+        sandbox.path("count.js"),
+        "fromAll().when({ $init: () => ({ n: 0, types: {} }), \
+         $any: (s, e) => { s.n += 1; s.types[e.eventType] = (s.types[e.eventType] || 0) + 1; } })",
+    )
+    .unwrap();
+    let (code, out, err) = run(cli(&sandbox, &url, &["project", "run", "count.js"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        json_lines(&out)[0],
+        json!({"n": 4, "types": {"Opened": 1, "Deposited": 2, "Placed": 1}})
+    );
+    assert_eq!(tables(&schema).await, ["events"], "reading added nothing");
+
+    // Writing says exactly what is missing and points to `rewind migrate`.
+    let (code, _, err) = run(cli(&sandbox, &url, &["append", "Account-1", "Deposited"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("rewind migrate"), "{err}");
+    assert!(err.contains("column events.tx_id"), "{err}");
+    assert!(err.contains("table streams"), "{err}");
+    assert_eq!(count_events(&schema).await, 4);
+
+    let (code, out, err) = run(cli(&sandbox, &url, &["migrate"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json_lines(&out)[0]["schema_version"], 1);
+    let (code, out, err) = run(cli(
+        &sandbox,
+        &url,
+        &[
+            "append",
+            "Account-1",
+            "Deposited",
+            "--data",
+            "{\"balance\":80}",
+            "--expected-version",
+            "3",
+        ],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json_lines(&out)[0]["version"], 4);
+    let (_, out, _) = run(cli(&sandbox, &url, &["log"]));
+    let log = json_lines(&out);
+    assert_eq!(log.len(), 5);
+    assert_eq!(
+        log[..4]
+            .iter()
+            .map(|e| e["version"].clone())
+            .collect::<Vec<_>>(),
+        [1, 2, 1, 3]
+    );
+    assert_eq!(log[4]["data"], json!({"balance": 80}));
+    let (_, out, _) = run(cli(&sandbox, &url, &["streams"]));
+    let streams = json_lines(&out);
+    assert_eq!(streams.len(), 2);
+    assert_eq!(streams[0]["version"], 4);
+    pool.close().await;
+}
+
+/// Every event of a SQLite demo store goes to PostgreSQL and back unchanged but for its
+/// global position (data compared as JSON values: jsonb keeps objects in its own key order).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_to_postgres_to_sqlite_round_trip() {
+    let Some(schema) = PgSchema::new().await else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let url = schema.url();
+    let a = sandbox.path("a.db");
+    let c = sandbox.path("c.db");
+    let db = |p: &std::path::Path| p.display().to_string();
+    let steps: Vec<Vec<String>> = vec![
+        vec![
+            "--db".into(),
+            db(&a),
+            "demo".into(),
+            "--events".into(),
+            "3000".into(),
+        ],
+        vec![
+            "--db".into(),
+            db(&a),
+            "export".into(),
+            "--out".into(),
+            "a.jsonl".into(),
+        ],
+        vec![
+            "--db".into(),
+            url.clone(),
+            "import".into(),
+            "a.jsonl".into(),
+        ],
+        vec![
+            "--db".into(),
+            url.clone(),
+            "export".into(),
+            "--out".into(),
+            "b.jsonl".into(),
+        ],
+        vec!["--db".into(), db(&c), "import".into(), "b.jsonl".into()],
+        vec![
+            "--db".into(),
+            db(&c),
+            "export".into(),
+            "--out".into(),
+            "c.jsonl".into(),
+        ],
+    ];
+    for step in steps {
+        let args: Vec<&str> = step.iter().map(String::as_str).collect();
+        let (code, _, err) = run(sandbox.rewind_bare(&args));
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+    let read = |name: &str| -> Vec<Value> {
+        let text = std::fs::read_to_string(sandbox.path(name)).unwrap();
+        json_lines(&text)
+            .into_iter()
+            .map(|mut e| {
+                e.as_object_mut().unwrap().remove("global_position");
+                e
+            })
+            .collect()
+    };
+    let (first, middle, last) = (read("a.jsonl"), read("b.jsonl"), read("c.jsonl"));
+    assert!(first.len() >= 3000);
+    assert_eq!(first, middle, "SQLite → PostgreSQL");
+    assert_eq!(first, last, "→ SQLite again");
+}
+
+async fn next(sub: &mut rewind::store::Subscription) -> Vec<rewind::store::RecordedEvent> {
+    tokio::time::timeout(Duration::from_secs(10), sub.next_batch())
+        .await
+        .expect("an event within 10 s")
+        .unwrap()
+}
+
+/// A follower keeps receiving after its LISTEN connection is killed: the listener
+/// reconnects, and nothing is lost or repeated meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_updates_survive_a_lost_listen_connection() {
+    let Some(schema) = PgSchema::new().await else {
+        return;
+    };
+    let writer = schema.store().await;
+    writer
+        .append(
+            "W-1",
+            ExpectedVersion::Any,
+            vec![NewEvent::new("T", json!({"n": 0}))],
+        )
+        .await
+        .unwrap();
+    let reader = schema.store().await;
+    let mut subscription = reader.subscribe(0, LogFilter::default());
+    let mut seen = Vec::new();
+    seen.extend(next(&mut subscription).await);
+    let pool = schema.pool().await;
+    for n in 1..=6 {
+        if n % 2 == 0 {
+            // Kill every LISTEN connection of this database.
+            sqlx::query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        writer
+            .append(
+                "W-1",
+                ExpectedVersion::Any,
+                vec![NewEvent::new("T", json!({"n": n}))],
+            )
+            .await
+            .unwrap();
+        while seen.len() < n + 1 {
+            seen.extend(next(&mut subscription).await);
+        }
+    }
+    let ns: Vec<i64> = seen
+        .iter()
+        .map(|e| {
+            serde_json::from_str::<Value>(e.data.get()).unwrap()["n"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ns, (0..=6).collect::<Vec<_>>());
+    pool.close().await;
+}
