@@ -34,6 +34,18 @@ use schema::Schema;
 use sql::Statements;
 
 pub use schema::SCHEMA_VERSION;
+
+/// The SQL and row decoding rewind itself uses, for tools (and the benchmarks' plain sqlx
+/// baseline) that read or write a store directly.
+pub mod statements {
+    pub use super::sql::event_from_row;
+    pub use super::write::{INSERT_EVENTS, LOCK_STREAMS, UPSERT_STREAMS};
+
+    /// The columns `event_from_row` reads, on a database with rewind's schema.
+    pub fn event_columns() -> String {
+        super::sql::Statements::new(&super::schema::Schema::rewind()).event_columns
+    }
+}
 pub use write::CHANNEL;
 
 /// Connections per store: appends and page reads in flight at once, plus LISTEN.

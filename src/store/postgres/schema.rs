@@ -80,6 +80,23 @@ impl Schema {
         Ok(schema)
     }
 
+    /// rewind's own schema at this build's version, as `migrate` leaves it.
+    pub fn rewind() -> Schema {
+        Schema {
+            events: true,
+            columns: REQUIRED_COLUMNS
+                .iter()
+                .chain(&["tx_id", "schema_version"])
+                .map(|c| c.to_string())
+                .collect(),
+            streams: true,
+            snapshots: true,
+            checkpoints: true,
+            meta: true,
+            version: Some(SCHEMA_VERSION),
+        }
+    }
+
     /// The commit-order column: without it the log is read by position, waiting at gaps.
     pub fn has_tx_id(&self) -> bool {
         self.columns.contains("tx_id")

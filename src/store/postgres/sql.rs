@@ -65,11 +65,12 @@ impl Statements {
             "1::int4"
         };
         Statements {
+            // Ids, JSON and times cross in PostgreSQL's binary forms, decoded by hand
+            // (`event_from_row`): no text conversion on the server.
             event_columns: format!(
-                "global_position::int8, id::text, stream_id::text, stream_type::text, \
-                 event_type::text, version::int8, {schema_version}, event_data::text, \
-                 metadata::text, {}",
-                micros("created_at")
+                "global_position::int8, id, stream_id::text, stream_type::text, \
+                 event_type::text, version::int8, {schema_version}, event_data, metadata, \
+                 created_at"
             ),
             streams_source: if schema.streams {
                 "streams"
@@ -178,18 +179,36 @@ impl Built {
 }
 
 /// PostgreSQL's jsonb text has a space after `:` and `,`; rewind's stored form is compact.
-pub fn compact_json(text: String, what: &str, position: i64) -> Result<Box<RawValue>> {
-    let text = validate::minified(&text).unwrap_or(text);
+pub fn compact_json(text: &str, what: &str, position: i64) -> Result<Box<RawValue>> {
+    let text = validate::minified(text).unwrap_or_else(|| text.to_owned());
     RawValue::from_string(text)
         .map_err(|e| StoreError::Database(format!("event at position {position}: {what}: {e}")))
 }
 
 pub fn event_from_row(row: &PgRow) -> Result<RecordedEvent> {
     let position: i64 = row.try_get(0)?;
-    let id: &str = row.try_get(1)?;
-    let event_id = Uuid::parse_str(id).map_err(|e| {
-        StoreError::Database(format!("event at position {position}: event id: {e}"))
-    })?;
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        StoreError::Database(format!("event at position {position}: {what}: {e}"))
+    };
+    let raw = |index: usize| -> Result<&[u8]> {
+        row.try_get_raw(index)?
+            .as_bytes()
+            .map_err(|e| bad("a column is null", &e))
+    };
+    // uuid: 16 bytes; an id column of another type arrives as its text.
+    let id = raw(1)?;
+    let event_id = match id.len() {
+        16 => Uuid::from_slice(id).map_err(|e| bad("event id", &e))?,
+        _ => std::str::from_utf8(id)
+            .ok()
+            .and_then(|t| Uuid::parse_str(t.trim()).ok())
+            .ok_or_else(|| bad("event id", &"not a UUID"))?,
+    };
+    // timestamptz (and timestamp): microseconds since 2000-01-01, big-endian.
+    let created: [u8; 8] = raw(9)?
+        .try_into()
+        .map_err(|_| bad("created_at", &"not a binary timestamp"))?;
+    let micros = i64::from_be_bytes(created).saturating_add(POSTGRES_EPOCH_MICROS);
     Ok(RecordedEvent {
         event_id,
         stream_id: row.try_get(2)?,
@@ -197,11 +216,26 @@ pub fn event_from_row(row: &PgRow) -> Result<RecordedEvent> {
         event_type: row.try_get(4)?,
         version: row.try_get::<i64, _>(5)? as Version,
         schema_version: row.try_get::<i32, _>(6)?.max(0) as u32,
-        data: compact_json(row.try_get(7)?, "data", position)?,
-        metadata: compact_json(row.try_get(8)?, "metadata", position)?,
+        data: json_column(raw(7)?, "data", position)?,
+        metadata: json_column(raw(8)?, "metadata", position)?,
         global_position: position as Position,
-        recorded_at: time_from_micros(row.try_get(9)?)?,
+        recorded_at: time_from_micros(micros)?,
     })
+}
+
+/// 2000-01-01T00:00:00Z in microseconds since the Unix epoch.
+const POSTGRES_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+/// A jsonb value in binary form (a version byte, 1, then its text) or json (the text).
+fn json_column(bytes: &[u8], what: &str, position: i64) -> Result<Box<RawValue>> {
+    let text = match bytes.split_first() {
+        Some((1, rest)) => rest,
+        _ => bytes,
+    };
+    let text = std::str::from_utf8(text).map_err(|e| {
+        StoreError::Database(format!("event at position {position}: {what}: {e}"))
+    })?;
+    compact_json(text, what, position)
 }
 
 pub fn stream_from_row(row: &PgRow) -> Result<StreamInfo> {

@@ -28,10 +28,10 @@ use crate::store::{timestamp, validate};
 /// The channel appends notify after they commit.
 pub const CHANNEL: &str = "rewind_events";
 
-const LOCK_STREAMS: &str = "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT \
+pub const LOCK_STREAMS: &str = "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT \
     hashtextextended(s, 0) AS k FROM unnest($1::text[]) AS s) AS keys ORDER BY k";
 
-const INSERT_EVENTS: &str = "INSERT INTO events (id, stream_id, stream_type, event_type, \
+pub const INSERT_EVENTS: &str = "INSERT INTO events (id, stream_id, stream_type, event_type, \
     event_data, metadata, version, schema_version, created_at) \
     SELECT i, s, t, e, d, m, v, sv, coalesce(c, now()) FROM unnest($1::text[]::uuid[], $2::text[], \
     $3::text[], $4::text[], $5::text[]::jsonb[], $6::text[]::jsonb[], $7::int8[], $8::int4[], \
@@ -43,7 +43,7 @@ const INSERT_EVENTS: &str = "INSERT INTO events (id, stream_id, stream_type, eve
 /// A row as inserted: (position, data, metadata, recorded_at µs, transaction id).
 type Inserted = (i64, String, String, i64, String);
 
-const UPSERT_STREAMS: &str = "INSERT INTO streams (stream_id, stream_type, version, \
+pub const UPSERT_STREAMS: &str = "INSERT INTO streams (stream_id, stream_type, version, \
     last_event_type, created_at, updated_at) \
     SELECT s, t, v, e, coalesce('epoch'::timestamptz + c * interval '1 microsecond', now()), \
     coalesce('epoch'::timestamptz + u * interval '1 microsecond', now()) \
@@ -303,8 +303,8 @@ pub async fn append(
                         event_type,
                         version,
                         schema_version,
-                        data: sql::compact_json(data, "data", position)?,
-                        metadata: sql::compact_json(metadata, "metadata", position)?,
+                        data: sql::compact_json(&data, "data", position)?,
+                        metadata: sql::compact_json(&metadata, "metadata", position)?,
                         global_position: position as u64,
                         recorded_at: sql::time_from_micros(micros)?,
                     });
@@ -594,10 +594,12 @@ impl ImportState {
             .into_iter()
             .collect();
         if !unknown.is_empty() {
+            // One index probe a stream: its last event (a min() over stream_type would
+            // walk the category index instead).
             let rows = sqlx::query(
-                "SELECT s, (SELECT min(stream_type) FROM events WHERE stream_id = s), \
-                 (SELECT max(version) FROM events WHERE stream_id = s)::int8 \
-                 FROM unnest($1::text[]) AS s",
+                "SELECT s, e.stream_type, e.version FROM unnest($1::text[]) AS s \
+                 LEFT JOIN LATERAL (SELECT stream_type::text, version::int8 FROM events \
+                 WHERE stream_id = s ORDER BY version DESC LIMIT 1) AS e ON true",
             )
             .bind(&unknown)
             .fetch_all(&mut *tx)
