@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rewind::store::postgres::statements;
 use rewind::store::{
-    ExpectedVersion, LogQuery, NewEvent, OpenOptions, RecordedEvent, Store, StoreUrl,
-    StreamPages, StreamQuery,
+    ExpectedVersion, LogQuery, NewEvent, OpenOptions, RecordedEvent, Store, StoreUrl, StreamPages,
+    StreamQuery,
 };
 use serde_json::json;
 use sqlx::{Acquire, PgPool, Row};
@@ -124,7 +124,11 @@ async fn plain_append(pool: &PgPool, stream: &str, count: usize) {
     .unwrap_or(0);
     let n = count as i64;
     let rows = sqlx::query(statements::INSERT_EVENTS)
-        .bind((0..n).map(|_| uuid::Uuid::now_v7().to_string()).collect::<Vec<_>>())
+        .bind(
+            (0..n)
+                .map(|_| uuid::Uuid::now_v7().to_string())
+                .collect::<Vec<_>>(),
+        )
         .bind(vec![stream.to_owned(); count])
         .bind(vec!["Bench".to_owned(); count])
         .bind(vec!["MoneyDeposited".to_owned(); count])
@@ -352,7 +356,12 @@ fn read_log(c: &mut Criterion) {
         total as f64 / started.elapsed().as_secs_f64()
     );
     let analyze = schema.pool(1);
-    rt.block_on(async { sqlx::query("ANALYZE events").execute(&analyze).await.unwrap() });
+    rt.block_on(async {
+        sqlx::query("ANALYZE events")
+            .execute(&analyze)
+            .await
+            .unwrap()
+    });
     let pool = schema.pool(2);
     let mut group = c.benchmark_group("pg_read_log");
     group.throughput(Throughput::Elements(total));
@@ -384,7 +393,10 @@ fn read_log(c: &mut Criterion) {
     let by_position = format!(
         "SELECT {columns} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2"
     );
-    for (name, sql) in [("plain_sqlx", commit_order), ("plain_sqlx_by_position", by_position)] {
+    for (name, sql) in [
+        ("plain_sqlx", commit_order),
+        ("plain_sqlx_by_position", by_position),
+    ] {
         group.bench_function(name, |b| {
             b.iter(|| {
                 rt.block_on(async {
@@ -402,9 +414,7 @@ fn read_log(c: &mut Criterion) {
                             .collect();
                         read += page.len() as u64;
                         match page.last() {
-                            Some(last) if page.len() == PAGE => {
-                                after = last.global_position as i64
-                            }
+                            Some(last) if page.len() == PAGE => after = last.global_position as i64,
                             _ => break,
                         }
                     }

@@ -68,3 +68,57 @@ CREATE TABLE IF NOT EXISTS rewind_meta (
     key   text PRIMARY KEY,
     value text NOT NULL
 );
+
+-- The append in one statement (and, in autocommit, one round trip with its commit): lock
+-- the streams (advisory, in one global order: no deadlocks; taken before anything assigns
+-- the transaction its id, so a stream's later versions carry later ids), check each
+-- segment's expected version against the stream as the segments before it left it, insert
+-- and keep the streams rows. A conflict raises SQLSTATE RW001 (message: the actual
+-- version; detail: the segment's number) and nothing of the batch is written. Event ids
+-- are given (new ones; retries with the caller's ids take the general path).
+CREATE OR REPLACE FUNCTION rewind_append(
+    p_streams text[], p_stream_types text[], p_expected_kinds int[], p_expected int8[],
+    p_counts int[], p_ids uuid[], p_event_types text[], p_data jsonb[], p_metadata jsonb[],
+    p_schema_versions int[])
+RETURNS TABLE (o_position int8, o_version int8, o_data text, o_metadata text, o_recorded int8,
+    o_tx text)
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_column
+DECLARE
+    seg int;
+    cur int8;
+    n int;
+    off int := 0;
+BEGIN
+    PERFORM pg_advisory_xact_lock(k)
+    FROM (SELECT DISTINCT hashtextextended(s, 0) AS k FROM unnest(p_streams) AS s ORDER BY k) AS keys;
+    FOR seg IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
+        SELECT coalesce(max(e.version), 0) INTO cur FROM events AS e WHERE e.stream_id = p_streams[seg];
+        IF NOT (CASE p_expected_kinds[seg] WHEN 0 THEN true WHEN 1 THEN cur = 0
+                WHEN 2 THEN cur > 0 ELSE cur = p_expected[seg] END) THEN
+            RAISE EXCEPTION USING ERRCODE = 'RW001', MESSAGE = cur::text, DETAIL = seg::text;
+        END IF;
+        n := p_counts[seg];
+        IF n > 0 THEN
+            RETURN QUERY
+            WITH ins AS (
+                INSERT INTO events AS e (id, stream_id, stream_type, event_type, event_data,
+                    metadata, version, schema_version)
+                SELECT u.i, p_streams[seg], p_stream_types[seg], u.t, u.d, u.m, cur + u.o, u.sv
+                FROM unnest(p_ids[off + 1 : off + n], p_event_types[off + 1 : off + n],
+                    p_data[off + 1 : off + n], p_metadata[off + 1 : off + n],
+                    p_schema_versions[off + 1 : off + n]) WITH ORDINALITY AS u(i, t, d, m, sv, o)
+                RETURNING e.global_position, e.version, e.event_data, e.metadata, e.created_at, e.tx_id)
+            SELECT ins.global_position::int8, ins.version::int8, ins.event_data::text, ins.metadata::text,
+                round(extract(epoch FROM ins.created_at) * 1000000)::int8, ins.tx_id::text
+            FROM ins;
+            INSERT INTO streams AS s (stream_id, stream_type, version, last_event_type,
+                created_at, updated_at)
+            VALUES (p_streams[seg], p_stream_types[seg], cur + n, p_event_types[off + n], now(), now())
+            ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
+                last_event_type = excluded.last_event_type, updated_at = excluded.updated_at;
+        END IF;
+        off := off + n;
+    END LOOP;
+END
+$$;

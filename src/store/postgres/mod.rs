@@ -237,7 +237,16 @@ impl PostgresStore {
         self.writable("append").await?;
         let st = self.statements();
         let mut conn = self.inner.pool.acquire().await?;
-        let (stored, xid) = write::append(&mut conn, &st, segments).await?;
+        // New events (no caller-given ids): one statement. Retries with given ids, which
+        // may be idempotent, take the general transaction.
+        let fresh = segments
+            .iter()
+            .all(|s| s.events.iter().all(|e| e.event_id.is_none()));
+        let (stored, xid) = if fresh {
+            write::append_new(&mut conn, segments).await?
+        } else {
+            write::append(&mut conn, &st, segments).await?
+        };
         if let Some(xid) = xid {
             self.inner.own_writes.wrote(xid);
             if let Err(e) = write::notify(&mut conn).await {
@@ -258,7 +267,15 @@ impl PostgresStore {
         let mut conn = self.inner.pool.acquire().await?;
         let mut tx = conn.begin().await?;
         let summary = write::import(&mut tx, chunks, self.inner.max_event_bytes, &meta).await?;
+        // This process reads what it imported (see `visibility`).
+        let xid: String = sqlx::query("SELECT pg_current_xact_id()::text")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
         tx.commit().await?;
+        if let Ok(xid) = xid.parse() {
+            self.inner.own_writes.wrote(xid);
+        }
         if summary.events > 0 {
             let _ = write::notify(&mut conn).await;
         }

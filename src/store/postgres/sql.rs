@@ -232,9 +232,8 @@ fn json_column(bytes: &[u8], what: &str, position: i64) -> Result<Box<RawValue>>
         Some((1, rest)) => rest,
         _ => bytes,
     };
-    let text = std::str::from_utf8(text).map_err(|e| {
-        StoreError::Database(format!("event at position {position}: {what}: {e}"))
-    })?;
+    let text = std::str::from_utf8(text)
+        .map_err(|e| StoreError::Database(format!("event at position {position}: {what}: {e}")))?;
     compact_json(text, what, position)
 }
 

@@ -159,6 +159,154 @@ impl StreamRows {
     }
 }
 
+const APPEND_FUNCTION: &str = "SELECT o_position, o_data, o_metadata, o_recorded, o_tx, o_version \
+    FROM rewind_append($1::text[], $2::text[], $3::int4[], $4::int8[], $5::int4[], \
+    $6::text[]::uuid[], $7::text[], $8::text[]::jsonb[], $9::text[]::jsonb[], $10::int4[])";
+
+/// The append of new events (no caller-given ids, so no idempotency question): one
+/// statement, `rewind_append`, which in autocommit is also the transaction. Returns the
+/// stored envelopes and the transaction id.
+pub async fn append_new(
+    conn: &mut PgConnection,
+    segments: Vec<AppendSegment>,
+) -> Result<(Vec<RecordedEvent>, Option<u64>)> {
+    let (mut streams, mut types, mut kinds, mut expected, mut counts) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let mut rows = EventRows::default();
+    let mut pending = Vec::new();
+    for segment in &segments {
+        let stream_type = segment
+            .stream_type
+            .clone()
+            .unwrap_or_else(|| category_of(&segment.stream_id).to_owned());
+        let (kind, version) = match segment.expected {
+            ExpectedVersion::Any => (0, 0),
+            ExpectedVersion::NoStream => (1, 0),
+            ExpectedVersion::Exists => (2, 0),
+            ExpectedVersion::Exact(v) => (3, v.min(i64::MAX as u64) as i64),
+        };
+        streams.push(segment.stream_id.clone());
+        types.push(stream_type.clone());
+        kinds.push(kind);
+        expected.push(version);
+        counts.push(segment.events.len() as i32);
+        for event in &segment.events {
+            let id = Uuid::now_v7();
+            rows.ids.push(id.to_string());
+            rows.event_types.push(event.event_type.clone());
+            rows.data.push(event.data.get().to_owned());
+            rows.metadata.push(
+                event
+                    .metadata
+                    .as_ref()
+                    .map_or_else(|| "{}".to_owned(), |m| m.get().to_owned()),
+            );
+            rows.schema_versions.push(event.schema_version as i32);
+            pending.push((
+                segment.stream_id.clone(),
+                stream_type.clone(),
+                event.event_type.clone(),
+                id,
+                event.schema_version,
+            ));
+        }
+    }
+    let result = sqlx::query(APPEND_FUNCTION)
+        .bind(&streams)
+        .bind(types)
+        .bind(kinds)
+        .bind(expected)
+        .bind(counts)
+        .bind(rows.ids)
+        .bind(rows.event_types)
+        .bind(rows.data)
+        .bind(rows.metadata)
+        .bind(rows.schema_versions)
+        .fetch_all(&mut *conn)
+        .await;
+    let returned = match result {
+        Ok(returned) => returned,
+        Err(e) => return Err(append_new_error(conn, e, &segments).await),
+    };
+    let mut inserted = returned
+        .iter()
+        .map(|r| {
+            Ok((
+                (
+                    r.try_get::<i64, _>(0)?,
+                    r.try_get::<String, _>(1)?,
+                    r.try_get::<String, _>(2)?,
+                    r.try_get::<i64, _>(3)?,
+                    r.try_get::<String, _>(4)?,
+                ),
+                r.try_get::<i64, _>(5)? as Version,
+            ))
+        })
+        .collect::<Result<Vec<(Inserted, Version)>>>()?;
+    // Positions are drawn in row order: sorting restores it.
+    inserted.sort_unstable_by_key(|r| r.0.0);
+    if inserted.len() != pending.len() {
+        return Err(StoreError::Database(format!(
+            "rewind_append returned {} rows for {} events",
+            inserted.len(),
+            pending.len()
+        )));
+    }
+    let xid = inserted.first().and_then(|r| r.0.4.parse::<u64>().ok());
+    let mut stored = Vec::with_capacity(pending.len());
+    for ((stream_id, stream_type, event_type, event_id, schema_version), row) in
+        pending.into_iter().zip(inserted)
+    {
+        let ((position, data, metadata, micros, _), version) = row;
+        stored.push(RecordedEvent {
+            event_id,
+            stream_type,
+            event_type,
+            version,
+            schema_version,
+            data: sql::compact_json(&data, "data", position)?,
+            metadata: sql::compact_json(&metadata, "metadata", position)?,
+            global_position: position as u64,
+            recorded_at: sql::time_from_micros(micros)?,
+            stream_id,
+        });
+    }
+    Ok((stored, xid))
+}
+
+/// `rewind_append`'s failure as the typed error: RW001 is an expected-version conflict
+/// (message: the actual version; detail: the segment's number).
+async fn append_new_error(
+    conn: &mut PgConnection,
+    e: sqlx::Error,
+    segments: &[AppendSegment],
+) -> StoreError {
+    let Some(db) = e.as_database_error() else {
+        return e.into();
+    };
+    if db.code().as_deref() == Some("RW001") {
+        let actual = db.message().trim().parse::<Version>();
+        let segment = db
+            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .and_then(|pg| pg.detail())
+            .and_then(|d| d.trim().parse::<usize>().ok())
+            .and_then(|n| segments.get(n.wrapping_sub(1)));
+        if let (Ok(actual), Some(segment)) = (actual, segment) {
+            return StoreError::Concurrency {
+                stream_id: segment.stream_id.clone(),
+                expected: segment.expected,
+                actual,
+            };
+        }
+        return e.into();
+    }
+    let seen: Vec<(String, ExpectedVersion, Version)> = segments
+        .iter()
+        .map(|s| (s.stream_id.clone(), s.expected, Version::MAX))
+        .collect();
+    insert_error(conn, e, &[], &seen).await
+}
+
 /// The append transaction. Returns the stored envelopes and the transaction id it wrote
 /// with (None: nothing written, an idempotent retry).
 pub async fn append(
