@@ -17,7 +17,7 @@ use rewind::store::{
     StreamQuery,
 };
 use serde_json::json;
-use sqlx::{Acquire, PgPool, Row};
+use sqlx::PgPool;
 
 mod common;
 
@@ -101,61 +101,37 @@ fn events(count: usize) -> Vec<NewEvent> {
         .collect()
 }
 
-/// The plain loop's append: the statements rewind's append runs, then the NOTIFY.
+/// The plain loop's append: the statement rewind's append of new events runs (the
+/// `rewind_append` function its migration installs), then the NOTIFY, on one connection.
 async fn plain_append(pool: &PgPool, stream: &str, count: usize) {
     let mut conn = pool.acquire().await.unwrap();
-    let mut tx = conn.begin().await.unwrap();
-    let names = vec![stream.to_owned()];
-    sqlx::query(statements::LOCK_STREAMS)
-        .bind(&names)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    let current: i64 = sqlx::query(
-        "SELECT s, (SELECT max(version) FROM events WHERE stream_id = s)::int8 \
-         FROM unnest($1::text[]) AS s",
+    let rows = sqlx::query(
+        "SELECT o_position FROM rewind_append($1::text[], $2::text[], $3::int4[], $4::int8[], \
+         $5::int4[], $6::text[]::uuid[], $7::text[], $8::text[]::jsonb[], $9::text[]::jsonb[], \
+         $10::int4[])",
     )
-    .bind(&names)
-    .fetch_one(&mut *tx)
+    .bind(vec![stream.to_owned()])
+    .bind(vec!["Bench".to_owned()])
+    .bind(vec![0i32])
+    .bind(vec![0i64])
+    .bind(vec![count as i32])
+    .bind(
+        (0..count)
+            .map(|_| uuid::Uuid::now_v7().to_string())
+            .collect::<Vec<_>>(),
+    )
+    .bind(vec!["MoneyDeposited".to_owned(); count])
+    .bind(
+        (0..count)
+            .map(|i| format!(r#"{{"amount":{i},"note":"benchmark deposit"}}"#))
+            .collect::<Vec<_>>(),
+    )
+    .bind(vec!["{}".to_owned(); count])
+    .bind(vec![1i32; count])
+    .fetch_all(&mut *conn)
     .await
-    .unwrap()
-    .try_get::<Option<i64>, _>(1)
-    .unwrap()
-    .unwrap_or(0);
-    let n = count as i64;
-    let rows = sqlx::query(statements::INSERT_EVENTS)
-        .bind(
-            (0..n)
-                .map(|_| uuid::Uuid::now_v7().to_string())
-                .collect::<Vec<_>>(),
-        )
-        .bind(vec![stream.to_owned(); count])
-        .bind(vec!["Bench".to_owned(); count])
-        .bind(vec!["MoneyDeposited".to_owned(); count])
-        .bind(
-            (0..n)
-                .map(|i| format!(r#"{{"amount":{i},"note":"benchmark deposit"}}"#))
-                .collect::<Vec<_>>(),
-        )
-        .bind(vec!["{}".to_owned(); count])
-        .bind((1..=n).map(|i| current + i).collect::<Vec<_>>())
-        .bind(vec![1i32; count])
-        .bind(vec![None::<i64>; count])
-        .fetch_all(&mut *tx)
-        .await
-        .unwrap();
+    .unwrap();
     assert_eq!(rows.len(), count);
-    sqlx::query(statements::UPSERT_STREAMS)
-        .bind(&names)
-        .bind(vec!["Bench".to_owned()])
-        .bind(vec![current + n])
-        .bind(vec!["MoneyDeposited".to_owned()])
-        .bind(vec![None::<i64>])
-        .bind(vec![None::<i64>])
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
     sqlx::raw_sql(
         "BEGIN; SET LOCAL synchronous_commit TO off; SELECT pg_notify('rewind_events', ''); COMMIT;",
     )

@@ -148,7 +148,7 @@ pub async fn open_tui(context: &Context, store: Store, name: String) -> CliResul
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = crate::tui::theme::Theme::from_config(&context.config.theme, no_color)
         .map_err(CliError::Input)?;
-    crate::tui::run(store, keymap, theme, name)
+    crate::tui::run(store, context.config.clone(), keymap, theme, name)
         .await
         .map_err(CliError::io("terminal UI"))
 }

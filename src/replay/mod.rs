@@ -12,7 +12,7 @@ use std::path::PathBuf;
 pub use fold::Folder;
 pub use reducer::{ReducerKind, ReducerSpec, load_upcasters, script_limits};
 pub use snapshots::{Drift, SnapshotBuild, VerifyReport};
-pub use travel::{DiffAnswer, StateAnswer, Target, TimeTravel};
+pub use travel::{DiffAnswer, StateAnswer, StepAnswer, Target, TimeTravel};
 
 use crate::script::ScriptError;
 use crate::store::{StoreError, Version};

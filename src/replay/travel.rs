@@ -49,6 +49,13 @@ pub struct DiffAnswer {
     pub patch: json_patch::Patch,
 }
 
+/// A scrubber's step: the state at a version and the patch its event made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepAnswer {
+    pub state: StateAnswer,
+    pub patch: json_patch::Patch,
+}
+
 /// Answers state queries over one store with one reducer.
 #[derive(Clone)]
 pub struct TimeTravel {
@@ -180,6 +187,52 @@ impl TimeTravel {
             from_version: before,
             to_version: version,
             patch: json_patch::diff(&from, &outcome.state),
+        })
+    }
+
+    /// The state at `version` and what its event changed, in one fold: what a scrubber
+    /// shows at each step. Version 0 is `{}` with an empty patch.
+    pub async fn step_at(
+        &self,
+        stream_id: &str,
+        version: Version,
+    ) -> Result<StepAnswer, ReplayError> {
+        let version = self.resolve(stream_id, Target::Version(version)).await?;
+        let empty = Value::Object(Default::default());
+        if version == 0 {
+            return Ok(StepAnswer {
+                state: StateAnswer {
+                    stream_id: stream_id.to_owned(),
+                    version: 0,
+                    state: empty,
+                    reducer: self.reducer.id.clone(),
+                    snapshot_version: None,
+                    replayed: 0,
+                },
+                patch: json_patch::Patch(Vec::new()),
+            });
+        }
+        let snapshot = self.snapshot_for(stream_id, version - 1).await?;
+        let before = version - 1;
+        let outcome = self
+            .fold(stream_id, snapshot.as_ref(), version, move |v| v == before)
+            .await?;
+        let from = outcome
+            .captured
+            .iter()
+            .find(|(v, _)| *v == before)
+            .map(|(_, s)| s)
+            .unwrap_or(&empty);
+        Ok(StepAnswer {
+            patch: json_patch::diff(from, &outcome.state),
+            state: StateAnswer {
+                stream_id: stream_id.to_owned(),
+                version,
+                state: outcome.state,
+                reducer: self.reducer.id.clone(),
+                snapshot_version: snapshot.as_ref().map(|s| s.version),
+                replayed: outcome.replayed,
+            },
         })
     }
 

@@ -5,6 +5,9 @@ use crossterm::event::{Event, KeyEventKind};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 
+#[path = "app_travel.rs"]
+mod travel;
+
 use super::fetch::Fetcher;
 use super::keymap::{Action, Keymap};
 use super::views::{self, LogView, StreamView, StreamsView};
@@ -12,7 +15,8 @@ use super::window::Fetch;
 use crate::store::{Position, RecordedEvent, StoreStats, StreamInfo};
 
 /// The `:` commands, for Tab completion.
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 13] = [
+    "asof",
     "export",
     "stream",
     "position",
@@ -52,6 +56,16 @@ pub enum Msg {
     PositionAt(Option<Position>),
     /// An event's causation chain: the event that caused it, and those it caused.
     Chain(uuid::Uuid, Option<RecordedEvent>, Vec<RecordedEvent>),
+    /// A time-travel step (its generation) answered.
+    Travel(u64, Result<views::travel::TravelFrame, String>),
+    /// A page of an as-of query answered.
+    AsOf(u64, Result<Vec<views::asof::AsOfRow>, String>),
+    /// A page of the snapshot listing.
+    SnapshotRows(u64, Vec<crate::store::SnapshotInfo>),
+    /// A snapshot build or verify: streams done of total.
+    JobProgress(u64, u64),
+    /// A snapshot build or verify ended: its summary and any drift.
+    JobDone(String, Vec<crate::replay::Drift>),
     Failed(String),
 }
 
@@ -60,6 +74,8 @@ pub enum Screen {
     Streams,
     Log,
     Stream,
+    TimeTravel,
+    Snapshots,
 }
 
 pub struct App {
@@ -68,6 +84,13 @@ pub struct App {
     pub streams: StreamsView,
     pub log: LogView,
     pub stream: Option<StreamView>,
+    /// Time travel on one stream (`3`).
+    pub travel: Option<views::travel::TravelView>,
+    /// A temporal query across a category (`:asof`), shown on `3` while active.
+    pub as_of: Option<views::asof::AsOfView>,
+    pub as_of_active: bool,
+    /// Snapshots (`4`).
+    pub snapshots: views::snapshots::SnapshotsView,
     pub status: Status,
     pub help: bool,
     pub theme: super::theme::Theme,
@@ -126,6 +149,10 @@ impl App {
             streams: StreamsView::new(),
             log: LogView::new(),
             stream: None,
+            travel: None,
+            as_of: None,
+            as_of_active: false,
+            snapshots: Default::default(),
             status,
             help: false,
             theme: super::theme::Theme::default(),
@@ -150,6 +177,7 @@ impl App {
     /// Whether a list is waiting for rows.
     pub fn is_loading(&self) -> bool {
         self.searching
+            || self.travel_loading()
             || self.exporting.is_some()
             || self.streams.window.is_loading()
             || self.log.window.is_loading()
@@ -332,11 +360,17 @@ impl App {
                     Some(format!("exported {written} events to {}", path.display()));
             }
             Msg::Tick => {
-                if !self.is_loading() {
+                let animating = self.travel_tick();
+                if !self.is_loading() && !animating {
                     return false;
                 }
                 self.status.spinner = self.status.spinner.wrapping_add(1);
             }
+            msg @ (Msg::Travel(..)
+            | Msg::AsOf(..)
+            | Msg::SnapshotRows(..)
+            | Msg::JobProgress(..)
+            | Msg::JobDone(..)) => return self.travel_message(msg),
             Msg::Failed(message) => {
                 self.messages.push(message.clone());
                 self.status.message = Some(message);
@@ -355,6 +389,9 @@ impl App {
 
     fn act(&mut self, action: Action) {
         self.status.message = None;
+        if self.act_travel(action) {
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.help = true,
@@ -422,6 +459,20 @@ impl App {
                 }
             },
             Action::Command => self.command = Some(String::new()),
+            // Handled by `act_travel` on every screen.
+            Action::TimeTravel
+            | Action::Snapshots
+            | Action::Previous
+            | Action::Next
+            | Action::JumpTime
+            | Action::Play
+            | Action::Faster
+            | Action::Slower
+            | Action::Compare
+            | Action::Build
+            | Action::BuildAll
+            | Action::Verify
+            | Action::VerifyAll => {}
             Action::Up
             | Action::Down
             | Action::PageUp
@@ -525,6 +576,9 @@ impl App {
             .split_once(' ')
             .map_or((text, ""), |(n, a)| (n, a.trim()));
         let needs = |what: &str| format!(":{name} needs {what}");
+        if self.travel_command(name, argument) {
+            return;
+        }
         match name {
             "" => {}
             "q" | "quit" => self.quit = true,
@@ -625,7 +679,8 @@ impl App {
         match self.screen {
             Screen::Log => self.log.window.selected(),
             Screen::Stream => self.stream.as_ref()?.window.selected(),
-            Screen::Streams => None,
+            Screen::TimeTravel => self.travel.as_ref()?.frame.as_ref()?.event.as_ref(),
+            Screen::Streams | Screen::Snapshots => None,
         }
     }
 
@@ -760,6 +815,7 @@ impl App {
                         Some(v) => (v.geometry.get(), v.window.len(), v.window.selected_index()),
                         None => return false,
                     },
+                    Screen::TimeTravel | Screen::Snapshots => return false,
                 };
                 match geometry.and_then(|g| g.row_at(mouse.row, rows)) {
                     Some(row) => self.move_selection(row as isize - selected as isize),
@@ -782,6 +838,12 @@ impl App {
             Screen::Log => {
                 if let Some(f) = self.log.window.move_by(delta) {
                     self.fetch_log(f);
+                }
+            }
+            Screen::TimeTravel | Screen::Snapshots => {
+                let action = if delta < 0 { Action::Up } else { Action::Down };
+                for _ in 0..delta.unsigned_abs() {
+                    self.act_travel(action);
                 }
             }
             Screen::Stream => {
@@ -852,6 +914,8 @@ impl App {
                     self.fetch_log(f);
                 }
             }
+            // Their own keys handle these (act_travel).
+            Screen::TimeTravel | Screen::Snapshots => {}
             Screen::Stream => {
                 let fetch = self.stream.as_mut().and_then(|v| go!(&mut v.window));
                 if let Some(f) = fetch {
@@ -971,6 +1035,12 @@ impl App {
                     view.render(frame, main, &self.theme);
                 }
             }
+            Screen::TimeTravel => match (&self.as_of, &self.travel) {
+                (Some(view), _) if self.as_of_active => view.render(frame, main, &self.theme),
+                (_, Some(view)) => view.render(frame, main, &self.theme),
+                _ => {}
+            },
+            Screen::Snapshots => self.snapshots.render(frame, main, &self.theme),
         }
         let status_info = Status {
             working: self.is_loading(),
@@ -984,7 +1054,7 @@ impl App {
             (None, None) => views::render_hints(frame, hints, self.screen),
         }
         if self.help {
-            views::render_help(frame, &self.keymap);
+            views::render_help(frame, &self.keymap, self.screen);
         }
         if self.show_messages {
             views::render_messages(frame, &self.messages);

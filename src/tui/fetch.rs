@@ -15,15 +15,37 @@ use crate::store::{LogFilter, LogQuery, Position, Store, StreamInfo, StreamQuery
 /// How many streams a fuzzy search shows.
 pub const FUZZY_RESULTS: usize = 200;
 
+#[path = "fetch_replay.rs"]
+mod replay;
+
+pub use replay::{JobKind, Replay};
+
 #[derive(Clone)]
 pub struct Fetcher {
     store: Store,
     tx: UnboundedSender<Msg>,
+    /// Reducers and snapshot settings, for the time-travel and snapshots views.
+    replay: Option<Arc<Replay>>,
 }
 
 impl Fetcher {
     pub fn new(store: Store, tx: UnboundedSender<Msg>) -> Fetcher {
-        Fetcher { store, tx }
+        Fetcher {
+            store,
+            tx,
+            replay: None,
+        }
+    }
+
+    /// With the config's reducers, upcasters and snapshot spacing for the replay views.
+    pub fn with_replay(mut self, replay: Replay) -> Fetcher {
+        self.replay = Some(Arc::new(replay));
+        self
+    }
+
+    /// Whether the store refuses writes (snapshot builds are writes).
+    pub fn read_only(&self) -> bool {
+        self.store.is_read_only()
     }
 
     fn spawn(&self, work: impl Future<Output = Result<Msg, String>> + Send + 'static) {

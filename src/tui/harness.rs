@@ -27,7 +27,13 @@ impl Harness {
             read_only: store.is_read_only(),
             ..Default::default()
         };
-        let mut app = App::new(Keymap::default(), status, Some(Fetcher::new(store, tx)));
+        let mut app = App::new(
+            Keymap::default(),
+            status,
+            Some(
+                Fetcher::new(store, tx).with_replay(super::fetch::Replay::new(Default::default())),
+            ),
+        );
         app.start();
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("a test backend");
         Harness { app, rx, terminal }

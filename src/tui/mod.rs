@@ -22,6 +22,7 @@ use crate::store::Store;
 /// Runs the TUI on the terminal until the user quits.
 pub async fn run(
     store: Store,
+    config: crate::config::Config,
     keymap: keymap::Keymap,
     theme: theme::Theme,
     store_name: String,
@@ -35,7 +36,7 @@ pub async fn run(
         notices: store.notices(),
         ..Default::default()
     };
-    let fetcher = fetch::Fetcher::new(store, tx.clone());
+    let fetcher = fetch::Fetcher::new(store, tx.clone()).with_replay(fetch::Replay::new(config));
     let head_task = fetcher.watch_head();
     let mut app = App::new(keymap, status, Some(fetcher));
     app.theme = theme;
@@ -116,3 +117,5 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_travel;

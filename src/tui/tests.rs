@@ -11,7 +11,7 @@ use super::keymap::Keymap;
 use super::window::Fetch;
 use crate::store::{RecordedEvent, StoreStats, StreamInfo};
 
-fn event(position: u64, stream: &str, version: u64, event_type: &str) -> RecordedEvent {
+pub(super) fn event(position: u64, stream: &str, version: u64, event_type: &str) -> RecordedEvent {
     serde_json::from_value(json!({
         "event_id": format!("0190c3a2-0000-7000-8000-{position:012}"), "stream_id": stream,
         "stream_type": stream.split('-').next().unwrap(), "event_type": event_type,
@@ -33,7 +33,7 @@ fn stream(id: &str, version: u64) -> StreamInfo {
     }
 }
 
-fn app() -> App {
+pub(super) fn app() -> App {
     let status = Status {
         store: "sqlite://demo.db".into(),
         ..Default::default()
@@ -58,14 +58,21 @@ fn app() -> App {
     app
 }
 
-fn press(app: &mut App, code: KeyCode) {
+/// The app after pressing `key` (a view's digit).
+fn app_on(key: char) -> App {
+    let mut app = app();
+    press(&mut app, KeyCode::Char(key));
+    app
+}
+
+pub(super) fn press(app: &mut App, code: KeyCode) {
     app.update(Msg::Input(Event::Key(KeyEvent::new(
         code,
         KeyModifiers::NONE,
     ))));
 }
 
-fn screen(app: &App) -> String {
+pub(super) fn screen(app: &App) -> String {
     let mut terminal = Terminal::new(TestBackend::new(120, 24)).unwrap();
     terminal.draw(|frame| app.render(frame)).unwrap();
     super::harness::buffer_text(terminal.backend().buffer())
@@ -141,10 +148,24 @@ fn help_lists_every_key_from_the_keymap() {
     press(&mut app, KeyCode::Char('?'));
     let text = screen(&app);
     assert!(text.contains("Keys (any key closes)"), "{text}");
-    for (keys, what) in Keymap::default().help() {
-        assert!(text.contains(what), "{what}: {text}");
-        assert!(text.contains(&keys), "{keys}: {text}");
+    // Each view's help lists every key of that view.
+    for (view, key) in [
+        (Screen::Streams, '1'),
+        (Screen::Log, '2'),
+        (Screen::TimeTravel, '3'),
+        (Screen::Snapshots, '4'),
+    ] {
+        let mut app = app_on(key);
+        assert_eq!(app.screen, view);
+        press(&mut app, KeyCode::Char('?'));
+        let text = screen(&app);
+        let keys = Keymap::default().help_for(|a| super::views::applies(a, view));
+        for (keys, what) in keys {
+            assert!(text.contains(what), "{view:?} {what}: {text}");
+            assert!(text.contains(&keys), "{view:?} {keys}: {text}");
+        }
     }
+    assert!(text.contains("fuzzy-filter") && !text.contains("play / pause"));
     press(&mut app, KeyCode::Char('x'));
     assert!(!screen(&app).contains("Keys (any key closes)"));
 }
@@ -172,7 +193,7 @@ fn empty_store_says_so() {
     assert!(screen(&app).contains("no streams yet"));
 }
 
-fn type_text(app: &mut App, text: &str) {
+pub(super) fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         press(app, KeyCode::Char(c));
     }

@@ -18,6 +18,10 @@ pub struct Theme {
     /// `true`, `false`, `null`.
     pub literal: Style,
     pub muted: Style,
+    /// A diff's added, removed and changed paths.
+    pub added: Style,
+    pub removed: Style,
+    pub changed: Style,
 }
 
 impl Default for Theme {
@@ -40,6 +44,9 @@ impl Theme {
                 number: fg(Color::Yellow),
                 literal: fg(Color::Magenta),
                 muted: fg(Color::DarkGray),
+                added: fg(Color::Green),
+                removed: fg(Color::Red),
+                changed: fg(Color::Yellow),
             },
             ThemeName::Light => Theme {
                 accent: Style::new()
@@ -51,6 +58,9 @@ impl Theme {
                 number: fg(Color::Red),
                 literal: fg(Color::Magenta),
                 muted: fg(Color::Gray),
+                added: fg(Color::Green),
+                removed: fg(Color::Red),
+                changed: fg(Color::Magenta),
             },
             ThemeName::Mono => Theme {
                 accent: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
@@ -59,6 +69,9 @@ impl Theme {
                 number: Style::new(),
                 literal: Style::new().add_modifier(Modifier::ITALIC),
                 muted: Style::new().add_modifier(Modifier::DIM),
+                added: Style::new().add_modifier(Modifier::BOLD),
+                removed: Style::new().add_modifier(Modifier::CROSSED_OUT),
+                changed: Style::new().add_modifier(Modifier::ITALIC),
             },
         }
     }
@@ -82,15 +95,33 @@ impl Theme {
                 "number" => &mut theme.number,
                 "literal" => &mut theme.literal,
                 "muted" => &mut theme.muted,
+                "added" => &mut theme.added,
+                "removed" => &mut theme.removed,
+                "changed" => &mut theme.changed,
                 other => {
                     return Err(format!(
-                        "[theme.colors]: unknown role {other:?} (accent, key, string, number, literal, muted)"
+                        "[theme.colors]: unknown role {other:?} (accent, key, string, number, literal, muted, added, removed, changed)"
                     ));
                 }
             };
             *slot = slot.fg(colour);
         }
         Ok(theme)
+    }
+
+    /// As `json`, owning its text (for panes built from a temporary string).
+    pub fn json_owned(&self, pretty: &str) -> Vec<Line<'static>> {
+        self.json(pretty)
+            .into_iter()
+            .map(|line| {
+                Line::from(
+                    line.spans
+                        .into_iter()
+                        .map(|s| Span::styled(s.content.into_owned(), s.style))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect()
     }
 
     /// Pretty-printed JSON as coloured lines: keys, strings, numbers and literals.

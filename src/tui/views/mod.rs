@@ -1,9 +1,12 @@
 //! The screens and the chrome around them. Each view owns its window of rows and renders
 //! from `&self`.
 
+pub mod asof;
 mod log;
+pub mod snapshots;
 mod stream;
 mod streams;
+pub mod travel;
 
 pub use log::LogView;
 pub use stream::StreamView;
@@ -16,7 +19,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, TableState};
 
 use super::app::{Screen, Status};
-use super::keymap::Keymap;
+use super::keymap::{Action, Keymap};
 
 /// Rows a PgUp/PgDn moves.
 pub const PAGE_STEP: isize = 20;
@@ -38,6 +41,8 @@ pub fn render_tabs(
     let mut spans = vec![Span::raw(" rewind ").bold(), Span::raw(" ")];
     spans.extend(tab("1", "Streams", screen == Screen::Streams));
     spans.extend(tab("2", "Log", screen == Screen::Log));
+    spans.extend(tab("3", "Time travel", screen == Screen::TimeTravel));
+    spans.extend(tab("4", "Snapshots", screen == Screen::Snapshots));
     if let (Screen::Stream, Some(stream)) = (screen, stream) {
         spans.push(Span::styled(format!(" {stream} "), theme.accent));
     }
@@ -99,7 +104,13 @@ pub fn render_hints(frame: &mut Frame, area: Rect, screen: Screen) {
         Screen::Streams => " ↑↓ move · Enter open · g/G first/last · 2 log · ? help · q quit",
         Screen::Log => " ↑↓ move · g/G first/last · f follow · 1 streams · ? help · q quit",
         Screen::Stream => {
-            " ↑↓ move · Esc back · g/G first/last · f follow · [ ] cause/effect · y copy · ? help · q quit"
+            " ↑↓ move · Esc back · g/G first/last · f follow · [ ] cause/effect · 3 time travel · y copy · ? help · q quit"
+        }
+        Screen::TimeTravel => {
+            " ←→ version · g/G first/last · t time · :version N · p play +/- speed · c compare · Tab state tree · ? help"
+        }
+        Screen::Snapshots => {
+            " ↑↓ move · b build · B build all · v verify · V verify all · Esc cancel · Enter time travel · ? help"
         }
     };
     frame.render_widget(Line::raw(hints), area);
@@ -205,17 +216,50 @@ pub fn render_messages(frame: &mut Frame, messages: &[String]) {
     );
 }
 
-pub fn render_help(frame: &mut Frame, keymap: &Keymap) {
-    let lines = keymap
-        .help()
-        .into_iter()
-        .map(|(keys, what)| {
-            Line::from(vec![
-                Span::raw(format!("{keys:>18}  ")).bold(),
-                Span::raw(what),
-            ])
-        })
-        .collect();
+/// Whether a key does something on `screen` (the help lists a view's keys).
+pub fn applies(action: Action, screen: Screen) -> bool {
+    use Action::*;
+    match action {
+        Streams | Log | TimeTravel | Snapshots | Command | Help | Quit | Back | Up | Down
+        | PageUp | PageDown | First | Last => true,
+        Open => screen != Screen::Log,
+        Follow => matches!(screen, Screen::Log | Screen::Stream),
+        Cause | Effect | Raw => screen == Screen::Stream,
+        Copy => matches!(screen, Screen::Log | Screen::Stream),
+        Sort | Filter => screen == Screen::Streams,
+        NextPane | PrevPane => matches!(screen, Screen::Stream | Screen::TimeTravel),
+        Previous | Next | JumpTime | Play | Faster | Slower | Compare => {
+            screen == Screen::TimeTravel
+        }
+        Build | BuildAll | Verify | VerifyAll => screen == Screen::Snapshots,
+    }
+}
+
+/// The keys of the current view, in two columns when one does not fit.
+pub fn render_help(frame: &mut Frame, keymap: &Keymap, screen: Screen) {
+    let help = keymap.help_for(|a| applies(a, screen));
+    let fits = help.len() + 4 <= frame.area().height as usize;
+    let entry = |(keys, what): &(String, &str), width: usize| {
+        vec![
+            Span::raw(format!("{keys:>14}  ")).bold(),
+            Span::raw(format!("{what:<width$}")),
+        ]
+    };
+    let lines = if fits {
+        help.iter().map(|h| Line::from(entry(h, 0))).collect()
+    } else {
+        let half = help.len().div_ceil(2);
+        (0..half)
+            .map(|i| {
+                let mut spans = entry(&help[i], 44);
+                if let Some(right) = help.get(half + i) {
+                    spans.push(Span::raw("  "));
+                    spans.extend(entry(right, 0));
+                }
+                Line::from(spans)
+            })
+            .collect()
+    };
     popup(frame, " Keys (any key closes) ", lines, 0);
 }
 
