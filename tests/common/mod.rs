@@ -8,6 +8,8 @@ use std::process::{Command, Output, Stdio};
 use rewind::store::{OpenOptions, Store, StoreUrl};
 use tempfile::TempDir;
 
+pub mod tmux;
+
 /// A temp folder holding a store file and an empty config file.
 pub struct Sandbox {
     pub dir: TempDir,

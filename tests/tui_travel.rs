@@ -1,0 +1,119 @@
+//! Time travel and snapshots in the real binary, in a real terminal (tmux), on the demo
+//! store: scrubbing, the patch against `rewind state --diff`, a jump to a time, and
+//! verify showing drift after a snapshot was altered by plain SQL.
+
+mod common;
+
+use common::tmux::Tmux;
+use common::{Sandbox, json_lines, run};
+
+fn demo() -> Sandbox {
+    let s = Sandbox::new();
+    let (code, _, err) = run(s.rewind(&["demo", "--events", "3000"]));
+    assert_eq!(code, 0, "{err}");
+    s
+}
+
+/// The version line of the time-travel view, e.g. "v3 of 17".
+fn at(version: u64, last: u64) -> String {
+    format!("v{version} of {last}")
+}
+
+#[test]
+fn scrub_a_stream_see_each_patch_and_jump_to_a_time() {
+    let s = demo();
+    let (_, out, _) = run(s.rewind(&["read", "Account-1"]));
+    let events = json_lines(&out);
+    let last = events.len() as u64;
+    assert!(last >= 4, "Account-1 has {last} events");
+
+    let tui = Tmux::start(&s, &[], true, "");
+    tui.expect("Account-1 ");
+    tui.keys(&[":", "stream Account-1", "Enter"]);
+    tui.expect("Version");
+    // 3 on a stream's event: time travel at that event's version (the first).
+    tui.keys(&["3"]);
+    let first = tui.expect(&at(1, last));
+    assert!(first.contains("state at v1"), "{first}");
+
+    // Forward and back: the state and the version follow.
+    tui.keys(&["Right", "Right"]);
+    let third = tui.expect(&at(3, last));
+    tui.keys(&["Left"]);
+    let second = tui.expect(&at(2, last));
+    assert!(second.contains("state at v2") && third.contains("state at v3"));
+
+    // The patch shown for a version is `rewind state --diff` for it.
+    for version in [2, 3, last] {
+        tui.keys(&[":", &format!("version {version}"), "Enter"]);
+        let screen = tui.expect(&at(version, last));
+        let v = version.to_string();
+        let (code, out, err) = run(s.rewind(&["state", "Account-1", "--at-version", &v, "--diff"]));
+        assert_eq!(code, 0, "{err}");
+        let patch = json_lines(&out)[0]["patch"].as_array().unwrap().clone();
+        assert!(!patch.is_empty());
+        for op in patch {
+            let sign = match op["op"].as_str().unwrap() {
+                "add" => "+",
+                "remove" => "-",
+                _ => "~",
+            };
+            let line = format!("{sign} {}", op["path"].as_str().unwrap());
+            assert!(
+                screen.contains(&line),
+                "v{version}: {line:?} from `state --diff` not on screen:\n{screen}"
+            );
+        }
+    }
+
+    // g / G: the first and the last version.
+    tui.keys(&["g"]);
+    tui.expect(&at(1, last));
+    tui.keys(&["G"]);
+    tui.expect(&at(last, last));
+
+    // t: a time. The moment of event 2 lands on version 2 (or later events that share it).
+    let time = events[1]["recorded_at"].as_str().unwrap();
+    tui.keys(&["t", time, "Enter"]);
+    let screen = tui.expect("state at v");
+    let expected = events
+        .iter()
+        .filter(|e| e["recorded_at"].as_str().unwrap() <= time)
+        .count() as u64;
+    tui.expect(&at(expected, last));
+    assert!(!screen.contains("error"), "{screen}");
+    tui.keys(&["q"]);
+}
+
+#[test]
+fn verify_in_the_snapshots_view_shows_drift_made_by_sql() {
+    let s = demo();
+    let (code, _, err) = run(s.rewind(&["snapshot", "build", "Account-1", "--every", "2"]));
+    assert_eq!(code, 0, "{err}");
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    let changed = conn
+        .execute(
+            "UPDATE snapshots SET state = '{\"tampered\":true}' WHERE stream_id = 'Account-1' AND version = 2",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(conn);
+
+    let tui = Tmux::start(&s, &[], true, "");
+    tui.expect("Account-1 ");
+    tui.keys(&["4"]);
+    let listed = tui.expect("Account-1");
+    assert!(
+        listed.contains("Snapshots") && listed.contains("merge-patch"),
+        "{listed}"
+    );
+    tui.keys(&["V"]);
+    let screen = tui.expect("drifted");
+    assert!(screen.contains("DRIFT Account-1@2"), "{screen}");
+    assert!(
+        screen.contains("+ /tampered") || screen.contains("- /tampered"),
+        "{screen}"
+    );
+    tui.keys(&["q"]);
+}
