@@ -21,6 +21,16 @@ pub struct Harness {
 impl Harness {
     /// The app on `store`, its first queries sent (call `settle` to see them answered).
     pub fn new(store: Store, width: u16, height: u16) -> Harness {
+        Harness::with_config(store, Default::default(), width, height)
+    }
+
+    /// As `new`, with a config (reducers, upcasters, snapshot spacing) for the replay views.
+    pub fn with_config(
+        store: Store,
+        config: crate::config::Config,
+        width: u16,
+        height: u16,
+    ) -> Harness {
         let (tx, rx) = mpsc::unbounded_channel();
         let status = Status {
             store: "bench".into(),
@@ -30,9 +40,7 @@ impl Harness {
         let mut app = App::new(
             Keymap::default(),
             status,
-            Some(
-                Fetcher::new(store, tx).with_replay(super::fetch::Replay::new(Default::default())),
-            ),
+            Some(Fetcher::new(store, tx).with_replay(super::fetch::Replay::new(config))),
         );
         app.start();
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("a test backend");
