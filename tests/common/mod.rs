@@ -156,10 +156,13 @@ pub mod pg {
             Ok(url) if !url.is_empty() => Some(url),
             _ => {
                 NOTICE.call_once(|| {
-                    eprintln!(
+                    // Straight to the terminal: the test harness captures eprintln!.
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
                         "note: REWIND_TEST_PG_URL is unset: PostgreSQL tests skipped \
                          (set it, e.g. postgres://postgres@127.0.0.1:5432/test, to run them)"
-                    )
+                    );
                 });
                 None
             }
