@@ -117,3 +117,45 @@ fn verify_in_the_snapshots_view_shows_drift_made_by_sql() {
     );
     tui.keys(&["q"]);
 }
+
+#[test]
+fn the_composer_shows_a_stale_expected_version_as_a_conflict_and_writes_nothing() {
+    let s = demo();
+    let count = |s: &Sandbox| json_lines(&run(s.rewind(&["read", "Account-1"])).1).len();
+    let before = count(&s);
+    let tui = Tmux::start(&s, &[], true, "");
+    tui.expect("Account-1 ");
+    tui.keys(&["a"]);
+    tui.expect("Append an event");
+    // The expected version is prefilled with the stream's.
+    let current = before.to_string();
+    let screen = tui.expect(&format!("│{current} "));
+    assert!(screen.contains("Account-1"), "{screen}");
+    tui.keys(&["Noted", "Tab"]);
+    for _ in 0..current.len() {
+        tui.keys(&["BSpace"]);
+    }
+    let stale = (before - 1).to_string();
+    tui.keys(&[&stale, "Tab", "\"note\": \"from the composer\"", "C-s"]);
+    let screen = tui.expect("CONCURRENCY CONFLICT");
+    assert!(
+        screen.contains(&format!("expected version {stale}")),
+        "{screen}"
+    );
+    assert_eq!(count(&s), before, "a conflict writes nothing");
+
+    // With the current version it goes through, and says where.
+    tui.keys(&["BTab"]);
+    for _ in 0..stale.len() {
+        tui.keys(&["BSpace"]);
+    }
+    tui.keys(&[&current, "C-s"]);
+    tui.expect("appended Noted to Account-1@");
+    assert_eq!(count(&s), before + 1);
+    let (_, out, _) = run(s.rewind(&["read", "Account-1", "--backward", "--limit", "1"]));
+    assert_eq!(
+        json_lines(&out)[0]["data"],
+        serde_json::json!({"note": "from the composer"})
+    );
+    tui.keys(&["q"]);
+}

@@ -5,6 +5,8 @@ use crossterm::event::{Event, KeyEventKind};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 
+#[path = "app_compose.rs"]
+mod compose;
 #[path = "app_travel.rs"]
 mod travel;
 
@@ -66,6 +68,10 @@ pub enum Msg {
     JobProgress(u64, u64),
     /// A snapshot build or verify ended: its summary and any drift.
     JobDone(String, Vec<crate::replay::Drift>),
+    /// A stream's version, for the composer's expected version.
+    ComposerVersion(String, u64),
+    /// The composer's append: the stored event, or (the error, whether a conflict).
+    Composed(Result<RecordedEvent, (String, bool)>),
     Failed(String),
 }
 
@@ -91,6 +97,8 @@ pub struct App {
     pub as_of_active: bool,
     /// Snapshots (`4`).
     pub snapshots: views::snapshots::SnapshotsView,
+    /// The event composer, when open (over any view).
+    pub composer: Option<views::composer::Composer>,
     pub status: Status,
     pub help: bool,
     pub theme: super::theme::Theme,
@@ -153,6 +161,7 @@ impl App {
             as_of: None,
             as_of_active: false,
             snapshots: Default::default(),
+            composer: None,
             status,
             help: false,
             theme: super::theme::Theme::default(),
@@ -241,6 +250,10 @@ impl App {
     fn handle(&mut self, msg: Msg) -> bool {
         match msg {
             Msg::Input(Event::Key(key)) if key.kind != KeyEventKind::Release => {
+                if self.composer.is_some() {
+                    self.compose_key(key);
+                    return true;
+                }
                 if self.command.is_some() {
                     self.type_command(key);
                     return true;
@@ -366,6 +379,12 @@ impl App {
                 }
                 self.status.spinner = self.status.spinner.wrapping_add(1);
             }
+            Msg::ComposerVersion(stream, version) => {
+                if let Some(composer) = self.composer.as_mut() {
+                    composer.version_arrived(&stream, version);
+                }
+            }
+            Msg::Composed(result) => self.composed(result),
             msg @ (Msg::Travel(..)
             | Msg::AsOf(..)
             | Msg::SnapshotRows(..)
@@ -473,6 +492,7 @@ impl App {
             | Action::BuildAll
             | Action::Verify
             | Action::VerifyAll => {}
+            Action::Compose => self.open_composer(),
             Action::Up
             | Action::Down
             | Action::PageUp
@@ -1066,6 +1086,9 @@ impl App {
             && let Some(chain) = self.stream.as_ref().and_then(|v| v.chain())
         {
             views::render_effect_picker(frame, &chain.effects);
+        }
+        if let Some(composer) = &self.composer {
+            composer.render(frame, &self.theme);
         }
     }
 }

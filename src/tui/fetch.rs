@@ -351,6 +351,40 @@ impl Fetcher {
         });
     }
 
+    /// A stream's current version, for the composer's expected version.
+    pub fn composer_version(&self, stream: String) {
+        let store = self.store.clone();
+        self.spawn(async move {
+            let version = store
+                .stream_version(&stream)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Msg::ComposerVersion(stream, version))
+        });
+    }
+
+    /// The composer's append; a conflict comes back as such (nothing was written).
+    pub fn compose(
+        &self,
+        stream: String,
+        expected: crate::store::ExpectedVersion,
+        event: crate::store::NewEvent,
+    ) {
+        let store = self.store.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let result = store
+                .append(&stream, expected, vec![event])
+                .await
+                .map(|mut stored| stored.remove(0))
+                .map_err(|e| {
+                    let conflict = matches!(e, crate::store::StoreError::Concurrency { .. });
+                    (e.to_string(), conflict)
+                });
+            let _ = tx.send(Msg::Composed(result));
+        });
+    }
+
     /// What the store says about how it is read (not I/O: kept in memory).
     pub fn notices(&self) -> Vec<String> {
         self.store.notices()

@@ -23,6 +23,7 @@ pub enum Action {
     BuildAll,
     Verify,
     VerifyAll,
+    Compose,
     Up,
     Down,
     PageUp,
@@ -64,6 +65,7 @@ impl Action {
             Action::BuildAll => "build_all",
             Action::Verify => "verify",
             Action::VerifyAll => "verify_all",
+            Action::Compose => "compose",
             Action::Up => "up",
             Action::Down => "down",
             Action::PageUp => "page_up",
@@ -104,6 +106,7 @@ impl Action {
             Action::BuildAll => "build every stream's snapshots",
             Action::Verify => "verify the selected stream's snapshots",
             Action::VerifyAll => "verify every snapshot (Esc cancels)",
+            Action::Compose => "append an event (the composer)",
             Action::Up => "previous row",
             Action::Down => "next row",
             Action::PageUp => "page up",
@@ -126,7 +129,7 @@ impl Action {
         }
     }
 
-    const ALL: [Action; 35] = [
+    const ALL: [Action; 36] = [
         Action::Streams,
         Action::Log,
         Action::TimeTravel,
@@ -142,6 +145,7 @@ impl Action {
         Action::BuildAll,
         Action::Verify,
         Action::VerifyAll,
+        Action::Compose,
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -256,6 +260,7 @@ impl Default for Keymap {
             (Key::plain(Char('B')), Action::BuildAll),
             (Key::plain(Char('v')), Action::Verify),
             (Key::plain(Char('V')), Action::VerifyAll),
+            (Key::plain(Char('a')), Action::Compose),
             (Key::plain(Char('k')), Action::Up),
             (Key::plain(Up), Action::Up),
             (Key::plain(Char('j')), Action::Down),

@@ -118,4 +118,6 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_composer;
+#[cfg(test)]
 mod tests_travel;

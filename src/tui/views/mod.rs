@@ -2,6 +2,7 @@
 //! from `&self`.
 
 pub mod asof;
+pub mod composer;
 mod log;
 pub mod snapshots;
 mod stream;
@@ -221,7 +222,7 @@ pub fn applies(action: Action, screen: Screen) -> bool {
     use Action::*;
     match action {
         Streams | Log | TimeTravel | Snapshots | Command | Help | Quit | Back | Up | Down
-        | PageUp | PageDown | First | Last => true,
+        | PageUp | PageDown | First | Last | Compose => true,
         Open => screen != Screen::Log,
         Follow => matches!(screen, Screen::Log | Screen::Stream),
         Cause | Effect | Raw => screen == Screen::Stream,
