@@ -85,6 +85,21 @@ pub enum Command {
     Project(project::ProjectArgs),
     Demo(demo::DemoArgs),
     Migrate(migrate::MigrateArgs),
+    Workbench(WorkbenchArgs),
+}
+
+/// The terminal UI on the projection workbench, FILE (or a template) in its editor
+#[derive(Debug, Args)]
+#[command(after_help = "\
+In the editor keys type text; Ctrl-r runs, Ctrl-s saves, Esc leaves the editor (then Space
+pauses, n steps, N steps back, :runto P, :break TYPE, :breakif EXPR, ? lists the keys).
+
+Examples:
+  rewind workbench assets/projections/orders_per_status.js
+  rewind --db rewind-demo.db workbench")]
+pub struct WorkbenchArgs {
+    /// The projection script to open
+    pub file: Option<PathBuf>,
 }
 
 /// What every command needs: the config and the way to open the store.
@@ -136,6 +151,16 @@ impl Context {
 
 /// Opens the terminal UI on `store` (a terminal is required).
 pub async fn open_tui(context: &Context, store: Store, name: String) -> CliResult {
+    open_tui_with(context, store, name, None).await
+}
+
+/// As `open_tui`, optionally on the workbench with a script (text, path) in its editor.
+pub async fn open_tui_with(
+    context: &Context,
+    store: Store,
+    name: String,
+    workbench: Option<(String, Option<PathBuf>)>,
+) -> CliResult {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(CliError::Input(
@@ -148,9 +173,16 @@ pub async fn open_tui(context: &Context, store: Store, name: String) -> CliResul
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = crate::tui::theme::Theme::from_config(&context.config.theme, no_color)
         .map_err(CliError::Input)?;
-    crate::tui::run(store, context.config.clone(), keymap, theme, name)
-        .await
-        .map_err(CliError::io("terminal UI"))
+    crate::tui::run(
+        store,
+        context.config.clone(),
+        keymap,
+        theme,
+        name,
+        workbench,
+    )
+    .await
+    .map_err(CliError::io("terminal UI"))
 }
 
 /// Runs a parsed command line.
@@ -168,6 +200,20 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Project(args)) => project::run(&context, args).await,
         Some(Command::Demo(args)) => demo::run(&context, args).await,
         Some(Command::Migrate(args)) => migrate::run(&context, args).await,
+        Some(Command::Workbench(args)) => {
+            let (text, path) = match args.file {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        CliError::Input(format!("cannot read {}: {e}", path.display()))
+                    })?;
+                    (text, Some(path))
+                }
+                None => (crate::tui::workbench_template("all").to_owned(), None),
+            };
+            let store = context.open_for_tui().await?;
+            let name = context.store_url()?.to_string();
+            open_tui_with(&context, store, name, Some((text, path))).await
+        }
         None => {
             let store = context.open_for_tui().await?;
             open_tui(&context, store, context.store_url()?.to_string()).await

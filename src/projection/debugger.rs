@@ -182,6 +182,21 @@ impl Debugger {
         }
     }
 
+    /// Passes over the next event without folding it (a poison event): its position, or
+    /// None at the head of the log.
+    pub async fn skip_next(&mut self) -> Result<Option<Position>, ProjectionError> {
+        let Some(event) = self.next_events(1).await?.into_iter().next() else {
+            return Ok(None);
+        };
+        self.position = event.global_position;
+        Ok(Some(self.position))
+    }
+
+    /// Events folded so far.
+    pub fn folded(&self) -> u64 {
+        self.folded
+    }
+
     /// Undoes the last folded event: restores the newest in-memory checkpoint before it
     /// and re-folds (ignoring breakpoints) the events between. Returns the new position
     /// (None: already at the start).

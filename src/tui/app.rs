@@ -9,6 +9,8 @@ use ratatui::layout::{Constraint, Layout};
 mod compose;
 #[path = "app_travel.rs"]
 mod travel;
+#[path = "app_workbench.rs"]
+mod workbench;
 
 use super::fetch::Fetcher;
 use super::keymap::{Action, Keymap};
@@ -17,8 +19,17 @@ use super::window::Fetch;
 use crate::store::{Position, RecordedEvent, StoreStats, StreamInfo};
 
 /// The `:` commands, for Tab completion.
-const COMMANDS: [&str; 13] = [
+const COMMANDS: [&str; 22] = [
     "asof",
+    "open",
+    "save",
+    "new",
+    "runto",
+    "from",
+    "break",
+    "breakif",
+    "nobreak",
+    "search",
     "export",
     "stream",
     "position",
@@ -72,6 +83,11 @@ pub enum Msg {
     ComposerVersion(String, u64),
     /// The composer's append: the stored event, or (the error, whether a conflict).
     Composed(Result<RecordedEvent, (String, bool)>),
+    /// A workbench run (its generation) reports.
+    Workbench(u64, super::workbench_session::Update),
+    /// A script file read (`:open`, `rewind workbench FILE`).
+    Opened(std::path::PathBuf, Result<String, String>),
+    Saved(std::path::PathBuf, Result<(), String>),
     Failed(String),
 }
 
@@ -82,6 +98,7 @@ pub enum Screen {
     Stream,
     TimeTravel,
     Snapshots,
+    Workbench,
 }
 
 pub struct App {
@@ -99,6 +116,9 @@ pub struct App {
     pub snapshots: views::snapshots::SnapshotsView,
     /// The event composer, when open (over any view).
     pub composer: Option<views::composer::Composer>,
+    /// The projection workbench (`5`) and its run.
+    pub workbench: Option<views::workbench::WorkbenchView>,
+    session: Option<super::workbench_session::Session>,
     pub status: Status,
     pub help: bool,
     pub theme: super::theme::Theme,
@@ -162,6 +182,8 @@ impl App {
             as_of_active: false,
             snapshots: Default::default(),
             composer: None,
+            workbench: None,
+            session: None,
             status,
             help: false,
             theme: super::theme::Theme::default(),
@@ -252,6 +274,10 @@ impl App {
             Msg::Input(Event::Key(key)) if key.kind != KeyEventKind::Release => {
                 if self.composer.is_some() {
                     self.compose_key(key);
+                    return true;
+                }
+                if self.editing() && self.command.is_none() {
+                    self.editor_key(key);
                     return true;
                 }
                 if self.command.is_some() {
@@ -385,6 +411,9 @@ impl App {
                 }
             }
             Msg::Composed(result) => self.composed(result),
+            msg @ (Msg::Workbench(..) | Msg::Opened(..) | Msg::Saved(..)) => {
+                return self.workbench_message(msg);
+            }
             msg @ (Msg::Travel(..)
             | Msg::AsOf(..)
             | Msg::SnapshotRows(..)
@@ -408,7 +437,7 @@ impl App {
 
     fn act(&mut self, action: Action) {
         self.status.message = None;
-        if self.act_travel(action) {
+        if self.act_workbench(action) || self.act_travel(action) {
             return;
         }
         match action {
@@ -491,7 +520,15 @@ impl App {
             | Action::Build
             | Action::BuildAll
             | Action::Verify
-            | Action::VerifyAll => {}
+            | Action::VerifyAll
+            | Action::Workbench
+            | Action::Run
+            | Action::Save
+            | Action::Pause
+            | Action::Step
+            | Action::StepBack
+            | Action::Skip
+            | Action::MoveCheckpoint => {}
             Action::Compose => self.open_composer(),
             Action::Up
             | Action::Down
@@ -596,7 +633,7 @@ impl App {
             .split_once(' ')
             .map_or((text, ""), |(n, a)| (n, a.trim()));
         let needs = |what: &str| format!(":{name} needs {what}");
-        if self.travel_command(name, argument) {
+        if self.workbench_command(name, argument) || self.travel_command(name, argument) {
             return;
         }
         match name {
@@ -700,7 +737,7 @@ impl App {
             Screen::Log => self.log.window.selected(),
             Screen::Stream => self.stream.as_ref()?.window.selected(),
             Screen::TimeTravel => self.travel.as_ref()?.frame.as_ref()?.event.as_ref(),
-            Screen::Streams | Screen::Snapshots => None,
+            Screen::Streams | Screen::Snapshots | Screen::Workbench => None,
         }
     }
 
@@ -835,7 +872,7 @@ impl App {
                         Some(v) => (v.geometry.get(), v.window.len(), v.window.selected_index()),
                         None => return false,
                     },
-                    Screen::TimeTravel | Screen::Snapshots => return false,
+                    Screen::TimeTravel | Screen::Snapshots | Screen::Workbench => return false,
                 };
                 match geometry.and_then(|g| g.row_at(mouse.row, rows)) {
                     Some(row) => self.move_selection(row as isize - selected as isize),
@@ -860,6 +897,7 @@ impl App {
                     self.fetch_log(f);
                 }
             }
+            Screen::Workbench => {}
             Screen::TimeTravel | Screen::Snapshots => {
                 let action = if delta < 0 { Action::Up } else { Action::Down };
                 for _ in 0..delta.unsigned_abs() {
@@ -935,7 +973,7 @@ impl App {
                 }
             }
             // Their own keys handle these (act_travel).
-            Screen::TimeTravel | Screen::Snapshots => {}
+            Screen::TimeTravel | Screen::Snapshots | Screen::Workbench => {}
             Screen::Stream => {
                 let fetch = self.stream.as_mut().and_then(|v| go!(&mut v.window));
                 if let Some(f) = fetch {
@@ -1061,6 +1099,11 @@ impl App {
                 _ => {}
             },
             Screen::Snapshots => self.snapshots.render(frame, main, &self.theme),
+            Screen::Workbench => {
+                if let Some(view) = &self.workbench {
+                    view.render(frame, main, &self.theme);
+                }
+            }
         }
         let status_info = Status {
             working: self.is_loading(),

@@ -351,6 +351,63 @@ impl Fetcher {
         });
     }
 
+    /// Reads a script for the workbench.
+    pub fn open_file(&self, path: std::path::PathBuf) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let text = tokio::fs::read_to_string(&path)
+                .await
+                .map_err(|e| format!("cannot open {}: {e}", path.display()));
+            let _ = tx.send(Msg::Opened(path, text));
+        });
+    }
+
+    /// Writes the workbench's script (to a temporary file, then renamed over the old one).
+    pub fn save_file(&self, path: std::path::PathBuf, text: String) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let temp = path.with_extension("rewind-save");
+            let result = async {
+                tokio::fs::write(&temp, text).await?;
+                tokio::fs::rename(&temp, &path).await
+            }
+            .await
+            .map_err(|e| format!("cannot save {}: {e}", path.display()));
+            let _ = tx.send(Msg::Saved(path, result));
+        });
+    }
+
+    /// A workbench run of `source` (see `workbench_session::Session::start`).
+    pub fn workbench_session(
+        &self,
+        source: crate::script::ScriptSource,
+        from: Option<Position>,
+        resume_to: Option<Position>,
+        run: bool,
+        generation: u64,
+    ) -> super::workbench_session::Session {
+        let (limits, upcasters) = self
+            .replay
+            .as_ref()
+            .map(|r| r.script_settings())
+            .unwrap_or_default();
+        let options = crate::projection::RunOptions {
+            from_position: from,
+            limits,
+            upcasters,
+            ..Default::default()
+        };
+        super::workbench_session::Session::start(
+            self.store.clone(),
+            source,
+            options,
+            resume_to,
+            run,
+            self.tx.clone(),
+            generation,
+        )
+    }
+
     /// A stream's current version, for the composer's expected version.
     pub fn composer_version(&self, stream: String) {
         let store = self.store.clone();

@@ -42,6 +42,20 @@ impl Replay {
         Ok(spec)
     }
 
+    /// Script limits and upcasters for workbench runs (upcasters that fail to load are
+    /// left out; the run says nothing of them).
+    pub fn script_settings(
+        &self,
+    ) -> (
+        crate::script::ScriptLimits,
+        Vec<(String, crate::script::ScriptSource)>,
+    ) {
+        (
+            crate::replay::script_limits(&self.config),
+            crate::replay::load_upcasters(&self.config).unwrap_or_default(),
+        )
+    }
+
     fn snapshot_every(&self) -> u64 {
         self.config.snapshot_every
     }

@@ -24,6 +24,14 @@ pub enum Action {
     Verify,
     VerifyAll,
     Compose,
+    Workbench,
+    Run,
+    Save,
+    Pause,
+    Step,
+    StepBack,
+    Skip,
+    MoveCheckpoint,
     Up,
     Down,
     PageUp,
@@ -66,6 +74,14 @@ impl Action {
             Action::Verify => "verify",
             Action::VerifyAll => "verify_all",
             Action::Compose => "compose",
+            Action::Workbench => "workbench",
+            Action::Run => "run",
+            Action::Save => "save",
+            Action::Pause => "pause",
+            Action::Step => "step",
+            Action::StepBack => "step_back",
+            Action::Skip => "skip",
+            Action::MoveCheckpoint => "move_checkpoint",
             Action::Up => "up",
             Action::Down => "down",
             Action::PageUp => "page_up",
@@ -107,6 +123,14 @@ impl Action {
             Action::Verify => "verify the selected stream's snapshots",
             Action::VerifyAll => "verify every snapshot (Esc cancels)",
             Action::Compose => "append an event (the composer)",
+            Action::Workbench => "Projections workbench",
+            Action::Run => "run the projection (after a fault: resume)",
+            Action::Save => "save the script",
+            Action::Pause => "pause / resume the run",
+            Action::Step => "step one event",
+            Action::StepBack => "step back one event",
+            Action::Skip => "after a fault: skip the event, run on",
+            Action::MoveCheckpoint => "move the checkpoint (:from P)",
             Action::Up => "previous row",
             Action::Down => "next row",
             Action::PageUp => "page up",
@@ -129,7 +153,7 @@ impl Action {
         }
     }
 
-    const ALL: [Action; 36] = [
+    const ALL: [Action; 44] = [
         Action::Streams,
         Action::Log,
         Action::TimeTravel,
@@ -146,6 +170,14 @@ impl Action {
         Action::Verify,
         Action::VerifyAll,
         Action::Compose,
+        Action::Workbench,
+        Action::Run,
+        Action::Save,
+        Action::Pause,
+        Action::Step,
+        Action::StepBack,
+        Action::Skip,
+        Action::MoveCheckpoint,
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -261,6 +293,26 @@ impl Default for Keymap {
             (Key::plain(Char('v')), Action::Verify),
             (Key::plain(Char('V')), Action::VerifyAll),
             (Key::plain(Char('a')), Action::Compose),
+            (Key::plain(Char('5')), Action::Workbench),
+            (
+                Key {
+                    code: Char('r'),
+                    modifiers: KeyModifiers::CONTROL,
+                },
+                Action::Run,
+            ),
+            (
+                Key {
+                    code: Char('s'),
+                    modifiers: KeyModifiers::CONTROL,
+                },
+                Action::Save,
+            ),
+            (Key::plain(Char(' ')), Action::Pause),
+            (Key::plain(Char('n')), Action::Step),
+            (Key::plain(Char('N')), Action::StepBack),
+            (Key::plain(Char('x')), Action::Skip),
+            (Key::plain(Char('m')), Action::MoveCheckpoint),
             (Key::plain(Char('k')), Action::Up),
             (Key::plain(Up), Action::Up),
             (Key::plain(Char('j')), Action::Down),
@@ -322,12 +374,12 @@ impl Keymap {
                 .find(|a| a.name() == name)
                 .ok_or_else(|| format!("[keys]: unknown action {name:?}"))?;
             let key = Key::parse(key).map_err(|e| format!("[keys] {name}: {e}"))?;
-            let slot = keymap
-                .bindings
-                .iter()
-                .position(|(_, a)| *a == action)
-                .expect("every action is bound");
-            keymap.bindings[slot].0 = key;
+            // The key now means this action only.
+            keymap.bindings.retain(|(k, a)| *k != key || *a == action);
+            match keymap.bindings.iter().position(|(_, a)| *a == action) {
+                Some(slot) => keymap.bindings[slot].0 = key,
+                None => keymap.bindings.push((key, action)),
+            }
         }
         Ok(keymap)
     }

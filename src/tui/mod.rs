@@ -10,12 +10,18 @@ pub mod theme;
 mod views;
 pub mod widgets;
 mod window;
+mod workbench_session;
 
 use std::io;
 
 use tokio::sync::mpsc;
 
 pub use app::{App, Msg, Screen, Status};
+
+/// A new projection's text (`all`, `category`, `partition`); empty for an unknown name.
+pub fn workbench_template(name: &str) -> &'static str {
+    views::workbench::template(name).unwrap_or_default()
+}
 
 use crate::store::Store;
 
@@ -26,6 +32,7 @@ pub async fn run(
     keymap: keymap::Keymap,
     theme: theme::Theme,
     store_name: String,
+    workbench: Option<(String, Option<std::path::PathBuf>)>,
 ) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let status = Status {
@@ -53,6 +60,9 @@ pub async fn run(
     });
     let input = spawn_input(tx);
     app.start();
+    if let Some((text, path)) = workbench {
+        app.open_workbench(&text, path);
+    }
     let result = async {
         terminal.draw(|frame| app.render(frame))?;
         while let Some(msg) = rx.recv().await {
@@ -121,3 +131,5 @@ mod tests;
 mod tests_composer;
 #[cfg(test)]
 mod tests_travel;
+#[cfg(test)]
+mod tests_workbench;

@@ -8,6 +8,7 @@ pub mod snapshots;
 mod stream;
 mod streams;
 pub mod travel;
+pub mod workbench;
 
 pub use log::LogView;
 pub use stream::StreamView;
@@ -44,6 +45,7 @@ pub fn render_tabs(
     spans.extend(tab("2", "Log", screen == Screen::Log));
     spans.extend(tab("3", "Time travel", screen == Screen::TimeTravel));
     spans.extend(tab("4", "Snapshots", screen == Screen::Snapshots));
+    spans.extend(tab("5", "Workbench", screen == Screen::Workbench));
     if let (Screen::Stream, Some(stream)) = (screen, stream) {
         spans.push(Span::styled(format!(" {stream} "), theme.accent));
     }
@@ -112,6 +114,9 @@ pub fn render_hints(frame: &mut Frame, area: Rect, screen: Screen) {
         }
         Screen::Snapshots => {
             " ↑↓ move · b build · B build all · v verify · V verify all · Esc cancel · Enter time travel · ? help"
+        }
+        Screen::Workbench => {
+            " Enter edit · Ctrl-r run · Space pause · n step · N back · :runto P · :break T · :open/:save/:new · ? help"
         }
     };
     frame.render_widget(Line::raw(hints), area);
@@ -224,15 +229,18 @@ pub fn applies(action: Action, screen: Screen) -> bool {
         Streams | Log | TimeTravel | Snapshots | Command | Help | Quit | Back | Up | Down
         | PageUp | PageDown | First | Last | Compose => true,
         Open => screen != Screen::Log,
+        // The workbench's search (`/`).
         Follow => matches!(screen, Screen::Log | Screen::Stream),
         Cause | Effect | Raw => screen == Screen::Stream,
         Copy => matches!(screen, Screen::Log | Screen::Stream),
-        Sort | Filter => screen == Screen::Streams,
+        Sort => screen == Screen::Streams,
+        Filter => matches!(screen, Screen::Streams | Screen::Workbench),
         NextPane | PrevPane => matches!(screen, Screen::Stream | Screen::TimeTravel),
-        Previous | Next | JumpTime | Play | Faster | Slower | Compare => {
-            screen == Screen::TimeTravel
-        }
+        Previous | Next => matches!(screen, Screen::TimeTravel | Screen::Workbench),
+        JumpTime | Play | Faster | Slower | Compare => screen == Screen::TimeTravel,
         Build | BuildAll | Verify | VerifyAll => screen == Screen::Snapshots,
+        Workbench => true,
+        Run | Save | Pause | Step | StepBack | Skip | MoveCheckpoint => screen == Screen::Workbench,
     }
 }
 

@@ -1,3 +1,4 @@
 //! Widgets with state of their own.
 
+pub mod js;
 pub mod json_tree;

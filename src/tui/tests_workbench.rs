@@ -1,0 +1,110 @@
+//! Render tests of the projection workbench: fed keys and a run's reports by hand.
+
+use crossterm::event::KeyCode;
+use serde_json::json;
+
+use super::app::{Msg, Screen};
+use super::tests::{app, press, screen, type_text};
+use super::workbench_session::{Fault, RunStatus, Update};
+
+#[test]
+fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('5'));
+    assert_eq!(app.screen, Screen::Workbench);
+    let text = screen(&app);
+    for expected in [
+        "5 Workbench",
+        " 1 // Counts every event by type.",
+        " 2 fromAll()",
+        "editing",
+        "not running",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing in\n{text}");
+    }
+    // Keys type in the editor (q and digits too); Esc leaves it, then q is a view key.
+    type_text(&mut app, "q5");
+    assert!(!app.quit && app.screen == Screen::Workbench);
+    assert!(app.workbench.as_ref().unwrap().text().starts_with("q5//"));
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        screen(&app).contains("* · Enter edits"),
+        "dirty and not editing"
+    );
+
+    // A partitioned run's reports.
+    let generation = app.workbench.as_ref().unwrap().generation;
+    app.update(Msg::Workbench(
+        generation,
+        Update::Status {
+            status: RunStatus::CaughtUp,
+            position: 3000,
+            head: 3000,
+            processed: 3000,
+            events_per_second: 250_000.0,
+            partitioned: true,
+        },
+    ));
+    app.update(Msg::Workbench(
+        generation,
+        Update::Result(json!({"Account-1": {"balance": 10}, "Account-2": {"balance": 20}})),
+    ));
+    let text = screen(&app);
+    for expected in [
+        "caught up (following live)",
+        "position   3000 / head 3000",
+        "250,000 events/s",
+        "partitions 2",
+        "partition 1 of 2",
+        "Account-1",
+        "balance: 10",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing in\n{text}");
+    }
+    press(&mut app, KeyCode::Right);
+    assert!(screen(&app).contains("balance: 20"));
+
+    // A fault: at its line, with the event, and the recovery keys.
+    app.update(Msg::Workbench(
+        generation,
+        Update::Fault(Fault {
+            message: "Error: no notes".into(),
+            line: Some(3),
+            column: Some(7),
+            position: Some(3001),
+            event: Some("Account-1@44".into()),
+        }),
+    ));
+    let text = screen(&app);
+    for expected in [
+        "FAULT at line 3, column 7 · event Account-1@44 at position",
+        "x skip event",
+        "faulted",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing in\n{text}");
+    }
+    assert_eq!(app.workbench.as_ref().unwrap().resume_point(), Some(3000));
+    // The editor's cursor went to the faulting line.
+    assert_eq!(app.workbench.as_ref().unwrap().editor.cursor().0, 2);
+}
+
+#[test]
+fn templates_and_breakpoints_from_the_command_line() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "new partition");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("partitionBy"));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "break OrderPlaced");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "breakif e.data.total > 100");
+    press(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    assert!(
+        text.contains("breaks     OrderPlaced, if e.data.total > 100"),
+        "{text}"
+    );
+}

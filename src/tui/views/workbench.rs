@@ -1,0 +1,369 @@
+//! The projection workbench (`5`): a JavaScript editor (ratatui-textarea for editing:
+//! undo, search; drawn here with syntax colours and line numbers), and the run beside
+//! it — status panel, result per partition as a folding tree, the last step's event and
+//! patch, a fault placed at its line.
+
+use std::cell::Cell;
+use std::path::PathBuf;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position as CursorAt, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui_textarea::TextArea;
+use serde_json::Value;
+
+use super::group;
+use super::travel::patch_lines;
+use crate::projection::{Breakpoints, StepReport};
+use crate::store::Position;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::js::highlight;
+use crate::tui::widgets::json_tree::JsonTree;
+use crate::tui::workbench_session::{Fault, RunStatus};
+
+/// New projections start from one of these (`:new all`, `:new category`, `:new partition`).
+pub fn template(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "all" => {
+            "// Counts every event by type.\nfromAll()\n  .when({\n    $init: () => ({ count: 0, types: {} }),\n    $any: (s, e) => {\n      s.count += 1;\n      s.types[e.eventType] = (s.types[e.eventType] || 0) + 1;\n    },\n  })\n  .outputState();\n"
+        }
+        "category" => {
+            "// One state per stream of a category.\nfromCategory(\"Account\")\n  .foreachStream()\n  .when({\n    $init: () => ({ events: 0 }),\n    $any: (s, e) => { s.events += 1; },\n  })\n  .outputState();\n"
+        }
+        "partition" => {
+            "// Partitions by a key of your own.\nfromAll()\n  .partitionBy((e) => e.eventType)\n  .when({\n    $init: () => ({ count: 0 }),\n    $any: (s, e) => { s.count += 1; },\n  })\n  .outputState();\n"
+        }
+        _ => return None,
+    })
+}
+
+/// The run's figures, as the session last reported them.
+#[derive(Debug, Clone, Copy)]
+pub struct RunFigures {
+    pub status: RunStatus,
+    pub position: Position,
+    pub head: Position,
+    pub processed: u64,
+    pub events_per_second: f64,
+    pub partitioned: bool,
+}
+
+pub struct WorkbenchView {
+    pub editor: TextArea<'static>,
+    pub path: Option<PathBuf>,
+    pub dirty: bool,
+    pub editor_focused: bool,
+    /// The run's generation: answers of older runs are dropped.
+    pub generation: u64,
+    pub figures: Option<RunFigures>,
+    pub result: Option<Value>,
+    /// Partition keys of a partitioned result, and the one shown.
+    pub partitions: Vec<String>,
+    pub partition: usize,
+    pub tree: Option<JsonTree>,
+    pub step: Option<StepReport>,
+    pub fault: Option<Fault>,
+    pub breakpoint_at: Option<Position>,
+    pub breakpoints: Breakpoints,
+    /// The last event folded before a fault (where a fixed script resumes).
+    pub last_good: Position,
+    /// The first editor line drawn (kept so the cursor stays in view).
+    top: Cell<usize>,
+}
+
+impl WorkbenchView {
+    pub fn new(text: &str, path: Option<PathBuf>) -> WorkbenchView {
+        let mut editor = TextArea::new(text.lines().map(str::to_owned).collect());
+        editor.set_max_histories(500);
+        WorkbenchView {
+            editor,
+            path,
+            dirty: false,
+            editor_focused: true,
+            generation: 0,
+            figures: None,
+            result: None,
+            partitions: Vec::new(),
+            partition: 0,
+            tree: None,
+            step: None,
+            fault: None,
+            breakpoint_at: None,
+            breakpoints: Breakpoints::default(),
+            last_good: 0,
+            top: Cell::new(0),
+        }
+    }
+
+    /// After a fault: the last good event, where a fixed script resumes (the one before
+    /// the faulting event; the last reported position when the fault names none).
+    pub fn resume_point(&self) -> Option<Position> {
+        let fault = self.fault.as_ref()?;
+        Some(match fault.position {
+            Some(p) => p.saturating_sub(1),
+            None => self.last_good,
+        })
+    }
+
+    pub fn text(&self) -> String {
+        let mut text = self.editor.lines().join("\n");
+        text.push('\n');
+        text
+    }
+
+    pub fn replace_text(&mut self, text: &str) {
+        let mut editor = TextArea::new(text.lines().map(str::to_owned).collect());
+        editor.set_max_histories(500);
+        self.editor = editor;
+        self.top.set(0);
+    }
+
+    /// A result arrived: the partition keys (when partitioned) and the tree shown.
+    pub fn set_result(&mut self, result: Value) {
+        let partitioned = self.figures.is_some_and(|f| f.partitioned);
+        self.partitions = match (&result, partitioned) {
+            (Value::Object(map), true) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        self.partition = self.partition.min(self.partitions.len().saturating_sub(1));
+        self.result = Some(result);
+        self.rebuild_tree();
+    }
+
+    pub fn pick_partition(&mut self, delta: isize) {
+        if self.partitions.is_empty() {
+            return;
+        }
+        let n = self.partitions.len() as isize;
+        self.partition = ((self.partition as isize + delta).rem_euclid(n)) as usize;
+        self.rebuild_tree();
+    }
+
+    fn rebuild_tree(&mut self) {
+        let Some(result) = &self.result else {
+            self.tree = None;
+            return;
+        };
+        let cursor = self.tree.as_ref().map_or(0, |t| t.cursor);
+        let (label, value) = match self.partitions.get(self.partition) {
+            Some(key) => (key.clone(), result.get(key).cloned().unwrap_or(Value::Null)),
+            None => ("state".to_owned(), result.clone()),
+        };
+        let mut tree = JsonTree::new(vec![(label, value)]);
+        tree.cursor = cursor;
+        self.tree = Some(tree);
+    }
+
+    pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let [editor, right] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(area);
+        self.render_editor(frame, editor, theme);
+        let [status, result, step] = Layout::vertical([
+            Constraint::Length(8),
+            Constraint::Fill(1),
+            Constraint::Percentage(35),
+        ])
+        .areas(right);
+        frame.render_widget(self.status_panel(theme), status);
+        frame.render_widget(self.result_pane(theme), result);
+        frame.render_widget(self.step_pane(theme), step);
+    }
+
+    fn render_editor(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let name = self
+            .path
+            .as_ref()
+            .map_or("(new projection)".to_owned(), |p| p.display().to_string());
+        let title = format!(
+            " {name}{} · {} ",
+            if self.dirty { " *" } else { "" },
+            if self.editor_focused {
+                "editing: Esc leaves · Ctrl-r run · Ctrl-s save · Ctrl-z undo"
+            } else {
+                "Enter edits"
+            }
+        );
+        let mut block = Block::bordered().title(title);
+        if self.editor_focused {
+            block = block.border_style(theme.key);
+        }
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let fault_line = self.fault.as_ref().and_then(|f| f.line).map(|l| l as usize);
+        let message_rows = if self.fault.is_some() { 3 } else { 0 };
+        let [code, message] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(message_rows)]).areas(inner);
+        let lines = self.editor.lines();
+        let ratatui_textarea::DataCursor(row, col) = self.editor.cursor();
+        let height = code.height as usize;
+        let mut top = self.top.get();
+        if row < top {
+            top = row;
+        } else if height > 0 && row >= top + height {
+            top = row + 1 - height;
+        }
+        self.top.set(top);
+        let width = lines.len().to_string().len().max(2);
+        let text: Vec<Line> = lines
+            .iter()
+            .enumerate()
+            .skip(top)
+            .take(height)
+            .map(|(i, line)| {
+                let number = i + 1;
+                let gutter_style = if Some(number) == fault_line {
+                    theme.removed.reversed()
+                } else {
+                    theme.muted
+                };
+                let mut spans = vec![Span::styled(format!("{number:>width$} "), gutter_style)];
+                spans.extend(highlight(line, theme));
+                Line::from(spans)
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(text), code);
+        if self.editor_focused {
+            let x = code.x + (width + 1 + col) as u16;
+            let y = code.y + (row - top) as u16;
+            if x < code.right() && y < code.bottom() {
+                frame.set_cursor_position(CursorAt::new(x, y));
+            }
+        }
+        if let Some(fault) = &self.fault {
+            let at = match (fault.line, fault.column) {
+                (Some(l), Some(c)) => format!("line {l}, column {c}"),
+                (Some(l), None) => format!("line {l}"),
+                _ => "the script".to_owned(),
+            };
+            let event = match (&fault.event, fault.position) {
+                (Some(e), Some(p)) => format!(" · event {e} at position {p}"),
+                (None, Some(p)) => format!(" · event at position {p}"),
+                _ => String::new(),
+            };
+            let lines = vec![
+                Line::styled(
+                    format!("FAULT at {at}{event}: {}", fault.message),
+                    theme.removed,
+                ),
+                Line::styled(
+                    "Ctrl-r resume (fixed) · x skip event · m move checkpoint",
+                    theme.muted,
+                ),
+            ];
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), message);
+        }
+    }
+
+    fn status_panel(&self, theme: &Theme) -> Paragraph<'static> {
+        let mut lines = Vec::new();
+        match &self.figures {
+            None => lines.push(Line::styled(
+                "not running · Ctrl-r runs the projection",
+                theme.muted,
+            )),
+            Some(f) => {
+                let state = if self.fault.is_some() {
+                    RunStatus::Faulted.describe()
+                } else {
+                    f.status.describe()
+                };
+                lines.push(Line::from(vec![
+                    Span::raw("state      "),
+                    Span::styled(state.to_owned(), theme.accent),
+                ]));
+                lines.push(Line::raw(format!(
+                    "position   {} / head {}",
+                    f.position, f.head
+                )));
+                lines.push(Line::raw(format!(
+                    "processed  {} events · {} events/s",
+                    group(f.processed),
+                    group(f.events_per_second as u64)
+                )));
+                lines.push(Line::raw(format!(
+                    "partitions {}",
+                    if f.partitioned {
+                        group(self.partitions.len() as u64)
+                    } else {
+                        "none (one state)".to_owned()
+                    }
+                )));
+                if let Some(at) = self.breakpoint_at {
+                    lines.push(Line::styled(
+                        format!("stopped at a breakpoint before position {at}"),
+                        theme.changed,
+                    ));
+                }
+            }
+        }
+        let mut marks = Vec::new();
+        marks.extend(self.breakpoints.event_types.iter().cloned());
+        if let Some(p) = &self.breakpoints.predicate {
+            marks.push(format!("if {p}"));
+        }
+        lines.push(Line::raw(format!(
+            "breaks     {}",
+            if marks.is_empty() {
+                "none (:break TYPE, :breakif EXPR)".to_owned()
+            } else {
+                marks.join(", ")
+            }
+        )));
+        Paragraph::new(lines).block(
+            Block::bordered().title(" Run · Space pause/resume · n step · N back · :runto P "),
+        )
+    }
+
+    fn result_pane(&self, theme: &Theme) -> Paragraph<'static> {
+        let mut lines = Vec::new();
+        if !self.partitions.is_empty() {
+            lines.push(Line::styled(
+                format!(
+                    "partition {} of {} · ←/→ pick",
+                    self.partition + 1,
+                    self.partitions.len()
+                ),
+                theme.muted,
+            ));
+        }
+        if let Some(tree) = &self.tree {
+            lines.extend(tree.lines(theme, !self.editor_focused));
+        }
+        Paragraph::new(lines).block(Block::bordered().title(" Result "))
+    }
+
+    fn step_pane(&self, theme: &Theme) -> Paragraph<'static> {
+        let Some(step) = &self.step else {
+            return Paragraph::new(Line::styled(
+                "n steps one event: its state before and after",
+                theme.muted,
+            ))
+            .block(Block::bordered().title(" Step "));
+        };
+        let e = &step.event;
+        let compact = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+        let mut lines = vec![
+            Line::raw(format!(
+                "{}@{} {} · position {}{}",
+                e.stream_id,
+                e.version,
+                e.event_type,
+                e.global_position,
+                if step.handled { "" } else { " · no handler" }
+            )),
+            Line::raw(format!(
+                "partition {}",
+                step.partition.as_deref().unwrap_or("(none)")
+            )),
+            Line::styled(format!("before {}", compact(&step.before)), Style::new()),
+            Line::styled(format!("after  {}", compact(&step.after)), Style::new()),
+        ];
+        lines.extend(patch_lines(&step.diff, theme));
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(" Step "))
+    }
+}

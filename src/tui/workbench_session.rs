@@ -1,0 +1,271 @@
+//! A workbench run: a background task that owns the projection `Debugger` and takes
+//! commands (run, pause, step, step back, run to, breakpoints) from the app, answering
+//! with messages. Running folds in slices of events so that a pause lands within one
+//! slice; at the head of the log it waits for new events (live follow) or a command.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::app::Msg;
+use crate::projection::{Breakpoints, Debugger, ProjectionError, RunOptions, StepReport, Stop};
+use crate::script::ScriptSource;
+use crate::store::{Position, Store};
+
+/// Events folded between looks at the command queue while running.
+const SLICE: usize = 2000;
+/// The result is sent at most this often while running (it can be large).
+const RESULT_EVERY: Duration = Duration::from_millis(250);
+
+pub enum Command {
+    Run,
+    Pause,
+    Step,
+    StepBack,
+    RunTo(Position),
+    Breakpoints(Breakpoints),
+    /// Pass over the next event (after a fault: the poison event) and run on.
+    SkipNext,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Starting,
+    Running,
+    Paused,
+    CaughtUp,
+    Faulted,
+}
+
+impl RunStatus {
+    pub fn describe(self) -> &'static str {
+        match self {
+            RunStatus::Starting => "starting",
+            RunStatus::Running => "running",
+            RunStatus::Paused => "paused",
+            RunStatus::CaughtUp => "caught up (following live)",
+            RunStatus::Faulted => "faulted",
+        }
+    }
+}
+
+/// A fault, placed in the script and the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    pub message: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    /// The event being folded.
+    pub position: Option<Position>,
+    pub event: Option<String>,
+}
+
+/// What the session tells the app.
+#[derive(Debug, Clone)]
+pub enum Update {
+    Status {
+        status: RunStatus,
+        position: Position,
+        head: Position,
+        processed: u64,
+        events_per_second: f64,
+        partitioned: bool,
+    },
+    Result(Value),
+    Step(Box<StepReport>),
+    Breakpoint(Position),
+    Fault(Fault),
+}
+
+pub struct Session {
+    commands: mpsc::UnboundedSender<Command>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Session {
+    /// Starts a run of `source`: from `from_position` (a moved checkpoint), first folding
+    /// silently up to `resume_to` (the last good event before a fault), then, when
+    /// `run`, running on.
+    pub fn start(
+        store: Store,
+        source: ScriptSource,
+        options: RunOptions,
+        resume_to: Option<Position>,
+        run: bool,
+        tx: mpsc::UnboundedSender<Msg>,
+        generation: u64,
+    ) -> Session {
+        let (commands, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            let send = |update: Update| tx.send(Msg::Workbench(generation, update)).is_ok();
+            if let Err(e) = session(store, source, options, resume_to, run, rx, &send).await {
+                send(Update::Fault(fault(e)));
+            }
+        });
+        Session { commands, task }
+    }
+
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn fault(e: ProjectionError) -> Fault {
+    match e {
+        ProjectionError::Faulted { error, .. } => Fault {
+            message: error.message.clone(),
+            line: error.line,
+            column: error.column,
+            position: error.position,
+            event: error.event.clone(),
+        },
+        other => Fault {
+            message: other.to_string(),
+            line: None,
+            column: None,
+            position: None,
+            event: None,
+        },
+    }
+}
+
+async fn session(
+    store: Store,
+    source: ScriptSource,
+    options: RunOptions,
+    resume_to: Option<Position>,
+    mut running: bool,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    send: &impl Fn(Update) -> bool,
+) -> Result<(), ProjectionError> {
+    let mut debugger = Debugger::start(store.clone(), source, options).await?;
+    let partitioned = debugger.definition().partition != "none";
+    let mut head_watch = store.head_watch();
+    if let Some(target) = resume_to.filter(|p| *p > 0) {
+        debugger.run_to(target).await?;
+    }
+    let started = Instant::now();
+    let folded_at_start = debugger.folded();
+    let mut last_result = Instant::now() - RESULT_EVERY;
+    let mut caught_up = false;
+    let status = |debugger: &Debugger, status: RunStatus, store: &Store| {
+        let elapsed = started.elapsed().as_secs_f64().max(1e-3);
+        Update::Status {
+            status,
+            position: debugger.position(),
+            head: store.known_head().max(debugger.position()),
+            processed: debugger.folded(),
+            events_per_second: (debugger.folded() - folded_at_start) as f64 / elapsed,
+            partitioned,
+        }
+    };
+    let report = |debugger: &Debugger, state: RunStatus| send(status(debugger, state, &store));
+    report(
+        &debugger,
+        if running {
+            RunStatus::Running
+        } else {
+            RunStatus::Paused
+        },
+    );
+    send(Update::Result(debugger.result().await?));
+    loop {
+        // Take every command waiting (or wait for one when there is nothing to do).
+        let command = if running && !caught_up {
+            commands.try_recv().ok()
+        } else {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(command) => Some(command),
+                    None => return Ok(()),
+                },
+                changed = head_watch.changed(), if running => {
+                    if changed.is_err() {
+                        return Ok(());
+                    }
+                    caught_up = false;
+                    None
+                }
+            }
+        };
+        match command {
+            Some(Command::Run) => {
+                running = true;
+                caught_up = false;
+            }
+            Some(Command::Pause) => {
+                running = false;
+                report(&debugger, RunStatus::Paused);
+                send(Update::Result(debugger.result().await?));
+            }
+            Some(Command::Step) => {
+                running = false;
+                match debugger.step().await? {
+                    Some(step) => {
+                        send(Update::Step(Box::new(step)));
+                    }
+                    None => {
+                        report(&debugger, RunStatus::CaughtUp);
+                    }
+                }
+                report(&debugger, RunStatus::Paused);
+                send(Update::Result(debugger.result().await?));
+            }
+            Some(Command::StepBack) => {
+                running = false;
+                debugger.step_back().await?;
+                report(&debugger, RunStatus::Paused);
+                send(Update::Result(debugger.result().await?));
+            }
+            Some(Command::RunTo(target)) => {
+                running = false;
+                let stop = debugger.run_to(target).await?;
+                if let Stop::Breakpoint(at) = stop {
+                    send(Update::Breakpoint(at));
+                }
+                report(&debugger, RunStatus::Paused);
+                send(Update::Result(debugger.result().await?));
+            }
+            Some(Command::Breakpoints(breakpoints)) => {
+                debugger.set_breakpoints(breakpoints).await?;
+            }
+            Some(Command::SkipNext) => {
+                debugger.skip_next().await?;
+                running = true;
+                caught_up = false;
+            }
+            None => {}
+        }
+        if running && !caught_up {
+            match debugger.run(None, SLICE).await? {
+                Stop::Breakpoint(at) => {
+                    running = false;
+                    send(Update::Breakpoint(at));
+                    report(&debugger, RunStatus::Paused);
+                    send(Update::Result(debugger.result().await?));
+                }
+                Stop::Head(_) => {
+                    caught_up = true;
+                    report(&debugger, RunStatus::CaughtUp);
+                    send(Update::Result(debugger.result().await?));
+                    last_result = Instant::now();
+                }
+                Stop::Reached(_) => {
+                    report(&debugger, RunStatus::Running);
+                    if last_result.elapsed() >= RESULT_EVERY {
+                        send(Update::Result(debugger.result().await?));
+                        last_result = Instant::now();
+                    }
+                }
+            }
+        }
+    }
+}

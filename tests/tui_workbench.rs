@@ -1,0 +1,82 @@
+//! The projection workbench in the real binary, in a real terminal (tmux), on the demo
+//! store: run a script and see its result, see it change when another process appends,
+//! a fault shown at its line with its event, a breakpoint and a step.
+
+mod common;
+
+use common::tmux::Tmux;
+use common::{Sandbox, run};
+
+const COUNT: &str = "fromAll()\n  .when({\n    $init: () => ({ count: 0 }),\n    $any: (s, e) => { s.count += 1; },\n  })\n  .outputState();\n";
+
+fn demo() -> Sandbox {
+    let s = Sandbox::new();
+    let (code, _, err) = run(s.rewind(&["demo", "--events", "3000"]));
+    assert_eq!(code, 0, "{err}");
+    s
+}
+
+#[test]
+fn run_a_projection_follow_appends_and_fault_at_a_line() {
+    let s = demo();
+    std::fs::write(s.path("count.js"), COUNT).unwrap();
+    let script = s.path("count.js").display().to_string();
+    let tui = Tmux::start(&s, &["workbench", &script], true, "");
+    let screen = tui.expect("5 Workbench");
+    assert!(
+        screen.contains("fromAll()") && screen.contains("editing"),
+        "{screen}"
+    );
+    tui.keys(&["C-r"]);
+    let screen = tui.expect("caught up");
+    tui.expect("count: 3000");
+    assert!(screen.contains("position   3000"), "{screen}");
+
+    // Another process appends: the running projection's result follows.
+    let (code, _, err) = run(s.rewind(&["append", "Account-1", "Noted", "--data", "{}"]));
+    assert_eq!(code, 0, "{err}");
+    tui.expect("count: 3001");
+
+    // A script that throws on one event type (opened with :open): the fault at its line,
+    // with the event that caused it.
+    std::fs::write(s.path("bad.js"), COUNT.replace(
+        "$any: (s, e) => { s.count += 1; },",
+        "$any: (s, e) => { s.count += 1; },\n    Noted: () => { throw new Error('no notes'); },",
+    ))
+    .unwrap();
+    let bad = s.path("bad.js").display().to_string();
+    tui.keys(&[":", &format!("open {bad}"), "Enter"]);
+    tui.expect("bad.js");
+    tui.keys(&["C-r"]);
+    let screen = tui.expect("FAULT at line 5");
+    assert!(screen.contains("no notes"), "{screen}");
+    // The event: the one appended above (Account-1's newest, the last in the log).
+    let (_, out, _) = run(s.rewind(&["read", "Account-1", "--backward", "--limit", "1"]));
+    let version = common::json_lines(&out)[0]["version"].as_u64().unwrap();
+    assert!(
+        screen.contains(&format!("event Account-1@{version}")),
+        "{screen}"
+    );
+    // x skips the poison event and the run goes on to the head.
+    tui.keys(&["x"]);
+    tui.expect("caught up");
+    tui.keys(&["q"]);
+}
+
+#[test]
+fn a_breakpoint_stops_and_a_step_shows_the_event() {
+    let s = demo();
+    std::fs::write(s.path("count.js"), COUNT).unwrap();
+    let script = s.path("count.js").display().to_string();
+    let tui = Tmux::start(&s, &["workbench", &script], true, "");
+    tui.expect("5 Workbench");
+    tui.keys(&["Escape", ":", "break OrderPlaced", "Enter"]);
+    tui.expect("breaks     OrderPlaced");
+    tui.keys(&["C-r"]);
+    tui.expect("stopped at a breakpoint");
+    tui.keys(&["n"]);
+    let screen = tui.expect("OrderPlaced · position");
+    assert!(screen.contains("before {\"count\":"), "{screen}");
+    assert!(screen.contains("~ /count"), "{screen}");
+    tui.keys(&["q"]);
+}
