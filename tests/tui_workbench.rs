@@ -80,3 +80,24 @@ fn a_breakpoint_stops_and_a_step_shows_the_event() {
     assert!(screen.contains("~ /count"), "{screen}");
     tui.keys(&["q"]);
 }
+
+#[test]
+fn an_example_projection_shows_what_project_run_computes() {
+    let s = demo();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/projections/orders_per_status.js")
+        .display()
+        .to_string();
+    let (code, out, err) = run(s.rewind(&["project", "run", &example]));
+    assert_eq!(code, 0, "{err}");
+    let expected = &common::json_lines(&out)[0]["counts"];
+    let tui = Tmux::start(&s, &["workbench", &example], true, "");
+    tui.expect("orders_per_status.js");
+    tui.keys(&["C-r"]);
+    let screen = tui.expect("caught up");
+    for status in ["cart", "placed", "shipped", "cancelled"] {
+        let line = format!("{status}: {}", expected[status]);
+        assert!(screen.contains(&line), "{line:?} not on screen:\n{screen}");
+    }
+    tui.keys(&["q"]);
+}

@@ -192,6 +192,16 @@ impl Debugger {
         Ok(Some(self.position))
     }
 
+    /// What `emit`/`linkTo` asked for since the last call: shown, never written.
+    pub async fn take_emitted(&self) -> Result<Vec<Value>, ProjectionError> {
+        self.thread.take_emitted().await
+    }
+
+    /// The position of the newest in-memory checkpoint (what a step back restores from).
+    pub fn checkpoint(&self) -> Position {
+        self.kept.back().map_or(0, |(p, ..)| *p)
+    }
+
     /// Events folded so far.
     pub fn folded(&self) -> u64 {
         self.folded

@@ -19,6 +19,8 @@ pub enum Command {
     Result {
         reply: oneshot::Sender<Result<Value, ScriptError>>,
     },
+    /// What `emit`/`linkTo` asked for since the last call (drained).
+    TakeEmitted { reply: oneshot::Sender<Vec<Value>> },
     /// Stepping (the debugger): one event, with its partition's state before and after.
     Step {
         event: Box<RecordedEvent>,
@@ -132,6 +134,13 @@ impl FoldThread {
         answer.await.map_err(|_| gone())
     }
 
+    /// The events `emit`/`linkTo` asked for since the last call (drained).
+    pub async fn take_emitted(&self) -> Result<Vec<Value>, ProjectionError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::TakeEmitted { reply }).await?;
+        answer.await.map_err(|_| gone())
+    }
+
     pub async fn result(&self) -> Result<Value, ProjectionError> {
         let (reply, answer) = oneshot::channel();
         self.send(Command::Result { reply }).await?;
@@ -212,6 +221,14 @@ fn serve(mut runtime: ScriptRuntime, mut rx: mpsc::Receiver<Command>) {
             }
             Command::Result { reply } => {
                 let _ = reply.send(result(&mut runtime));
+            }
+            Command::TakeEmitted { reply } => {
+                let emitted = runtime
+                    .take_emitted()
+                    .ok()
+                    .and_then(|text| serde_json::from_str::<Vec<Value>>(&text).ok())
+                    .unwrap_or_default();
+                let _ = reply.send(emitted);
             }
             Command::Step { event, reply } => {
                 let stepped = runtime.step(&event).and_then(|text| {

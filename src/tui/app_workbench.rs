@@ -134,6 +134,8 @@ impl App {
         view.step = None;
         view.breakpoint_at = None;
         view.figures = None;
+        view.emitted = 0;
+        view.last_emitted.clear();
         view.editor_focused = false;
         let name = view
             .path
@@ -267,7 +269,9 @@ impl App {
                         head,
                         processed,
                         events_per_second,
+                        eta_seconds,
                         partitioned,
+                        checkpoint,
                     } => {
                         view.last_good = position;
                         view.figures = Some(RunFigures {
@@ -276,8 +280,16 @@ impl App {
                             head,
                             processed,
                             events_per_second,
+                            eta_seconds,
                             partitioned,
+                            checkpoint,
                         });
+                    }
+                    Update::Emitted(events) => {
+                        view.emitted += events.len() as u64;
+                        view.last_emitted.extend(events);
+                        let excess = view.last_emitted.len().saturating_sub(3);
+                        view.last_emitted.drain(..excess);
                     }
                     Update::Result(result) => view.set_result(result),
                     Update::Step(step) => view.step = Some(*step),

@@ -42,7 +42,9 @@ fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
             head: 3000,
             processed: 3000,
             events_per_second: 250_000.0,
+            eta_seconds: None,
             partitioned: true,
+            checkpoint: 2816,
         },
     ));
     app.update(Msg::Workbench(
@@ -55,6 +57,7 @@ fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
         "position   3000 / head 3000",
         "250,000 events/s",
         "partitions 2",
+        "at 2816",
         "partition 1 of 2",
         "Account-1",
         "balance: 10",

@@ -71,9 +71,15 @@ pub enum Update {
         head: Position,
         processed: u64,
         events_per_second: f64,
+        /// Seconds to the head at this rate (positions stand in for events).
+        eta_seconds: Option<f64>,
         partitioned: bool,
+        /// The newest in-memory checkpoint (what a step back restores from).
+        checkpoint: Position,
     },
     Result(Value),
+    /// Events `emit`/`linkTo` asked for (shown, never written by the workbench).
+    Emitted(Vec<Value>),
     Step(Box<StepReport>),
     Breakpoint(Position),
     Fault(Fault),
@@ -158,16 +164,22 @@ async fn session(
     let mut caught_up = false;
     let status = |debugger: &Debugger, status: RunStatus, store: &Store| {
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
+        let rate = (debugger.folded() - folded_at_start) as f64 / elapsed;
+        let head = store.known_head().max(debugger.position());
+        let left = head.saturating_sub(debugger.position()) as f64;
         Update::Status {
             status,
             position: debugger.position(),
-            head: store.known_head().max(debugger.position()),
+            head,
             processed: debugger.folded(),
-            events_per_second: (debugger.folded() - folded_at_start) as f64 / elapsed,
+            events_per_second: rate,
+            eta_seconds: (rate > 0.0 && status == RunStatus::Running).then(|| left / rate),
             partitioned,
+            checkpoint: debugger.checkpoint(),
         }
     };
     let report = |debugger: &Debugger, state: RunStatus| send(status(debugger, state, &store));
+
     report(
         &debugger,
         if running {
@@ -211,6 +223,7 @@ async fn session(
                 match debugger.step().await? {
                     Some(step) => {
                         send(Update::Step(Box::new(step)));
+                        send_emitted(&debugger, send).await?;
                     }
                     None => {
                         report(&debugger, RunStatus::CaughtUp);
@@ -245,7 +258,9 @@ async fn session(
             None => {}
         }
         if running && !caught_up {
-            match debugger.run(None, SLICE).await? {
+            let stop = debugger.run(None, SLICE).await?;
+            send_emitted(&debugger, send).await?;
+            match stop {
                 Stop::Breakpoint(at) => {
                     running = false;
                     send(Update::Breakpoint(at));
@@ -268,4 +283,16 @@ async fn session(
             }
         }
     }
+}
+
+/// Sends what `emit`/`linkTo` asked for since the last look, if anything.
+async fn send_emitted(
+    debugger: &Debugger,
+    send: &impl Fn(Update) -> bool,
+) -> Result<(), ProjectionError> {
+    let events = debugger.take_emitted().await?;
+    if !events.is_empty() {
+        send(Update::Emitted(events));
+    }
+    Ok(())
 }

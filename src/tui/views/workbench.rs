@@ -47,7 +47,9 @@ pub struct RunFigures {
     pub head: Position,
     pub processed: u64,
     pub events_per_second: f64,
+    pub eta_seconds: Option<f64>,
     pub partitioned: bool,
+    pub checkpoint: Position,
 }
 
 pub struct WorkbenchView {
@@ -67,6 +69,10 @@ pub struct WorkbenchView {
     pub fault: Option<Fault>,
     pub breakpoint_at: Option<Position>,
     pub breakpoints: Breakpoints,
+    /// Events `emit`/`linkTo` asked for in this run (would-be: never written here), and
+    /// the last few.
+    pub emitted: u64,
+    pub last_emitted: Vec<Value>,
     /// The last event folded before a fault (where a fixed script resumes).
     pub last_good: Position,
     /// The first editor line drawn (kept so the cursor stays in view).
@@ -92,6 +98,8 @@ impl WorkbenchView {
             fault: None,
             breakpoint_at: None,
             breakpoints: Breakpoints::default(),
+            emitted: 0,
+            last_emitted: Vec::new(),
             last_good: 0,
             top: Cell::new(0),
         }
@@ -162,9 +170,9 @@ impl WorkbenchView {
                 .areas(area);
         self.render_editor(frame, editor, theme);
         let [status, result, step] = Layout::vertical([
-            Constraint::Length(8),
+            Constraint::Length(10),
             Constraint::Fill(1),
-            Constraint::Percentage(35),
+            Constraint::Percentage(30),
         ])
         .areas(right);
         frame.render_widget(self.status_panel(theme), status);
@@ -278,8 +286,13 @@ impl WorkbenchView {
                     "position   {} / head {}",
                     f.position, f.head
                 )));
+                let eta = match f.eta_seconds {
+                    Some(s) if s >= 1.0 => format!(" · ETA {s:.0} s"),
+                    Some(_) => " · ETA < 1 s".to_owned(),
+                    None => String::new(),
+                };
                 lines.push(Line::raw(format!(
-                    "processed  {} events · {} events/s",
+                    "processed  {} events · {} events/s{eta}",
                     group(f.processed),
                     group(f.events_per_second as u64)
                 )));
@@ -290,6 +303,19 @@ impl WorkbenchView {
                     } else {
                         "none (one state)".to_owned()
                     }
+                )));
+                lines.push(Line::raw(format!(
+                    "checkpoint in memory, each 256 · at {}",
+                    f.checkpoint
+                )));
+                let last = self
+                    .last_emitted
+                    .last()
+                    .map(|e| format!(" · last {}", serde_json::to_string(e).unwrap_or_default()))
+                    .unwrap_or_default();
+                lines.push(Line::raw(format!(
+                    "emitted    {} would-be (not written){last}",
+                    group(self.emitted)
                 )));
                 if let Some(at) = self.breakpoint_at {
                     lines.push(Line::styled(
