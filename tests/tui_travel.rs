@@ -82,6 +82,15 @@ fn scrub_a_stream_see_each_patch_and_jump_to_a_time() {
         .count() as u64;
     tui.expect(&at(expected, last));
     assert!(!screen.contains("error"), "{screen}");
+
+    // Another process appends to the stream: the view reacts (at the latest, it moves on).
+    tui.keys(&["G"]);
+    tui.expect(&at(last, last));
+    let (code, _, err) =
+        run(s.rewind(&["append", "Account-1", "Noted", "--data", "{\"seen\":true}"]));
+    assert_eq!(code, 0, "{err}");
+    let screen = tui.expect(&at(last + 1, last + 1));
+    assert!(screen.contains("+ /seen = true"), "{screen}");
     tui.keys(&["q"]);
 }
 

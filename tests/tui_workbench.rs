@@ -27,6 +27,11 @@ fn run_a_projection_follow_appends_and_fault_at_a_line() {
         screen.contains("fromAll()") && screen.contains("editing"),
         "{screen}"
     );
+    // Edit and save: the file on disk changes.
+    tui.keys(&["C-End", "// counted by the workbench", "C-s"]);
+    tui.expect("saved");
+    let saved = std::fs::read_to_string(s.path("count.js")).unwrap();
+    assert!(saved.contains("// counted by the workbench"), "{saved}");
     tui.keys(&["C-r"]);
     let screen = tui.expect("caught up");
     tui.expect("count: 3000");

@@ -348,6 +348,7 @@ impl App {
             }
             Msg::Head(head) => {
                 self.status.head = head;
+                self.travel_on_append();
                 if let Some(fetcher) = &self.fetcher {
                     self.status.notices = fetcher.notices();
                 }

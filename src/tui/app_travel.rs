@@ -452,6 +452,23 @@ impl App {
         true
     }
 
+    /// New events somewhere: the time-travel view asks again for what it shows, so that
+    /// its stream's new versions (the scrubber's end, the timeline, and the state when it
+    /// is at the latest) appear. Not while playing or a step is in flight.
+    pub(super) fn travel_on_append(&mut self) {
+        if self.screen != Screen::TimeTravel || self.as_of_active {
+            return;
+        }
+        let Some(view) = self.travel.as_ref() else {
+            return;
+        };
+        if view.playing || view.in_flight.is_some() {
+            return;
+        }
+        let target = view.wanted;
+        self.travel_to(target);
+    }
+
     /// A tick: the next version when playing is due. Returns whether to draw.
     pub(super) fn travel_tick(&mut self) -> bool {
         let due = self
