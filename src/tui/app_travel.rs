@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{App, Msg, Screen};
 use crate::replay::Target;
-use crate::store::{Position, Version, category_of};
+use crate::store::{Position, Version};
 use crate::tui::fetch::JobKind;
 use crate::tui::keymap::Action;
 use crate::tui::views::asof::{AsOfView, Moment};
@@ -488,18 +488,5 @@ impl App {
             || self.as_of.as_ref().is_some_and(|v| v.loading)
             || self.snapshots.loading
             || self.snapshots.job.is_some()
-    }
-
-    /// The category of the open time-travel stream (for the tab title).
-    pub fn travel_title(&self) -> Option<String> {
-        if self.as_of_active {
-            return self
-                .as_of
-                .as_ref()
-                .map(|v| format!("{} {}", v.category, v.moment.describe()));
-        }
-        self.travel
-            .as_ref()
-            .map(|v| format!("{} ({})", v.stream_id, category_of(&v.stream_id)))
     }
 }

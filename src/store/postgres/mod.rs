@@ -482,7 +482,14 @@ impl PostgresStore {
         if self.nothing_stored() {
             return Ok(Default::default());
         }
-        read::position_at_time(&self.inner.pool, &self.statements(), at).await
+        let st = self.statements();
+        if st.commit_order {
+            self.inner
+                .own_writes
+                .await_visible(&self.inner.pool)
+                .await?;
+        }
+        read::position_at_time(&self.inner.pool, &st, at).await
     }
 
     pub async fn streams_by_activity(
@@ -550,6 +557,13 @@ impl PostgresStore {
             return Ok(Default::default());
         }
         let st = self.statements();
+        if st.commit_order {
+            // The head counts this process's own appends (see `visibility`).
+            self.inner
+                .own_writes
+                .await_visible(&self.inner.pool)
+                .await?;
+        }
         let sql = if self.schema().streams {
             "SELECT coalesce(sum(version), 0)::int8, count(*)::int8 FROM streams"
         } else {

@@ -130,9 +130,8 @@ impl TravelView {
                 let mut tree = JsonTree::new(vec![("state".into(), frame.state.clone())]);
                 tree.cursor = keep_cursor;
                 self.tree = Some(tree);
-                if let Some((base, base_state, patch)) = self.compare.as_mut() {
+                if let Some((_, base_state, patch)) = self.compare.as_mut() {
                     *patch = json_patch::diff(base_state, &frame.state);
-                    let _ = base;
                 }
                 self.frame = Some(frame);
             }
