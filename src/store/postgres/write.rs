@@ -327,7 +327,10 @@ pub async fn append(
         .iter()
         .flat_map(|s| s.events.iter().filter_map(|e| e.event_id))
         .collect();
-    let located = locate_ids(&mut tx, &given).await?;
+    // Ids stored before the batch, and (as segments are planned) the batch's own: a
+    // later segment sees the earlier ones, as on SQLite.
+    let mut located = locate_ids(&mut tx, &given).await?;
+    let mut inserted_all: Vec<Inserted> = Vec::new();
 
     // What each segment becomes: originals (an idempotent retry) or new rows.
     enum Planned {
@@ -341,6 +344,16 @@ pub async fn append(
     let mut seen = Vec::new();
     for segment in segments {
         if let Some((first, count)) = idempotent_retry(&segment, &located)? {
+            // The originals may be rows of this batch: insert what is planned so far.
+            if rows.len() > 0 {
+                match insert_rows(&mut tx, std::mem::take(&mut rows)).await {
+                    Ok(mut inserted) => inserted_all.append(&mut inserted),
+                    Err((e, placed)) => {
+                        drop(tx);
+                        return Err(insert_error(conn, e, &placed, &seen).await);
+                    }
+                }
+            }
             let originals = super::read::read_stream(
                 &mut *tx,
                 st,
@@ -388,6 +401,16 @@ pub async fn append(
             rows.versions.push(version as i64);
             rows.schema_versions.push(event.schema_version as i32);
             rows.created.push(None);
+            // The same id twice in this segment: a duplicate of its first place.
+            if let Some((stream_id, first)) =
+                located.insert(id, (segment.stream_id.clone(), version))
+            {
+                return Err(StoreError::DuplicateEventId {
+                    event_id: id,
+                    stream_id,
+                    version: first,
+                });
+            }
             pending.push((
                 segment.stream_id.clone(),
                 stream_type.clone(),
@@ -408,24 +431,17 @@ pub async fn append(
         plan.push(Planned::New(start..rows.len()));
     }
 
-    let wrote = rows.len() > 0;
-    let inserted = if wrote {
-        let placed: Vec<(String, String, Version)> = (0..rows.len())
-            .map(|i| {
-                let version = rows.versions[i] as Version;
-                (rows.ids[i].clone(), rows.streams[i].clone(), version)
-            })
-            .collect();
-        match rows.insert(&mut tx).await {
-            Ok(inserted) => inserted,
-            Err(e) => {
+    if rows.len() > 0 {
+        match insert_rows(&mut tx, rows).await {
+            Ok(mut inserted) => inserted_all.append(&mut inserted),
+            Err((e, placed)) => {
                 drop(tx);
                 return Err(insert_error(conn, e, &placed, &seen).await);
             }
         }
-    } else {
-        Vec::new()
-    };
+    }
+    let inserted = inserted_all;
+    let wrote = !inserted.is_empty();
     if wrote {
         streams.upsert(&mut tx).await?;
     }
@@ -461,6 +477,23 @@ pub async fn append(
         }
     }
     Ok((stored, xid))
+}
+
+/// Inserts planned rows; on failure, the error and each row's (id, stream, version).
+async fn insert_rows(
+    tx: &mut PgConnection,
+    rows: EventRows,
+) -> std::result::Result<Vec<Inserted>, (sqlx::Error, Vec<(String, String, Version)>)> {
+    let placed: Vec<(String, String, Version)> = (0..rows.len())
+        .map(|i| {
+            (
+                rows.ids[i].clone(),
+                rows.streams[i].clone(),
+                rows.versions[i] as Version,
+            )
+        })
+        .collect();
+    rows.insert(tx).await.map_err(|e| (e, placed))
 }
 
 /// Tells listeners that events were committed. Its own tiny transaction, after the
