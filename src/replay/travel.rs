@@ -168,25 +168,12 @@ impl TimeTravel {
                 stream_id: stream_id.into(),
             });
         }
-        let version = self.resolve(stream_id, Target::Version(version)).await?;
-        let snapshot = self.snapshot_for(stream_id, version - 1).await?;
-        let before = version - 1;
-        let outcome = self
-            .fold(stream_id, snapshot.as_ref(), version, move |v| v == before)
-            .await?;
-        let from = outcome
-            .captured
-            .into_iter()
-            .find(|(v, _)| *v == before)
-            .map(|(_, s)| s)
-            .ok_or_else(|| {
-                ReplayError::Worker("the state before the event was not captured".into())
-            })?;
+        let step = self.step_at(stream_id, version).await?;
         Ok(DiffAnswer {
             stream_id: stream_id.to_owned(),
-            from_version: before,
-            to_version: version,
-            patch: json_patch::diff(&from, &outcome.state),
+            from_version: step.state.version - 1,
+            to_version: step.state.version,
+            patch: step.patch,
         })
     }
 

@@ -1,7 +1,9 @@
 //! The event store engine: one interface, a backend per database (SQLite, PostgreSQL).
 //! Callers hold a [`Store`]; every operation is async and runs off the caller's thread.
 
+mod envelope_line;
 pub mod error;
+mod idempotency;
 pub mod model;
 mod notify;
 pub mod pages;

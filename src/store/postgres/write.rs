@@ -11,19 +11,18 @@
 use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use sqlx::{Acquire, PgConnection, Row};
 use uuid::Uuid;
 
 use super::sql::{self, Statements};
+use crate::store::envelope_line::EnvelopeLine as Line;
 use crate::store::error::{Result, StoreError};
 use crate::store::model::{
     AppendSegment, Checkpoint, ExpectedVersion, ImportSummary, RecordedEvent, Snapshot,
     StreamQuery, Version, category_of,
 };
-use crate::store::{timestamp, validate};
+use crate::store::validate;
 
 /// The channel appends notify after they commit.
 pub const CHANNEL: &str = "rewind_events";
@@ -551,36 +550,17 @@ async fn locate_ids(
     Ok(found)
 }
 
-/// EventStoreDB's rule (as on SQLite): every id of the segment already the stream's, in
-/// order at consecutive versions → `(first version, count)` of the originals.
+/// EventStoreDB's rule (`idempotency::retry_of`) on the ids located so far: a retry's
+/// `(first version, count)` of the originals.
 fn idempotent_retry(
     segment: &AppendSegment,
     located: &HashMap<Uuid, (String, Version)>,
 ) -> Result<Option<(Version, u64)>> {
     let ids: Vec<Uuid> = segment.events.iter().filter_map(|e| e.event_id).collect();
-    let found: Vec<Option<&(String, Version)>> = ids.iter().map(|id| located.get(id)).collect();
-    let Some(first_found) = found.iter().position(Option::is_some) else {
-        return Ok(None);
-    };
-    let duplicate = |index: usize| {
-        let (stream_id, version) = found[index].cloned().expect("located");
-        StoreError::DuplicateEventId {
-            event_id: ids[index],
-            stream_id,
-            version,
-        }
-    };
-    if ids.len() != segment.events.len() || found.iter().any(Option::is_none) {
-        return Err(duplicate(first_found));
-    }
-    let first_version = found[0].expect("all located").1;
-    for (offset, location) in found.iter().enumerate() {
-        let (stream, version) = location.expect("all located");
-        if *stream != segment.stream_id || *version != first_version + offset as Version {
-            return Err(duplicate(offset));
-        }
-    }
-    Ok(Some((first_version, ids.len() as u64)))
+    let found: Vec<Option<(String, Version)>> =
+        ids.iter().map(|id| located.get(id).cloned()).collect();
+    Ok(crate::store::idempotency::retry_of(segment, &ids, &found)?
+        .map(|first| (first, ids.len() as u64)))
 }
 
 /// An insert that failed: a repeated id, or a version taken by a writer outside rewind's
@@ -646,29 +626,6 @@ async fn insert_error(
         },
         Err(_) => e.into(),
     }
-}
-
-/// One line of an import file (the export format); `global_position` is given anew.
-#[derive(Deserialize)]
-struct Line<'a> {
-    event_id: Uuid,
-    stream_id: String,
-    #[serde(default)]
-    stream_type: Option<String>,
-    event_type: String,
-    version: Version,
-    #[serde(default = "first_schema")]
-    schema_version: u32,
-    #[serde(borrow)]
-    data: &'a RawValue,
-    #[serde(borrow, default)]
-    metadata: Option<&'a RawValue>,
-    #[serde(with = "timestamp::serde_micros")]
-    recorded_at: DateTime<Utc>,
-}
-
-fn first_schema() -> u32 {
-    1
 }
 
 const IMPORT_CHUNK: usize = 2000;

@@ -117,27 +117,9 @@ fn idempotent_retry(
     for id in &ids {
         found.push(read::locate_event(tx, id)?);
     }
-    let Some(first_found) = found.iter().position(Option::is_some) else {
+    let Some(first_version) = crate::store::idempotency::retry_of(segment, &ids, &found)? else {
         return Ok(None);
     };
-    let duplicate = |index: usize| {
-        let (stream_id, version) = found[index].clone().expect("located");
-        StoreError::DuplicateEventId {
-            event_id: ids[index],
-            stream_id,
-            version,
-        }
-    };
-    if ids.len() != segment.events.len() || found.iter().any(Option::is_none) {
-        return Err(duplicate(first_found));
-    }
-    let (_, first_version) = found[0].clone().expect("all located");
-    for (offset, location) in found.iter().enumerate() {
-        let (stream, version) = location.as_ref().expect("all located");
-        if *stream != segment.stream_id || *version != first_version + offset as Version {
-            return Err(duplicate(offset));
-        }
-    }
     let originals = read::read_stream(
         tx,
         &segment.stream_id,

@@ -3,39 +3,13 @@
 use std::collections::HashMap;
 use std::io::BufRead;
 
-use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use uuid::Uuid;
 
 use super::append::{INSERT_EVENT, UPSERT_STREAM, duplicate_or};
+use crate::store::envelope_line::EnvelopeLine as Line;
 use crate::store::error::{Result, StoreError};
 use crate::store::model::{ImportSummary, Version, category_of, metadata_string};
 use crate::store::{timestamp, validate};
-
-/// One line of the file: an envelope. `global_position` is ignored (given anew).
-#[derive(Deserialize)]
-struct Line<'a> {
-    event_id: Uuid,
-    stream_id: String,
-    #[serde(default)]
-    stream_type: Option<String>,
-    event_type: String,
-    version: Version,
-    #[serde(default = "first_schema")]
-    schema_version: u32,
-    #[serde(borrow)]
-    data: &'a RawValue,
-    #[serde(borrow, default)]
-    metadata: Option<&'a RawValue>,
-    #[serde(with = "timestamp::serde_micros")]
-    recorded_at: DateTime<Utc>,
-}
-
-fn first_schema() -> u32 {
-    1
-}
 
 /// A stream as the import has left it so far.
 struct StreamState {
