@@ -91,7 +91,7 @@ impl App {
             }
             Action::Snapshots => {
                 self.screen = Screen::Snapshots;
-                if self.snapshots.rows.is_empty() && !self.snapshots.loading {
+                if self.snapshots.list.rows.is_empty() && !self.snapshots.list.loading {
                     self.fetch_snapshots();
                 }
                 return true;
@@ -205,26 +205,23 @@ impl App {
             Action::Previous | Action::Next => {
                 view.moment = view.moment.step(action == Action::Next);
             }
-            Action::Up => {
-                view.selected = view.selected.saturating_sub(1);
-                return true;
-            }
-            Action::Down => {
-                view.selected = (view.selected + 1).min(view.rows.len().saturating_sub(1));
+            Action::Up | Action::Down => {
+                view.list
+                    .move_selection(if action == Action::Up { -1 } else { 1 });
                 return true;
             }
             Action::PageDown => {
-                if !view.next_page() {
+                if !view.list.next_page() {
                     return true;
                 }
             }
             Action::PageUp => {
-                if !view.previous_page() {
+                if !view.list.previous_page() {
                     return true;
                 }
             }
             Action::Open => {
-                if let Some(row) = view.rows.get(view.selected) {
+                if let Some(row) = view.list.selected_row() {
                     let (stream, version) = (row.stream_id.clone(), row.version);
                     self.open_travel(stream, Target::Version(version));
                 }
@@ -245,12 +242,12 @@ impl App {
 
     fn fetch_as_of(&mut self) {
         if let Some(view) = self.as_of.as_mut() {
-            let generation = view.ask();
+            let generation = view.list.ask();
             if let Some(fetcher) = &self.fetcher {
                 fetcher.as_of(
                     view.category.clone(),
                     view.moment,
-                    view.page_after.clone(),
+                    view.list.page_after.clone(),
                     generation,
                 );
             }
@@ -260,19 +257,17 @@ impl App {
     fn act_snapshots(&mut self, action: Action) -> bool {
         let view = &mut self.snapshots;
         match action {
-            Action::Up => view.selected = view.selected.saturating_sub(1),
-            Action::Down => {
-                view.selected = (view.selected + 1).min(view.rows.len().saturating_sub(1))
-            }
-            Action::First => view.selected = 0,
-            Action::Last => view.selected = view.rows.len().saturating_sub(1),
+            Action::Up => view.list.move_selection(-1),
+            Action::Down => view.list.move_selection(1),
+            Action::First => view.list.move_selection(isize::MIN / 2),
+            Action::Last => view.list.move_selection(isize::MAX / 2),
             Action::PageDown => {
-                if view.next_page() {
+                if view.list.next_page() {
                     self.fetch_snapshots();
                 }
             }
             Action::PageUp => {
-                if view.previous_page() {
+                if view.list.previous_page() {
                     self.fetch_snapshots();
                 }
             }
@@ -287,7 +282,7 @@ impl App {
                 self.start_job(action)
             }
             Action::Open => {
-                if let Some(s) = view.selected() {
+                if let Some(s) = view.list.selected_row() {
                     let (stream, version) = (s.stream_id.clone(), s.version);
                     self.open_travel(stream, Target::Version(version));
                 }
@@ -307,7 +302,7 @@ impl App {
             _ => JobKind::Verify,
         };
         let one = matches!(action, Action::Build | Action::Verify);
-        let stream = match (one, self.snapshots.selected()) {
+        let stream = match (one, self.snapshots.list.selected_row()) {
             (false, _) => None,
             (true, Some(s)) => Some(s.stream_id.clone()),
             // Nothing listed yet: the stream open in time travel, if any.
@@ -347,9 +342,9 @@ impl App {
     }
 
     pub(super) fn fetch_snapshots(&mut self) {
-        let generation = self.snapshots.ask();
+        let generation = self.snapshots.list.ask();
         if let Some(fetcher) = &self.fetcher {
-            fetcher.snapshots(self.snapshots.page_after.clone(), generation);
+            fetcher.snapshots(self.snapshots.list.page_after.clone(), generation);
         }
     }
 
@@ -425,14 +420,14 @@ impl App {
                 }
             }
             Msg::AsOf(generation, answer) => match (answer, self.as_of.as_mut()) {
-                (Ok(rows), Some(view)) => view.arrived(generation, rows),
+                (Ok(rows), Some(view)) => view.list.arrived(generation, rows),
                 (Err(e), _) => {
                     self.messages.push(e.clone());
                     self.status.message = Some(e);
                 }
                 _ => {}
             },
-            Msg::SnapshotRows(generation, rows) => self.snapshots.arrived(generation, rows),
+            Msg::SnapshotRows(generation, rows) => self.snapshots.list.arrived(generation, rows),
             Msg::JobProgress(done, total) => {
                 if let Some(job) = self.snapshots.job.as_mut() {
                     job.done = done;
@@ -443,8 +438,7 @@ impl App {
                 self.snapshots.job = None;
                 self.status.message = Some(summary.clone());
                 self.snapshots.report = Some(Report { summary, drifts });
-                self.snapshots.page_after = None;
-                self.snapshots.earlier_pages.clear();
+                self.snapshots.list.rewind();
                 self.fetch_snapshots();
             }
             _ => return false,
@@ -485,8 +479,8 @@ impl App {
     /// Whether a replay view waits for an answer (the spinner).
     pub(super) fn travel_loading(&self) -> bool {
         self.travel.as_ref().is_some_and(|v| v.in_flight.is_some())
-            || self.as_of.as_ref().is_some_and(|v| v.loading)
-            || self.snapshots.loading
+            || self.as_of.as_ref().is_some_and(|v| v.list.loading)
+            || self.snapshots.list.loading
             || self.snapshots.job.is_some()
     }
 }

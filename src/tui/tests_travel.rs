@@ -188,7 +188,7 @@ fn as_of_lists_each_stream_at_the_moment_and_moves_it() {
     type_text(&mut app, "asof Account 2026-03-01");
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::TimeTravel);
-    let generation = app.as_of.as_ref().unwrap().generation;
+    let generation = app.as_of.as_ref().unwrap().list.generation;
     app.update(Msg::AsOf(
         generation,
         Ok(vec![
@@ -215,9 +215,9 @@ fn as_of_lists_each_stream_at_the_moment_and_moves_it() {
     }
     press(&mut app, KeyCode::Right);
     assert!(screen(&app).contains("as of 2026-03-02"));
-    assert!(app.as_of.as_ref().unwrap().generation > generation);
+    assert!(app.as_of.as_ref().unwrap().list.generation > generation);
     // Enter opens the selected stream in time travel at its version then.
-    let generation = app.as_of.as_ref().unwrap().generation;
+    let generation = app.as_of.as_ref().unwrap().list.generation;
     app.update(Msg::AsOf(
         generation,
         Ok(vec![AsOfRow {
@@ -245,7 +245,7 @@ fn snapshots_view_lists_builds_with_progress_and_shows_drift() {
     let mut app = app();
     press(&mut app, KeyCode::Char('4'));
     assert_eq!(app.screen, Screen::Snapshots);
-    let generation = app.snapshots.generation;
+    let generation = app.snapshots.list.generation;
     app.update(Msg::SnapshotRows(
         generation,
         vec![snapshot("Account-1", 100), snapshot("Account-1", 200)],

@@ -7,6 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::Row;
 
+use super::paged::PagedRows;
 use super::{ListTable, one_line};
 use crate::store::{Position, Version};
 use crate::tui::theme::Theme;
@@ -55,14 +56,8 @@ pub struct AsOfRow {
 pub struct AsOfView {
     pub category: String,
     pub moment: Moment,
-    /// The page's first stream follows this one (None: the first page).
-    pub page_after: Option<String>,
-    /// Where earlier pages started, for paging back.
-    pub earlier_pages: Vec<Option<String>>,
-    pub rows: Vec<AsOfRow>,
-    pub selected: usize,
-    pub generation: u64,
-    pub loading: bool,
+    /// A page of the category's streams at the moment.
+    pub list: PagedRows<AsOfRow, String>,
 }
 
 /// Streams a page.
@@ -73,59 +68,14 @@ impl AsOfView {
         AsOfView {
             category,
             moment,
-            page_after: None,
-            earlier_pages: Vec::new(),
-            rows: Vec::new(),
-            selected: 0,
-            generation: 0,
-            loading: false,
-        }
-    }
-
-    /// A new question (moment or page) is about to be asked: its generation.
-    pub fn ask(&mut self) -> u64 {
-        self.generation += 1;
-        self.loading = true;
-        self.generation
-    }
-
-    pub fn arrived(&mut self, generation: u64, rows: Vec<AsOfRow>) {
-        if generation != self.generation {
-            return;
-        }
-        self.loading = false;
-        self.rows = rows;
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
-    }
-
-    /// Moves to the next page; false when this one is the last.
-    pub fn next_page(&mut self) -> bool {
-        if self.rows.len() < AS_OF_PAGE {
-            return false;
-        }
-        let Some(last) = self.rows.last() else {
-            return false;
-        };
-        self.earlier_pages.push(self.page_after.take());
-        self.page_after = Some(last.stream_id.clone());
-        self.selected = 0;
-        true
-    }
-
-    pub fn previous_page(&mut self) -> bool {
-        match self.earlier_pages.pop() {
-            Some(start) => {
-                self.page_after = start;
-                self.selected = 0;
-                true
-            }
-            None => false,
+            list: PagedRows::new(AS_OF_PAGE, |r: &AsOfRow| r.stream_id.clone()),
         }
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, _theme: &Theme) {
         let width = area.width.saturating_sub(40).max(12) as usize;
         let rows = self
+            .list
             .rows
             .iter()
             .map(|r| {
@@ -149,8 +99,8 @@ impl AsOfView {
                 Constraint::Fill(1),
             ],
             rows,
-            selected: self.selected,
-            empty: if self.loading {
+            selected: self.list.selected,
+            empty: if self.list.loading {
                 "loading…"
             } else {
                 "no streams in this category"

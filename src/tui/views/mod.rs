@@ -4,6 +4,7 @@
 pub mod asof;
 pub mod composer;
 mod log;
+pub mod paged;
 pub mod snapshots;
 mod stream;
 mod streams;

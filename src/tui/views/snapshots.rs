@@ -10,6 +10,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Gauge, Paragraph, Row, Wrap};
 
+use super::paged::PagedRows;
 use super::travel::patch_lines;
 use super::{ListTable, group};
 use crate::replay::Drift;
@@ -36,62 +37,26 @@ pub struct Report {
     pub drifts: Vec<Drift>,
 }
 
-#[derive(Default)]
 pub struct SnapshotsView {
-    pub rows: Vec<SnapshotInfo>,
-    pub page_after: Option<SnapshotKey>,
-    pub earlier_pages: Vec<Option<SnapshotKey>>,
-    pub selected: usize,
-    pub generation: u64,
-    pub loading: bool,
+    /// A page of the snapshot listing.
+    pub list: PagedRows<SnapshotInfo, SnapshotKey>,
     pub job: Option<Job>,
     pub report: Option<Report>,
 }
 
+impl Default for SnapshotsView {
+    fn default() -> Self {
+        SnapshotsView {
+            list: PagedRows::new(SNAPSHOT_PAGE, |s: &SnapshotInfo| {
+                (s.stream_id.clone(), s.reducer.clone(), s.version)
+            }),
+            job: None,
+            report: None,
+        }
+    }
+}
+
 impl SnapshotsView {
-    pub fn ask(&mut self) -> u64 {
-        self.generation += 1;
-        self.loading = true;
-        self.generation
-    }
-
-    pub fn arrived(&mut self, generation: u64, rows: Vec<SnapshotInfo>) {
-        if generation != self.generation {
-            return;
-        }
-        self.loading = false;
-        self.rows = rows;
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
-    }
-
-    pub fn selected(&self) -> Option<&SnapshotInfo> {
-        self.rows.get(self.selected)
-    }
-
-    pub fn next_page(&mut self) -> bool {
-        if self.rows.len() < SNAPSHOT_PAGE {
-            return false;
-        }
-        let Some(last) = self.rows.last() else {
-            return false;
-        };
-        self.earlier_pages.push(self.page_after.take());
-        self.page_after = Some((last.stream_id.clone(), last.reducer.clone(), last.version));
-        self.selected = 0;
-        true
-    }
-
-    pub fn previous_page(&mut self) -> bool {
-        match self.earlier_pages.pop() {
-            Some(start) => {
-                self.page_after = start;
-                self.selected = 0;
-                true
-            }
-            None => false,
-        }
-    }
-
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         let bottom = if self.job.is_some() {
             4
@@ -104,6 +69,7 @@ impl SnapshotsView {
             Layout::vertical([Constraint::Fill(1), Constraint::Length(bottom)]).areas(area);
         let now = chrono::Utc::now();
         let rows = self
+            .list
             .rows
             .iter()
             .map(|s| {
@@ -127,8 +93,8 @@ impl SnapshotsView {
                 Constraint::Length(12),
             ],
             rows,
-            selected: self.selected,
-            empty: if self.loading {
+            selected: self.list.selected,
+            empty: if self.list.loading {
                 "loading…"
             } else {
                 "no snapshots (b builds the selected stream's, B every stream's)"
