@@ -91,6 +91,7 @@ macro_rules! conformance {
     import_keeps_everything_but_positions,
     concurrent_writers_each_version_once,
     store_sets_recorded_at_and_stream_type,
+    hostile_json_and_bytes_are_refused_and_nothing_is_written,
         );
     };
 }
@@ -1216,4 +1217,41 @@ async fn store_sets_recorded_at_and_stream_type(store: Store) {
         .await
         .unwrap();
     assert_eq!(read[0], stored[1]);
+}
+
+/// Deep nesting, numbers beyond 64 bits and invalid UTF-8: refused with a clear error,
+/// nothing written, on every backend.
+async fn hostile_json_and_bytes_are_refused_and_nothing_is_written(store: Store) {
+    let raw = |text: String| NewEvent {
+        event_id: None,
+        event_type: "T".into(),
+        data: serde_json::value::RawValue::from_string(text).unwrap(),
+        metadata: None,
+        schema_version: 1,
+    };
+    let deep = format!("{{\"a\":{}{}}}", "[".repeat(500), "]".repeat(500));
+    for (data, says) in [
+        (deep, "nests deeper"),
+        (r#"{"n":1e400}"#.to_owned(), "beyond"),
+        (
+            r#"{"n":123456789012345678901234567890}"#.to_owned(),
+            "beyond",
+        ),
+    ] {
+        let e = store
+            .append("H-1", ExpectedVersion::Any, vec![raw(data)])
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains(says), "{e}");
+        assert_eq!(e.exit_code(), 1);
+    }
+    let mut file = br#"{"event_id":"01900000-0000-7000-8000-000000000001","stream_id":"H-1","event_type":"T","version":1,"data":{},"recorded_at":"2026-01-01T00:00:00Z"}"#.to_vec();
+    file.extend(b"\n{\"event_id\":\"01900000-0000-7000-8000-000000000002\",\"stream_id\":\"H-1\",\"event_type\":\"T\",\"version\":2,\"data\":{\"s\":\"\xff\"},\"recorded_at\":\"2026-01-01T00:00:00Z\"}\n");
+    let e = store
+        .import(Box::new(std::io::Cursor::new(file)))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("line 2"), "{e}");
+    assert!(all_log(&store).await.is_empty(), "nothing written");
+    assert_eq!(store.stream_version("H-1").await.unwrap(), 0);
 }

@@ -360,3 +360,67 @@ async fn live_updates_survive_a_lost_listen_connection() {
     assert_eq!(ns, (0..=6).collect::<Vec<_>>());
     pool.close().await;
 }
+
+/// A PostgreSQL user who may read but not write: reading works, an append says the user
+/// lacks the privilege, exits 1 and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_without_write_rights_gets_a_clear_error_and_nothing_is_written() {
+    let Some(schema) = PgSchema::new().await else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let url = schema.url();
+    let (code, _, err) = run(cli(&sandbox, &url, &["append", "A-1", "T", "--data", "{}"]));
+    assert_eq!(code, 0, "{err}");
+    let role = format!("{}_reader", schema.name);
+    let pool = schema.pool().await;
+    for statement in [
+        format!("CREATE ROLE {role} LOGIN"),
+        format!("GRANT USAGE ON SCHEMA {} TO {role}", schema.name),
+        format!(
+            "GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {role}",
+            schema.name
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    // The same server and schema, as the reader.
+    let reader_url = url.replacen("://postgres@", &format!("://{role}@"), 1);
+    if reader_url == url {
+        // Another user or a password in the URL: this test needs trust auth as `postgres`.
+        eprintln!(
+            "note: REWIND_TEST_PG_URL is not postgres://postgres@…: read-only user test skipped"
+        );
+        return;
+    }
+    let (code, out, err) = run(cli(&sandbox, &reader_url, &["read", "A-1"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json_lines(&out).len(), 1);
+    let (code, _, err) = run(cli(
+        &sandbox,
+        &reader_url,
+        &["append", "A-1", "T", "--data", "{}"],
+    ));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("permission denied") && err.contains("nothing written"),
+        "{err}"
+    );
+    assert_eq!(count_events(&schema).await, 1);
+    for statement in [
+        format!(
+            "REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {role}",
+            schema.name
+        ),
+        format!("REVOKE USAGE ON SCHEMA {} FROM {role}", schema.name),
+        format!("DROP ROLE {role}"),
+    ] {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&pool)
+            .await;
+    }
+    pool.close().await;
+}

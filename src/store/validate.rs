@@ -48,12 +48,75 @@ pub fn object_owned(kind: &str, raw: Box<RawValue>) -> Result<Box<RawValue>> {
             "{kind} must be a JSON object"
         )));
     }
+    portable(kind, raw.get())?;
     match minified(raw.get()) {
         None => Ok(raw),
         Some(compact) => {
             Ok(RawValue::from_string(compact).expect("minified valid JSON stays valid"))
         }
     }
+}
+
+/// The deepest nesting of arrays and objects accepted in data and metadata.
+pub const MAX_DEPTH: usize = 64;
+
+/// Refuses JSON that readers could not all take back: nesting deeper than [`MAX_DEPTH`]
+/// (recursive parsers, the TUI's tree, QuickJS), integers beyond i64 and numbers beyond
+/// f64 (they would change or fail on the way through JavaScript, jsonb or serde).
+/// One pass over valid JSON text, outside strings.
+fn portable(kind: &str, json: &str) -> Result<()> {
+    let bytes = json.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    let mut in_string = false;
+    let mut escaped = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(StoreError::InvalidInput(format!(
+                        "{kind} nests deeper than {MAX_DEPTH} levels"
+                    )));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                let number = &json[start..i];
+                let fits = if number.contains(['.', 'e', 'E']) {
+                    number.parse::<f64>().is_ok_and(f64::is_finite)
+                } else {
+                    number.parse::<i64>().is_ok()
+                };
+                if !fits {
+                    return Err(StoreError::InvalidInput(format!(
+                        "{kind} holds the number {number}, beyond what a 64-bit integer or float can hold"
+                    )));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
 }
 
 /// Refuses an event whose data and metadata together exceed `max_bytes`.
@@ -149,6 +212,28 @@ mod tests {
     fn minify_reports_no_change() {
         assert_eq!(minified(r#"{"a":"x y"}"#), None);
         assert_eq!(minified(r#"{"a": 1}"#).as_deref(), Some(r#"{"a":1}"#));
+    }
+
+    #[test]
+    fn deep_nesting_and_numbers_beyond_64_bits_are_refused() {
+        let deep = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(json_object("data", &deep(MAX_DEPTH - 1)).is_ok());
+        assert!(json_object("data", &deep(MAX_DEPTH)).is_err());
+        for ok in [
+            r#"{"n":9223372036854775807}"#,
+            r#"{"n":-1.5e300}"#,
+            r#"{"s":"1e400 [[["}"#,
+        ] {
+            assert!(json_object("data", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            r#"{"n":9223372036854775808}"#,
+            r#"{"n":1e400}"#,
+            r#"{"n":[-1e309]}"#,
+        ] {
+            let e = json_object("data", bad).unwrap_err().to_string();
+            assert!(e.contains("beyond"), "{bad}: {e}");
+        }
     }
 
     #[test]
