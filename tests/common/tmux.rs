@@ -73,12 +73,19 @@ impl Tmux {
     }
 
     /// Waits until the screen shows `text`.
+    /// Returns a capture taken a moment after the text appeared and still showing it, so
+    /// that the frame that drew it is complete (a capture can land mid-redraw).
     pub fn expect(&self, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let screen = self.screen();
             if screen.contains(text) {
-                return screen;
+                std::thread::sleep(Duration::from_millis(60));
+                let settled = self.screen();
+                if settled.contains(text) {
+                    return settled;
+                }
+                continue;
             }
             assert!(
                 Instant::now() < deadline,
