@@ -437,7 +437,7 @@ impl App {
             Msg::JobDone(summary, drifts) => {
                 self.snapshots.job = None;
                 self.status.message = Some(summary.clone());
-                self.snapshots.report = Some(Report { summary, drifts });
+                self.snapshots.report = Some(Report::new(summary, drifts));
                 self.snapshots.list.rewind();
                 self.fetch_snapshots();
             }

@@ -9,7 +9,7 @@ use super::{App, Msg, Screen};
 use crate::projection::Breakpoints;
 use crate::store::Position;
 use crate::tui::keymap::Action;
-use crate::tui::views::workbench::{RunFigures, WorkbenchView, template};
+use crate::tui::views::workbench::{WorkbenchView, template};
 use crate::tui::workbench_session::{Command, Update};
 
 impl App {
@@ -263,27 +263,9 @@ impl App {
                     return false;
                 };
                 match update {
-                    Update::Status {
-                        status,
-                        position,
-                        head,
-                        processed,
-                        events_per_second,
-                        eta_seconds,
-                        partitioned,
-                        checkpoint,
-                    } => {
-                        view.last_good = position;
-                        view.figures = Some(RunFigures {
-                            status,
-                            position,
-                            head,
-                            processed,
-                            events_per_second,
-                            eta_seconds,
-                            partitioned,
-                            checkpoint,
-                        });
+                    Update::Status(figures) => {
+                        view.last_good = figures.position;
+                        view.figures = Some(figures);
                     }
                     Update::Emitted(events) => {
                         view.emitted += events.len() as u64;
@@ -292,7 +274,7 @@ impl App {
                         view.last_emitted.drain(..excess);
                     }
                     Update::Result(result) => view.set_result(result),
-                    Update::Step(step) => view.step = Some(*step),
+                    Update::Step(step) => view.set_step(*step),
                     Update::Breakpoint(at) => view.breakpoint_at = Some(at),
                     Update::Fault(fault) => {
                         // Show the faulting line in the editor.

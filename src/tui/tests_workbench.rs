@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::app::{Msg, Screen};
 use super::tests::{app, press, screen, type_text};
-use super::workbench_session::{Fault, RunStatus, Update};
+use super::workbench_session::{Fault, RunFigures, RunStatus, Update};
 
 #[test]
 fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
@@ -36,7 +36,7 @@ fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
     let generation = app.workbench.as_ref().unwrap().generation;
     app.update(Msg::Workbench(
         generation,
-        Update::Status {
+        Update::Status(RunFigures {
             status: RunStatus::CaughtUp,
             position: 3000,
             head: 3000,
@@ -45,7 +45,7 @@ fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
             eta_seconds: None,
             partitioned: true,
             checkpoint: 2816,
-        },
+        }),
     ));
     app.update(Msg::Workbench(
         generation,

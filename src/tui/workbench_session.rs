@@ -62,21 +62,23 @@ pub struct Fault {
     pub event: Option<String>,
 }
 
+/// The run's figures, as the session last reported them.
+#[derive(Debug, Clone, Copy)]
+pub struct RunFigures {
+    pub status: RunStatus,
+    pub position: Position,
+    pub head: Position,
+    pub processed: u64,
+    pub events_per_second: f64,
+    pub eta_seconds: Option<f64>,
+    pub partitioned: bool,
+    pub checkpoint: Position,
+}
+
 /// What the session tells the app.
 #[derive(Debug, Clone)]
 pub enum Update {
-    Status {
-        status: RunStatus,
-        position: Position,
-        head: Position,
-        processed: u64,
-        events_per_second: f64,
-        /// Seconds to the head at this rate (positions stand in for events).
-        eta_seconds: Option<f64>,
-        partitioned: bool,
-        /// The newest in-memory checkpoint (what a step back restores from).
-        checkpoint: Position,
-    },
+    Status(RunFigures),
     Result(Value),
     /// Events `emit`/`linkTo` asked for (shown, never written by the workbench).
     Emitted(Vec<Value>),
@@ -167,7 +169,7 @@ async fn session(
         let rate = (debugger.folded() - folded_at_start) as f64 / elapsed;
         let head = store.known_head().max(debugger.position());
         let left = head.saturating_sub(debugger.position()) as f64;
-        Update::Status {
+        Update::Status(RunFigures {
             status,
             position: debugger.position(),
             head,
@@ -176,7 +178,7 @@ async fn session(
             eta_seconds: (rate > 0.0 && status == RunStatus::Running).then(|| left / rate),
             partitioned,
             checkpoint: debugger.checkpoint(),
-        }
+        })
     };
     let report = |debugger: &Debugger, state: RunStatus| send(status(debugger, state, &store));
 

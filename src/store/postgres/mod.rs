@@ -170,6 +170,19 @@ impl PostgresStore {
         !self.schema().events
     }
 
+    /// The statements, for a read that goes through the commit-safe horizon (the log, the
+    /// head): first waits until this process's own appends are past it (`visibility`).
+    async fn commit_safe_statements(&self) -> Result<Arc<Statements>> {
+        let st = self.statements();
+        if st.commit_order {
+            self.inner
+                .own_writes
+                .await_visible(&self.inner.pool)
+                .await?;
+        }
+        Ok(st)
+    }
+
     /// Whether the log is read in commit order (rewind's `tx_id` column is there).
     pub fn commit_order(&self) -> bool {
         self.statements().commit_order
@@ -447,12 +460,8 @@ impl PostgresStore {
         if self.nothing_stored() {
             return Ok(Default::default());
         }
-        let st = self.statements();
+        let st = self.commit_safe_statements().await?;
         let horizon = if st.commit_order {
-            self.inner
-                .own_writes
-                .await_visible(&self.inner.pool)
-                .await?;
             None
         } else {
             Some(self.inner.gaps.horizon(&self.inner.pool, q.after).await?)
@@ -482,13 +491,7 @@ impl PostgresStore {
         if self.nothing_stored() {
             return Ok(Default::default());
         }
-        let st = self.statements();
-        if st.commit_order {
-            self.inner
-                .own_writes
-                .await_visible(&self.inner.pool)
-                .await?;
-        }
+        let st = self.commit_safe_statements().await?;
         read::position_at_time(&self.inner.pool, &st, at).await
     }
 
@@ -556,14 +559,7 @@ impl PostgresStore {
         if self.nothing_stored() {
             return Ok(Default::default());
         }
-        let st = self.statements();
-        if st.commit_order {
-            // The head counts this process's own appends (see `visibility`).
-            self.inner
-                .own_writes
-                .await_visible(&self.inner.pool)
-                .await?;
-        }
+        let st = self.commit_safe_statements().await?;
         let sql = if self.schema().streams {
             "SELECT coalesce(sum(version), 0)::int8, count(*)::int8 FROM streams"
         } else {

@@ -19,7 +19,7 @@ use super::sql::{self, Statements};
 use crate::store::envelope_line::EnvelopeLine as Line;
 use crate::store::error::{Result, StoreError};
 use crate::store::model::{
-    AppendSegment, Checkpoint, ExpectedVersion, ImportSummary, RecordedEvent, Snapshot,
+    AppendSegment, Checkpoint, ExpectedVersion, ImportSummary, NewEvent, RecordedEvent, Snapshot,
     StreamQuery, Version, category_of,
 };
 use crate::store::validate;
@@ -69,6 +69,21 @@ struct EventRows {
 impl EventRows {
     fn len(&self) -> usize {
         self.ids.len()
+    }
+
+    /// The columns every insert path fills from a new event: id, type, data, metadata
+    /// (`{}` when absent) and schema version.
+    fn push_event(&mut self, id: Uuid, event: &NewEvent) {
+        self.ids.push(id.to_string());
+        self.event_types.push(event.event_type.clone());
+        self.data.push(event.data.get().to_owned());
+        self.metadata.push(
+            event
+                .metadata
+                .as_ref()
+                .map_or_else(|| "{}".to_owned(), |m| m.get().to_owned()),
+        );
+        self.schema_versions.push(event.schema_version as i32);
     }
 
     /// Inserts the rows; returns (position, data, metadata, recorded_at µs) in row order.
@@ -191,16 +206,7 @@ pub async fn append_new(
         counts.push(segment.events.len() as i32);
         for event in &segment.events {
             let id = Uuid::now_v7();
-            rows.ids.push(id.to_string());
-            rows.event_types.push(event.event_type.clone());
-            rows.data.push(event.data.get().to_owned());
-            rows.metadata.push(
-                event
-                    .metadata
-                    .as_ref()
-                    .map_or_else(|| "{}".to_owned(), |m| m.get().to_owned()),
-            );
-            rows.schema_versions.push(event.schema_version as i32);
+            rows.push_event(id, event);
             pending.push((
                 segment.stream_id.clone(),
                 stream_type.clone(),
@@ -386,19 +392,10 @@ pub async fn append(
         for event in segment.events {
             version += 1;
             let id = event.event_id.unwrap_or_else(Uuid::now_v7);
-            rows.ids.push(id.to_string());
+            rows.push_event(id, &event);
             rows.streams.push(segment.stream_id.clone());
             rows.types.push(stream_type.clone());
-            rows.event_types.push(event.event_type.clone());
-            rows.data.push(event.data.get().to_owned());
-            rows.metadata.push(
-                event
-                    .metadata
-                    .as_ref()
-                    .map_or_else(|| "{}".to_owned(), |m| m.get().to_owned()),
-            );
             rows.versions.push(version as i64);
-            rows.schema_versions.push(event.schema_version as i32);
             rows.created.push(None);
             // The same id twice in this segment: a duplicate of its first place.
             if let Some((stream_id, first)) =

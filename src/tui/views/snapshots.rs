@@ -34,7 +34,22 @@ pub struct Job {
 /// What the last build or verify found.
 pub struct Report {
     pub summary: String,
-    pub drifts: Vec<Drift>,
+    /// Each drift with the patch from the stored snapshot to the replayed state (made
+    /// once, not on every draw).
+    pub drifts: Vec<(Drift, json_patch::Patch)>,
+}
+
+impl Report {
+    pub fn new(summary: String, drifts: Vec<Drift>) -> Report {
+        let drifts = drifts
+            .into_iter()
+            .map(|d| {
+                let patch = json_patch::diff(&d.snapshot, &d.replayed);
+                (d, patch)
+            })
+            .collect();
+        Report { summary, drifts }
+    }
 }
 
 pub struct SnapshotsView {
@@ -123,7 +138,7 @@ impl SnapshotsView {
             }
             (None, Some(report)) => {
                 let mut lines = vec![Line::raw(report.summary.clone())];
-                for drift in report.drifts.iter().take(5) {
+                for (drift, patch) in report.drifts.iter().take(5) {
                     lines.push(Line::raw(""));
                     lines.push(Line::styled(
                         format!(
@@ -139,8 +154,7 @@ impl SnapshotsView {
                         ),
                         theme.removed,
                     ));
-                    let patch = json_patch::diff(&drift.snapshot, &drift.replayed);
-                    lines.extend(patch_lines(&patch, theme));
+                    lines.extend(patch_lines(patch, theme));
                 }
                 if report.drifts.len() > 5 {
                     lines.push(Line::raw(format!("… and {} more", report.drifts.len() - 5)));

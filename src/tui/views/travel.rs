@@ -60,6 +60,10 @@ pub struct TravelView {
     pub compare: Option<(Version, Value, json_patch::Patch)>,
     pub tree_focused: bool,
     pub error: Option<String>,
+    /// The shown event's data and the marked state, pretty-printed once when they arrive
+    /// (not on every draw).
+    event_pretty: Option<String>,
+    compare_pretty: String,
 }
 
 impl TravelView {
@@ -78,6 +82,8 @@ impl TravelView {
             compare: None,
             tree_focused: false,
             error: None,
+            event_pretty: None,
+            compare_pretty: String::new(),
         }
     }
 
@@ -130,6 +136,7 @@ impl TravelView {
                 let mut tree = JsonTree::new(vec![("state".into(), frame.state.clone())]);
                 tree.cursor = keep_cursor;
                 self.tree = Some(tree);
+                self.event_pretty = frame.event.as_ref().map(|e| pretty_json(e.data.get()));
                 if let Some((_, base_state, patch)) = self.compare.as_mut() {
                     *patch = json_patch::diff(base_state, &frame.state);
                 }
@@ -150,6 +157,7 @@ impl TravelView {
             return false;
         }
         if let Some(frame) = &self.frame {
+            self.compare_pretty = serde_json::to_string_pretty(&frame.state).unwrap_or_default();
             self.compare = Some((
                 frame.version,
                 frame.state.clone(),
@@ -205,12 +213,12 @@ impl TravelView {
         let [event, diff] =
             Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(right);
         match &self.compare {
-            Some((base, base_state, patch)) => {
+            Some((base, _, patch)) => {
                 let [left, current] =
                     Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                         .areas(state);
                 frame.render_widget(
-                    json_pane(&format!(" v{base} (marked) "), base_state, theme),
+                    json_pane(&format!(" v{base} (marked) "), &self.compare_pretty, theme),
                     left,
                 );
                 frame.render_widget(self.state_pane(theme), current);
@@ -340,21 +348,25 @@ impl TravelView {
             )),
             Line::raw(""),
         ];
-        let pretty = serde_json::from_str::<Value>(e.data.get())
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| e.data.get().to_owned());
-        lines.extend(theme.json_owned(&pretty));
+        let pretty = self.event_pretty.as_deref().unwrap_or_else(|| e.data.get());
+        lines.extend(theme.json_owned(pretty));
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(Block::bordered().title(format!(" event v{}: {} ", e.version, e.event_type)))
     }
 }
 
-/// A JSON value pretty-printed in a bordered pane.
-fn json_pane(title: &str, value: &Value, theme: &Theme) -> Paragraph<'static> {
-    let pretty = serde_json::to_string_pretty(value).unwrap_or_default();
-    Paragraph::new(theme.json_owned(&pretty)).block(Block::bordered().title(title.to_owned()))
+/// Pretty-printed JSON in a bordered pane.
+fn json_pane(title: &str, pretty: &str, theme: &Theme) -> Paragraph<'static> {
+    Paragraph::new(theme.json_owned(pretty)).block(Block::bordered().title(title.to_owned()))
+}
+
+/// JSON text pretty-printed (as it was when it is not valid JSON).
+fn pretty_json(text: &str) -> String {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| text.to_owned())
 }
 
 /// An RFC 6902 patch as coloured lines: `+` added, `-` removed, `~` changed.

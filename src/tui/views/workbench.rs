@@ -21,7 +21,7 @@ use crate::store::Position;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::js::highlight;
 use crate::tui::widgets::json_tree::JsonTree;
-use crate::tui::workbench_session::{Fault, RunStatus};
+use crate::tui::workbench_session::{Fault, RunFigures, RunStatus};
 
 /// New projections start from one of these (`:new all`, `:new category`, `:new partition`).
 pub fn template(name: &str) -> Option<&'static str> {
@@ -39,19 +39,6 @@ pub fn template(name: &str) -> Option<&'static str> {
     })
 }
 
-/// The run's figures, as the session last reported them.
-#[derive(Debug, Clone, Copy)]
-pub struct RunFigures {
-    pub status: RunStatus,
-    pub position: Position,
-    pub head: Position,
-    pub processed: u64,
-    pub events_per_second: f64,
-    pub eta_seconds: Option<f64>,
-    pub partitioned: bool,
-    pub checkpoint: Position,
-}
-
 pub struct WorkbenchView {
     pub editor: TextArea<'static>,
     pub path: Option<PathBuf>,
@@ -66,6 +53,8 @@ pub struct WorkbenchView {
     pub partition: usize,
     pub tree: Option<JsonTree>,
     pub step: Option<StepReport>,
+    /// The step's states before and after as compact JSON, made once when it arrives.
+    step_states: (String, String),
     pub fault: Option<Fault>,
     pub breakpoint_at: Option<Position>,
     pub breakpoints: Breakpoints,
@@ -95,6 +84,7 @@ impl WorkbenchView {
             partition: 0,
             tree: None,
             step: None,
+            step_states: Default::default(),
             fault: None,
             breakpoint_at: None,
             breakpoints: Breakpoints::default(),
@@ -103,6 +93,13 @@ impl WorkbenchView {
             last_good: 0,
             top: Cell::new(0),
         }
+    }
+
+    /// A step arrived: kept with its states in compact form for the step pane.
+    pub fn set_step(&mut self, step: StepReport) {
+        let compact = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+        self.step_states = (compact(&step.before), compact(&step.after));
+        self.step = Some(step);
     }
 
     /// After a fault: the last good event, where a fixed script resumes (the one before
@@ -370,7 +367,7 @@ impl WorkbenchView {
             .block(Block::bordered().title(" Step "));
         };
         let e = &step.event;
-        let compact = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+        let (before, after) = &self.step_states;
         let mut lines = vec![
             Line::raw(format!(
                 "{}@{} {} · position {}{}",
@@ -384,8 +381,8 @@ impl WorkbenchView {
                 "partition {}",
                 step.partition.as_deref().unwrap_or("(none)")
             )),
-            Line::styled(format!("before {}", compact(&step.before)), Style::new()),
-            Line::styled(format!("after  {}", compact(&step.after)), Style::new()),
+            Line::styled(format!("before {before}"), Style::new()),
+            Line::styled(format!("after  {after}"), Style::new()),
         ];
         lines.extend(patch_lines(&step.diff, theme));
         Paragraph::new(lines)
