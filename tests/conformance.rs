@@ -1219,7 +1219,8 @@ async fn store_sets_recorded_at_and_stream_type(store: Store) {
     assert_eq!(read[0], stored[1]);
 }
 
-/// Deep nesting, numbers beyond 64 bits and invalid UTF-8: refused with a clear error,
+/// Deep nesting, numbers beyond 64 bits, lone surrogate escapes (found by fuzzing: they
+/// passed validation, then failed every reader) and invalid UTF-8: refused with a clear error,
 /// nothing written, on every backend.
 async fn hostile_json_and_bytes_are_refused_and_nothing_is_written(store: Store) {
     let raw = |text: String| NewEvent {
@@ -1237,6 +1238,7 @@ async fn hostile_json_and_bytes_are_refused_and_nothing_is_written(store: Store)
             r#"{"n":123456789012345678901234567890}"#.to_owned(),
             "beyond",
         ),
+        (r#"{"s":"\ude00"}"#.to_owned(), "lone UTF-16 surrogate"),
     ] {
         let e = store
             .append("H-1", ExpectedVersion::Any, vec![raw(data)])

@@ -62,7 +62,9 @@ pub const MAX_DEPTH: usize = 64;
 
 /// Refuses JSON that readers could not all take back: nesting deeper than [`MAX_DEPTH`]
 /// (recursive parsers, the TUI's tree, QuickJS), integers beyond i64 and numbers beyond
-/// f64 (they would change or fail on the way through JavaScript, jsonb or serde).
+/// f64 (they would change or fail on the way through JavaScript, jsonb or serde), and
+/// `\u` escapes of lone UTF-16 surrogates (no character: serde_json and PostgreSQL's jsonb
+/// refuse them, so a store that took one could not read it back).
 /// One pass over valid JSON text, outside strings.
 fn portable(kind: &str, json: &str) -> Result<()> {
     let bytes = json.as_bytes();
@@ -73,6 +75,11 @@ fn portable(kind: &str, json: &str) -> Result<()> {
         let b = bytes[i];
         if in_string {
             match (escaped, b) {
+                (true, b'u') => {
+                    escaped = false;
+                    i = unicode_escape(kind, json, i + 1)?;
+                    continue;
+                }
                 (true, _) => escaped = false,
                 (false, b'\\') => escaped = true,
                 (false, b'"') => in_string = false,
@@ -117,6 +124,35 @@ fn portable(kind: &str, json: &str) -> Result<()> {
         i += 1;
     }
     Ok(())
+}
+
+/// Checks the four hex digits of a `\u` escape at `at` (valid JSON has them), and the low
+/// surrogate escape a high surrogate needs; returns where scanning goes on.
+fn unicode_escape(kind: &str, json: &str, at: usize) -> Result<usize> {
+    let unit = |at: usize| {
+        json.get(at..at + 4)
+            .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+    };
+    let lone = |at: usize| {
+        StoreError::InvalidInput(format!(
+            "{kind} holds \\u{}, a lone UTF-16 surrogate (no character)",
+            json.get(at..at + 4).unwrap_or_default()
+        ))
+    };
+    match unit(at) {
+        Some(0xD800..=0xDBFF) => {
+            let low_at = at + 6;
+            let paired = json.get(at + 4..at + 6) == Some("\\u")
+                && matches!(unit(low_at), Some(0xDC00..=0xDFFF));
+            if paired {
+                Ok(low_at + 4)
+            } else {
+                Err(lone(at))
+            }
+        }
+        Some(0xDC00..=0xDFFF) => Err(lone(at)),
+        _ => Ok(at + 4),
+    }
 }
 
 /// Refuses an event whose data and metadata together exceed `max_bytes`.
@@ -233,6 +269,29 @@ mod tests {
         ] {
             let e = json_object("data", bad).unwrap_err().to_string();
             assert!(e.contains("beyond"), "{bad}: {e}");
+        }
+    }
+
+    /// Found by the `append_jsonl` and `script_events` fuzz targets: a lone surrogate
+    /// escape passed as valid JSON text, then failed every reader that decodes strings.
+    #[test]
+    fn lone_surrogate_escapes_are_refused() {
+        for ok in [
+            r#"{"s":"\ud83d\ude00"}"#,
+            r#"{"s":"\uD83D\uDE00 and \u00e9 \\ud800"}"#,
+            r#"{"\ud800\udc00":1}"#,
+        ] {
+            assert!(json_object("data", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            r#"{"s":"\ud800"}"#,
+            r#"{"s":"\ude00x"}"#,
+            r#"{"s":"\ud83d\u0041"}"#,
+            r#"{"s":"\ud83d\n"}"#,
+            r#"{"\udbff":1}"#,
+        ] {
+            let e = json_object("data", bad).unwrap_err().to_string();
+            assert!(e.contains("lone UTF-16 surrogate"), "{bad}: {e}");
         }
     }
 
