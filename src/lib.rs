@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod logging;
 pub mod projection;
 pub mod replay;

@@ -171,6 +171,11 @@ impl LineIndex {
     }
 }
 
+/// `rewind append`'s input as the segments it appends (the fuzz targets' entry).
+pub fn parse_append_jsonl(text: &str, max_event_bytes: usize) -> CliResult<Vec<AppendSegment>> {
+    parse_jsonl(text, max_event_bytes).map(|(segments, _)| segments)
+}
+
 /// One segment per run of consecutive lines on one stream; a line with its own
 /// `expected_version` starts a new segment, so it is checked where it stands.
 fn parse_jsonl(text: &str, max_event_bytes: usize) -> CliResult<(Vec<AppendSegment>, LineIndex)> {

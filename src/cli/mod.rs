@@ -18,6 +18,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+#[doc(hidden)]
+pub use append::parse_append_jsonl;
 pub use error::{CliError, CliResult};
 pub use output::Format;
 

@@ -7,7 +7,7 @@ mod fetch;
 pub mod harness;
 pub mod keymap;
 pub mod theme;
-mod views;
+pub(crate) mod views;
 pub mod widgets;
 mod window;
 mod workbench_session;
