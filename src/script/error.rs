@@ -112,7 +112,7 @@ pub(super) fn from_js<'js>(
             ""
         };
         message = format!(
-            "the script used more than its memory limit of {} MiB{or_null}",
+            "the script used more than its memory limit of {} MiB ([script] memory_limit_mb){or_null}",
             limits.memory_limit_bytes >> 20
         );
         ScriptErrorKind::OutOfMemory
