@@ -72,6 +72,27 @@ impl Tmux {
         }
     }
 
+    /// The pid of the `rewind` process running in the pane (the pane's shell may have
+    /// started it as a child).
+    pub fn rewind_pid(&self) -> Option<u32> {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "display-message", "-p", "#{pane_pid}"])
+            .output()
+            .ok()?;
+        let mut pid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
+        // Down the first-child chain: sh -c → env → rewind.
+        for _ in 0..4 {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            if comm.trim() == "rewind" {
+                return Some(pid);
+            }
+            let children =
+                std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
+            pid = children.split_whitespace().next()?.parse().ok()?;
+        }
+        None
+    }
+
     /// Waits until the screen shows `text`.
     /// Returns a capture taken a moment after the text appeared and still showing it, so
     /// that the frame that drew it is complete (a capture can land mid-redraw).
