@@ -361,6 +361,82 @@ async fn live_updates_survive_a_lost_listen_connection() {
     pool.close().await;
 }
 
+/// Appends announce themselves with a NOTIFY sent after their commit, off the append's
+/// path: a library append is announced, a burst of concurrent appends is announced, and a `rewind append` process that exits at once still
+/// announces its event before it exits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appends_are_announced_even_by_a_process_that_exits_at_once() {
+    let Some(schema) = PgSchema::new().await else {
+        return;
+    };
+    let store = schema.store().await;
+    store
+        .append(
+            "A-1",
+            ExpectedVersion::Any,
+            vec![NewEvent::new("T", json!({}))],
+        )
+        .await
+        .unwrap();
+    let pool = schema.pool().await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .unwrap();
+    listener
+        .listen(rewind::store::postgres::CHANNEL)
+        .await
+        .unwrap();
+    let announced = async |listener: &mut sqlx::postgres::PgListener| {
+        tokio::time::timeout(Duration::from_secs(3), listener.recv())
+            .await
+            .is_ok_and(|n| n.is_ok())
+    };
+
+    store
+        .append(
+            "A-1",
+            ExpectedVersion::Any,
+            vec![NewEvent::new("T", json!({}))],
+        )
+        .await
+        .unwrap();
+    assert!(announced(&mut listener).await, "a library append");
+
+    let burst: Vec<_> = (0..50)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let event = vec![NewEvent::new("T", json!({}))];
+                store
+                    .append(&format!("B-{i}"), ExpectedVersion::Any, event)
+                    .await
+            })
+        })
+        .collect();
+    for append in burst {
+        append.await.unwrap().unwrap();
+    }
+    store.flush().await;
+    let mut notifications = 0;
+    while tokio::time::timeout(Duration::from_millis(300), listener.recv())
+        .await
+        .is_ok()
+    {
+        notifications += 1;
+    }
+    // How many depends on timing; at least one, and typically far fewer than 50.
+    eprintln!("50 concurrent appends: {notifications} notifications");
+    assert!(notifications >= 1, "the burst was announced");
+
+    let sandbox = Sandbox::new();
+    let (code, _, err) = run(cli(&sandbox, &schema.url(), &["append", "A-2", "T"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(announced(&mut listener).await, "a process that exited");
+    // The listener holds one of the pool's connections: close waits for it.
+    drop(listener);
+    pool.close().await;
+}
+
 /// A PostgreSQL user who may read but not write: reading works, an append says the user
 /// lacks the privilege, exits 1 and writes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

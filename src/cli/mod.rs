@@ -108,12 +108,34 @@ pub struct WorkbenchArgs {
 pub struct Context {
     pub global: GlobalArgs,
     pub config: Config,
+    /// Every store this command opened, flushed before the process exits.
+    opened: std::sync::Mutex<Vec<Store>>,
 }
 
 impl Context {
     pub fn new(global: GlobalArgs) -> CliResult<Context> {
         let config = Config::load(global.config.as_deref())?;
-        Ok(Context { global, config })
+        Ok(Context {
+            global,
+            config,
+            opened: Default::default(),
+        })
+    }
+
+    /// Lets other processes know of what this one wrote (see `Store::flush`).
+    pub async fn flush(&self) {
+        let opened = std::mem::take(&mut *self.opened.lock().unwrap_or_else(|e| e.into_inner()));
+        for store in opened {
+            store.flush().await;
+        }
+    }
+
+    fn opened(&self, store: Store) -> Store {
+        self.opened
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(store.clone());
+        store
     }
 
     pub fn store_url(&self) -> CliResult<StoreUrl> {
@@ -138,12 +160,12 @@ impl Context {
             || (matches!(url, StoreUrl::Postgres(_))
                 && !(self.global.allow_writes || self.config.allow_writes));
         let options = self.config.open_options(read_only, false);
-        Ok(Store::open(&url, options).await?)
+        Ok(self.opened(Store::open(&url, options).await?))
     }
 
     pub async fn open(&self, url: &StoreUrl, create: bool) -> CliResult<Store> {
         let options = self.config.open_options(self.global.read_only, create);
-        Ok(Store::open(url, options).await?)
+        Ok(self.opened(Store::open(url, options).await?))
     }
 
     pub fn output(&self) -> output::Output {
@@ -221,6 +243,7 @@ pub async fn run(cli: Cli) -> CliResult {
             open_tui(&context, store, context.store_url()?.to_string()).await
         }
     };
+    context.flush().await;
     match result {
         Err(e) if e.is_broken_pipe() => Ok(()),
         other => other,

@@ -198,6 +198,14 @@ impl Store {
         }
     }
 
+    /// Waits until other processes have been told of this process's appends (PostgreSQL
+    /// sends its NOTIFY off the append's path). Call before exiting.
+    pub async fn flush(&self) {
+        if let Store::Postgres(s) = self {
+            s.flush().await;
+        }
+    }
+
     /// Appends one stream's events atomically.
     pub async fn append(
         &self,

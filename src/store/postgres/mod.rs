@@ -5,6 +5,7 @@
 //! writes (on a database rewind created) or by `rewind migrate` (on someone else's table:
 //! never automatic). `read_only` makes every session read-only in PostgreSQL itself.
 
+mod announce;
 mod gaps;
 mod live;
 mod read;
@@ -68,6 +69,7 @@ struct Inner {
     /// Serializes this process's migrations (the database serializes processes').
     migrating: tokio::sync::Mutex<()>,
     head: HeadWatch,
+    announcer: announce::Announcer,
     live: live::Live,
     gaps: gaps::Gaps,
     own_writes: visibility::OwnWrites,
@@ -130,6 +132,7 @@ impl PostgresStore {
                 state: RwLock::new((Arc::new(schema), Arc::new(statements))),
                 migrating: tokio::sync::Mutex::new(()),
                 head: HeadWatch::new(head),
+                announcer: announce::Announcer::new(),
                 live: live::Live::new(),
                 gaps: gaps::Gaps::new(Duration::from_millis(options.gap_wait_ms)),
                 own_writes: visibility::OwnWrites::default(),
@@ -260,14 +263,17 @@ impl PostgresStore {
         } else {
             write::append(&mut conn, &st, segments).await?
         };
+        drop(conn);
         if let Some(xid) = xid {
             self.inner.own_writes.wrote(xid);
-            if let Err(e) = write::notify(&mut conn).await {
-                // Listeners still find the events by polling.
-                tracing::warn!(error = %e, "NOTIFY after an append failed");
-            }
+            self.inner.announcer.committed(&self.inner.pool);
         }
         Ok(stored)
+    }
+
+    /// Waits until listeners have been told of every append this process made.
+    pub async fn flush(&self) {
+        self.inner.announcer.flush().await;
     }
 
     pub async fn import(
@@ -289,8 +295,9 @@ impl PostgresStore {
         if let Ok(xid) = xid.parse() {
             self.inner.own_writes.wrote(xid);
         }
+        drop(conn);
         if summary.events > 0 {
-            let _ = write::notify(&mut conn).await;
+            self.inner.announcer.committed(&self.inner.pool);
         }
         Ok(summary)
     }

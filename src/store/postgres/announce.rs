@@ -1,0 +1,107 @@
+//! The NOTIFY that tells listeners events were committed, sent off the append's path.
+//!
+//! Each append used to send its own NOTIFY, in a second transaction, before returning:
+//! a second round trip on every append, and under many writers one NOTIFY commit each,
+//! all serialized on the cluster's notify queue lock. Here an append only marks that
+//! something was committed; one task per store sends a NOTIFY for every run of marks,
+//! so a burst of appends costs one notification, and an append returns right after its
+//! commit. A listener re-reads the head from the database either way, so one
+//! notification for many appends loses nothing. `flush` waits until every append made so
+//! far has been announced: a process calls it before exiting.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::{Notify, watch};
+
+use super::write;
+
+/// The longest `flush` waits (a NOTIFY is one tiny transaction; a dead server fails it).
+const FLUSH_WAIT: Duration = Duration::from_secs(5);
+
+pub struct Announcer {
+    shared: Arc<Shared>,
+    /// The announcing task, started with the first announcement.
+    started: Mutex<bool>,
+}
+
+struct Shared {
+    /// Appends committed so far (a count, only compared).
+    committed: AtomicU64,
+    /// The count the last NOTIFY covered.
+    announced: watch::Sender<u64>,
+    wake: Notify,
+    closed: AtomicBool,
+}
+
+impl Announcer {
+    pub fn new() -> Announcer {
+        Announcer {
+            shared: Arc::new(Shared {
+                committed: AtomicU64::new(0),
+                announced: watch::channel(0).0,
+                wake: Notify::new(),
+                closed: AtomicBool::new(false),
+            }),
+            started: Mutex::new(false),
+        }
+    }
+
+    /// Called after an append commits.
+    pub fn committed(&self, pool: &PgPool) {
+        self.shared.committed.fetch_add(1, Ordering::SeqCst);
+        self.start(pool);
+        self.shared.wake.notify_one();
+    }
+
+    /// Waits until every append committed so far has been announced (at most a few
+    /// seconds: listeners would still find the events by polling).
+    pub async fn flush(&self) {
+        let wanted = self.shared.committed.load(Ordering::SeqCst);
+        let mut announced = self.shared.announced.subscribe();
+        let _ = tokio::time::timeout(FLUSH_WAIT, announced.wait_for(|n| *n >= wanted)).await;
+    }
+
+    fn start(&self, pool: &PgPool) {
+        let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        if *started {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        *started = true;
+        runtime.spawn(announce(self.shared.clone(), pool.clone()));
+    }
+}
+
+impl Drop for Announcer {
+    fn drop(&mut self) {
+        self.shared.closed.store(true, Ordering::SeqCst);
+        self.shared.wake.notify_one();
+    }
+}
+
+/// One NOTIFY per wake-up, covering every append counted before it was sent.
+async fn announce(shared: Arc<Shared>, pool: PgPool) {
+    loop {
+        shared.wake.notified().await;
+        let covered = shared.committed.load(Ordering::SeqCst);
+        if covered > *shared.announced.borrow() {
+            let sent = match pool.acquire().await {
+                Ok(mut conn) => write::notify(&mut conn).await,
+                Err(e) => Err(e.into()),
+            };
+            if let Err(e) = sent {
+                // Listeners still find the events by polling.
+                tracing::warn!(error = %e, "NOTIFY after appends failed");
+            }
+            shared.announced.send_replace(covered);
+        }
+        if shared.closed.load(Ordering::SeqCst) {
+            break;
+        }
+    }
+}
