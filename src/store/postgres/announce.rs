@@ -18,6 +18,11 @@ use tokio::sync::{Notify, watch};
 
 use super::write;
 
+/// How long the task waits after the first append of a run before it announces, so that
+/// a stream of appends from one writer costs one NOTIFY per few appends, not one each
+/// (followers also poll every 200 ms: a few milliseconds do not show).
+const GATHER: Duration = Duration::from_millis(2);
+
 /// The longest `flush` waits (a NOTIFY is one tiny transaction; a dead server fails it).
 const FLUSH_WAIT: Duration = Duration::from_secs(5);
 
@@ -88,6 +93,10 @@ impl Drop for Announcer {
 async fn announce(shared: Arc<Shared>, pool: PgPool) {
     loop {
         shared.wake.notified().await;
+        if !shared.closed.load(Ordering::SeqCst) {
+            // Gather the appends that commit meanwhile into this one notification.
+            tokio::time::sleep(GATHER).await;
+        }
         let covered = shared.committed.load(Ordering::SeqCst);
         if covered > *shared.announced.borrow() {
             let sent = match pool.acquire().await {
