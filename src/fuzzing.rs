@@ -22,6 +22,18 @@ pub struct StoreHarness {
 }
 
 impl StoreHarness {
+    /// The fuzzing process's store, opened on first use in a folder of its own under the
+    /// system's temp dir (statics are never dropped: the folder stays for a look after a
+    /// crash).
+    pub fn for_process() -> &'static StoreHarness {
+        static HARNESS: std::sync::OnceLock<StoreHarness> = std::sync::OnceLock::new();
+        HARNESS.get_or_init(|| {
+            let dir = std::env::temp_dir().join(format!("rewind-fuzz-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("a folder for the fuzz store");
+            StoreHarness::open(&dir)
+        })
+    }
+
     pub fn open(dir: &Path) -> StoreHarness {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
