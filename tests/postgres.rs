@@ -362,22 +362,14 @@ async fn live_updates_survive_a_lost_listen_connection() {
 }
 
 /// Appends announce themselves with a NOTIFY sent after their commit, off the append's
-/// path: a library append is announced, a burst of concurrent appends is announced, and a `rewind append` process that exits at once still
-/// announces its event before it exits.
+/// path: a library append is announced, a burst of concurrent appends is announced, and
+/// a `rewind append` process that exits at once still announces its event before it exits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn appends_are_announced_even_by_a_process_that_exits_at_once() {
     let Some(schema) = PgSchema::new().await else {
         return;
     };
     let store = schema.store().await;
-    store
-        .append(
-            "A-1",
-            ExpectedVersion::Any,
-            vec![NewEvent::new("T", json!({}))],
-        )
-        .await
-        .unwrap();
     let pool = schema.pool().await;
     let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
         .await
