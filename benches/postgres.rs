@@ -226,6 +226,40 @@ fn decode(events: &[RecordedEvent]) -> u64 {
         .sum()
 }
 
+/// The plain loop's paged read: `sql` takes (`stream`,) the cursor and the page size; each
+/// page is decoded as rewind decodes rows and handed to `each`; returns the events read.
+async fn plain_pages(
+    pool: &PgPool,
+    sql: &str,
+    stream: Option<&str>,
+    cursor: fn(&RecordedEvent) -> i64,
+    mut each: impl FnMut(&[RecordedEvent]),
+) -> usize {
+    let (mut after, mut read) = (0i64, 0usize);
+    loop {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+        if let Some(stream) = stream {
+            query = query.bind(stream.to_owned());
+        }
+        let rows = query
+            .bind(after)
+            .bind(PAGE as i64)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        let page: Vec<RecordedEvent> = rows
+            .iter()
+            .map(|r| statements::event_from_row(r).unwrap())
+            .collect();
+        each(&page);
+        read += page.len();
+        match page.last() {
+            Some(last) if page.len() == PAGE => after = cursor(last),
+            _ => return read,
+        }
+    }
+}
+
 fn read_stream(c: &mut Criterion) {
     const EVENTS: usize = 100_000;
     let Some(schema) = Schema::new() else {
@@ -270,26 +304,16 @@ fn read_stream(c: &mut Criterion) {
     group.bench_function("plain_sqlx", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let (mut after, mut read) = (0i64, 0usize);
-                loop {
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                        .bind("Big-1")
-                        .bind(after)
-                        .bind(PAGE as i64)
-                        .fetch_all(&pool)
-                        .await
-                        .unwrap();
-                    let page: Vec<RecordedEvent> = rows
-                        .iter()
-                        .map(|r| statements::event_from_row(r).unwrap())
-                        .collect();
-                    decode(&page);
-                    read += page.len();
-                    match page.last() {
-                        Some(last) if page.len() == PAGE => after = last.version as i64,
-                        _ => break,
-                    }
-                }
+                let read = plain_pages(
+                    &pool,
+                    &sql,
+                    Some("Big-1"),
+                    |e| e.version as i64,
+                    |page| {
+                        decode(page);
+                    },
+                )
+                .await;
                 assert_eq!(read, EVENTS);
             })
         })
@@ -371,24 +395,8 @@ fn read_log(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| {
                 rt.block_on(async {
-                    let (mut after, mut read) = (0i64, 0u64);
-                    loop {
-                        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                            .bind(after)
-                            .bind(PAGE as i64)
-                            .fetch_all(&pool)
-                            .await
-                            .unwrap();
-                        let page: Vec<RecordedEvent> = rows
-                            .iter()
-                            .map(|r| statements::event_from_row(r).unwrap())
-                            .collect();
-                        read += page.len() as u64;
-                        match page.last() {
-                            Some(last) if page.len() == PAGE => after = last.global_position as i64,
-                            _ => break,
-                        }
-                    }
+                    let read = plain_pages(&pool, &sql, None, |e| e.global_position as i64, |_| {})
+                        .await as u64;
                     assert_eq!(read, total);
                 })
             })

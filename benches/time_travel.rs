@@ -63,10 +63,6 @@ fn in_memory_events(count: u64) -> Vec<RecordedEvent> {
         .collect()
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
@@ -154,8 +150,8 @@ fn main() {
         rates.sort_by(f64::total_cmp);
         println!(
             "| {name} | {} | {} | {:.0} events/s |",
-            ms(percentile(&times, 0.5)),
-            ms(percentile(&times, 0.99)),
+            ms(common::percentile(&times, 0.5)),
+            ms(common::percentile(&times, 0.99)),
             rates[2]
         );
     }

@@ -5,7 +5,7 @@
 //!
 //!   cargo bench --bench tui
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossterm::event::KeyCode;
 use rewind::store::{OpenOptions, Store, StoreUrl};
@@ -17,10 +17,6 @@ mod common;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EVENTS: u64 = 1_000_000;
-
-fn p(sorted: &[Duration], q: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0
-}
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -95,8 +91,8 @@ fn main() {
         println!("| measure | figure | target |");
         println!("|---|---|---|");
         println!("| first frame with rows, after launch | {:.0} ms | < 300 ms |", first_frame.as_secs_f64() * 1000.0);
-        println!("| page down, key to frame: median / p99 | {:.2} / {:.2} ms | p99 < 50 ms |", p(&page_downs, 0.5), p(&page_downs, 0.99));
-        println!("| jumps (G, g, :position), key to frame: median / p99 | {:.2} / {:.2} ms | p99 < 50 ms |", p(&jumps, 0.5), p(&jumps, 0.99));
+        println!("| page down, key to frame: median / p99 | {:.2} / {:.2} ms | p99 < 50 ms |", common::percentile_ms(&page_downs, 0.5), common::percentile_ms(&page_downs, 0.99));
+        println!("| jumps (G, g, :position), key to frame: median / p99 | {:.2} / {:.2} ms | p99 < 50 ms |", common::percentile_ms(&jumps, 0.5), common::percentile_ms(&jumps, 0.99));
         println!("| resident memory after scrolling the whole log ({presses} page-downs, {:.1} s) | {:.0} MB | < 150 MB |", scrolled.as_secs_f64(), common::memory_mb("VmRSS"));
     });
 }

@@ -5,7 +5,7 @@
 //!
 //!   cargo bench --bench tui_travel
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossterm::event::KeyCode;
 use rewind::config::Config;
@@ -20,10 +20,6 @@ mod common;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EVENTS: u64 = 100_000;
-
-fn p(sorted: &[Duration], q: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0
-}
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -96,10 +92,10 @@ fn main() {
             jumps.sort();
             println!(
                 "| {name} | {:.2} / {:.2} ms | {:.2} / {:.2} ms |",
-                p(&steps, 0.5),
-                p(&steps, 0.99),
-                p(&jumps, 0.5),
-                p(&jumps, 0.99)
+                common::percentile_ms(&steps, 0.5),
+                common::percentile_ms(&steps, 0.99),
+                common::percentile_ms(&jumps, 0.5),
+                common::percentile_ms(&jumps, 0.99)
             );
         });
     }

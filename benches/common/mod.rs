@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::time::Duration;
 
 use rewind::store::{OpenOptions, Store, StoreUrl};
 
@@ -43,4 +44,14 @@ pub fn memory_mb(field: &str) -> f64 {
         .find_map(|l| l.strip_prefix(field).and_then(|v| v.strip_prefix(':')))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The `q` quantile (0 to 1) of durations sorted ascending.
+pub fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+/// [`percentile`] in milliseconds.
+pub fn percentile_ms(sorted: &[Duration], q: f64) -> f64 {
+    percentile(sorted, q).as_secs_f64() * 1000.0
 }

@@ -216,6 +216,13 @@ impl Key {
         }
     }
 
+    const fn ctrl(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            modifiers: KeyModifiers::CONTROL,
+        }
+    }
+
     /// `q`, `G`, `?`, `enter`, `esc`, `tab`, `up`, `pgdn`, `ctrl-c`, ...
     pub fn parse(text: &str) -> Result<Key, String> {
         let (modifiers, name) = match text.strip_prefix("ctrl-") {
@@ -294,20 +301,8 @@ impl Default for Keymap {
             (Key::plain(Char('V')), Action::VerifyAll),
             (Key::plain(Char('a')), Action::Compose),
             (Key::plain(Char('5')), Action::Workbench),
-            (
-                Key {
-                    code: Char('r'),
-                    modifiers: KeyModifiers::CONTROL,
-                },
-                Action::Run,
-            ),
-            (
-                Key {
-                    code: Char('s'),
-                    modifiers: KeyModifiers::CONTROL,
-                },
-                Action::Save,
-            ),
+            (Key::ctrl('r'), Action::Run),
+            (Key::ctrl('s'), Action::Save),
             (Key::plain(Char(' ')), Action::Pause),
             (Key::plain(Char('n')), Action::Step),
             (Key::plain(Char('N')), Action::StepBack),
@@ -318,21 +313,9 @@ impl Default for Keymap {
             (Key::plain(Char('j')), Action::Down),
             (Key::plain(Down), Action::Down),
             (Key::plain(PageUp), Action::PageUp),
-            (
-                Key {
-                    code: Char('u'),
-                    modifiers: KeyModifiers::CONTROL,
-                },
-                Action::PageUp,
-            ),
+            (Key::ctrl('u'), Action::PageUp),
             (Key::plain(PageDown), Action::PageDown),
-            (
-                Key {
-                    code: Char('d'),
-                    modifiers: KeyModifiers::CONTROL,
-                },
-                Action::PageDown,
-            ),
+            (Key::ctrl('d'), Action::PageDown),
             (Key::plain(Char('g')), Action::First),
             (Key::plain(Home), Action::First),
             (Key::plain(Char('G')), Action::Last),
@@ -351,13 +334,7 @@ impl Default for Keymap {
             (Key::plain(Char(']')), Action::Effect),
             (Key::plain(Char('?')), Action::Help),
             (Key::plain(Char('q')), Action::Quit),
-            (
-                Key {
-                    code: Char('c'),
-                    modifiers: KeyModifiers::CONTROL,
-                },
-                Action::Quit,
-            ),
+            (Key::ctrl('c'), Action::Quit),
         ];
         Keymap { bindings }
     }

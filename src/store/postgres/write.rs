@@ -42,6 +42,36 @@ pub const INSERT_EVENTS: &str = "INSERT INTO events (id, stream_id, stream_type,
 /// A row as inserted: (position, data, metadata, recorded_at µs, transaction id).
 type Inserted = (i64, String, String, i64, String);
 
+/// What an append sent for one new event, kept to build the stored event from its row.
+struct Sent {
+    event_id: Uuid,
+    stream_id: String,
+    stream_type: String,
+    event_type: String,
+    version: Version,
+    schema_version: u32,
+}
+
+impl Sent {
+    /// The event as stored: what was sent, with what the database gave it (position,
+    /// time, and data and metadata in jsonb's form).
+    fn stored(self, row: Inserted) -> Result<RecordedEvent> {
+        let (position, data, metadata, micros, _) = row;
+        Ok(RecordedEvent {
+            event_id: self.event_id,
+            stream_id: self.stream_id,
+            stream_type: self.stream_type,
+            event_type: self.event_type,
+            version: self.version,
+            schema_version: self.schema_version,
+            data: sql::compact_json(&data, "data", position)?,
+            metadata: sql::compact_json(&metadata, "metadata", position)?,
+            global_position: position as u64,
+            recorded_at: sql::time_from_micros(micros)?,
+        })
+    }
+}
+
 pub const UPSERT_STREAMS: &str = "INSERT INTO streams (stream_id, stream_type, version, \
     last_event_type, created_at, updated_at) \
     SELECT s, t, v, e, coalesce('epoch'::timestamptz + c * interval '1 microsecond', now()), \
@@ -207,13 +237,15 @@ pub async fn append_new(
         for event in &segment.events {
             let id = Uuid::now_v7();
             rows.push_event(id, event);
-            pending.push((
-                segment.stream_id.clone(),
-                stream_type.clone(),
-                event.event_type.clone(),
-                id,
-                event.schema_version,
-            ));
+            pending.push(Sent {
+                event_id: id,
+                stream_id: segment.stream_id.clone(),
+                stream_type: stream_type.clone(),
+                event_type: event.event_type.clone(),
+                // Known once the database answers.
+                version: 0,
+                schema_version: event.schema_version,
+            });
         }
     }
     let result = sqlx::query(APPEND_FUNCTION)
@@ -258,24 +290,11 @@ pub async fn append_new(
         )));
     }
     let xid = inserted.first().and_then(|r| r.0.4.parse::<u64>().ok());
-    let mut stored = Vec::with_capacity(pending.len());
-    for ((stream_id, stream_type, event_type, event_id, schema_version), row) in
-        pending.into_iter().zip(inserted)
-    {
-        let ((position, data, metadata, micros, _), version) = row;
-        stored.push(RecordedEvent {
-            event_id,
-            stream_type,
-            event_type,
-            version,
-            schema_version,
-            data: sql::compact_json(&data, "data", position)?,
-            metadata: sql::compact_json(&metadata, "metadata", position)?,
-            global_position: position as u64,
-            recorded_at: sql::time_from_micros(micros)?,
-            stream_id,
-        });
-    }
+    let stored = pending
+        .into_iter()
+        .zip(inserted)
+        .map(|(sent, (row, version))| Sent { version, ..sent }.stored(row))
+        .collect::<Result<Vec<_>>>()?;
     Ok((stored, xid))
 }
 
@@ -345,7 +364,7 @@ pub async fn append(
     let mut plan = Vec::with_capacity(segments.len());
     let mut rows = EventRows::default();
     let mut streams = StreamRows::default();
-    let mut pending: Vec<(String, String, String, Version, Uuid, u32)> = Vec::new();
+    let mut pending: Vec<Sent> = Vec::new();
     let mut seen = Vec::new();
     for segment in segments {
         if let Some((first, count)) = idempotent_retry(&segment, &located)? {
@@ -407,17 +426,20 @@ pub async fn append(
                     version: first,
                 });
             }
-            pending.push((
-                segment.stream_id.clone(),
-                stream_type.clone(),
-                event.event_type,
+            pending.push(Sent {
+                event_id: id,
+                stream_id: segment.stream_id.clone(),
+                stream_type: stream_type.clone(),
+                event_type: event.event_type,
                 version,
-                id,
-                event.schema_version,
-            ));
+                schema_version: event.schema_version,
+            });
         }
         if version > actual {
-            let last_type = pending.last().map(|p| p.2.clone()).unwrap_or_default();
+            let last_type = pending
+                .last()
+                .map(|p| p.event_type.clone())
+                .unwrap_or_default();
             streams.set(
                 &segment.stream_id,
                 (stream_type, version as i64, last_type, None, None),
@@ -452,22 +474,9 @@ pub async fn append(
             Planned::Retry(originals) => stored.extend(originals),
             Planned::New(range) => {
                 for _ in range {
-                    let (stream_id, stream_type, event_type, version, event_id, schema_version) =
-                        pending.next().expect("one pending row per inserted row");
-                    let (position, data, metadata, micros, _) =
-                        inserted.next().expect("one returned row per inserted row");
-                    stored.push(RecordedEvent {
-                        event_id,
-                        stream_id,
-                        stream_type,
-                        event_type,
-                        version,
-                        schema_version,
-                        data: sql::compact_json(&data, "data", position)?,
-                        metadata: sql::compact_json(&metadata, "metadata", position)?,
-                        global_position: position as u64,
-                        recorded_at: sql::time_from_micros(micros)?,
-                    });
+                    let sent = pending.next().expect("one pending row per inserted row");
+                    let row = inserted.next().expect("one returned row per inserted row");
+                    stored.push(sent.stored(row)?);
                 }
             }
         }
