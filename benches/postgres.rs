@@ -3,9 +3,10 @@
 //!   REWIND_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench postgres
 //!
 //! Workloads: single-event appends on one connection (synchronous_commit on: each waits for
-//! its WAL flush); single appends by 8 concurrent writers on distinct streams; batches of
-//! 100; a 100,000-event stream read with its JSON decoded; the log read in pages of 1,000
-//! through the commit-order filter (REWIND_BENCH_LOG_EVENTS events, default 1,000,000, the
+//! its WAL flush); single appends by 8 concurrent writers on distinct streams (sharing one
+//! store, and with a store each; beside the bare append statement and a bare one-row
+//! INSERT); batches of 100; a 100,000-event stream read with its JSON decoded; the log
+//! read in pages of 1,000 through the commit-order filter (REWIND_BENCH_LOG_EVENTS events, default 1,000,000, the
 //! demo generator's). Each run works in a schema of its own, dropped at the end.
 
 use std::time::{Duration, Instant};
@@ -165,53 +166,103 @@ fn appends(c: &mut Criterion) {
     }
 
     // 8 writers at once, each on its own stream; one iteration = 8 × ROUNDS appends.
-    const WRITERS: usize = 8;
-    const ROUNDS: usize = 25;
     let mut group = c.benchmark_group("pg_append_single_8_writers");
     group.throughput(Throughput::Elements((WRITERS * ROUNDS) as u64));
     group.sample_size(10);
+    // One store shared by the writers, as a service's tasks would: group commit.
     group.bench_function("rewind", |b| {
         b.iter(|| {
-            rt.block_on(async {
-                let tasks: Vec<_> = (0..WRITERS)
-                    .map(|w| {
-                        let store = store.clone();
-                        tokio::spawn(async move {
-                            for _ in 0..ROUNDS {
-                                store
-                                    .append(&format!("W-{w}"), ExpectedVersion::Any, events(1))
-                                    .await
-                                    .unwrap();
-                            }
-                        })
-                    })
-                    .collect();
-                for t in tasks {
-                    t.await.unwrap();
+            rt.block_on(writers(|w| {
+                let store = store.clone();
+                async move {
+                    for _ in 0..ROUNDS {
+                        store
+                            .append(&format!("W-{w}"), ExpectedVersion::Any, events(1))
+                            .await
+                            .unwrap();
+                    }
                 }
-            })
+            }))
         })
     });
+    // A store each, as 8 processes would have: no group commit between them.
+    let stores: Vec<Store> = (0..WRITERS).map(|_| schema.store()).collect();
+    group.bench_function("rewind_8_stores", |b| {
+        b.iter(|| {
+            rt.block_on(writers(|w| {
+                let store = stores[w].clone();
+                async move {
+                    for _ in 0..ROUNDS {
+                        store
+                            .append(&format!("S-{w}"), ExpectedVersion::Any, events(1))
+                            .await
+                            .unwrap();
+                    }
+                }
+            }))
+        })
+    });
+    // The bare append statement, a connection each.
     group.bench_function("plain_sqlx", |b| {
         b.iter(|| {
-            rt.block_on(async {
-                let tasks: Vec<_> = (0..WRITERS)
-                    .map(|w| {
-                        let pool = pool.clone();
-                        tokio::spawn(async move {
-                            for _ in 0..ROUNDS {
-                                plain_append(&pool, &format!("P-{w}"), 1).await;
-                            }
-                        })
-                    })
-                    .collect();
-                for t in tasks {
-                    t.await.unwrap();
+            rt.block_on(writers(|w| {
+                let pool = pool.clone();
+                async move {
+                    for _ in 0..ROUNDS {
+                        plain_append(&pool, &format!("P-{w}"), 1).await;
+                    }
                 }
-            })
+            }))
+        })
+    });
+    // A one-row INSERT into `events` and nothing else (no expected-version check, no
+    // streams row, no locks): the floor of what any writer pays a commit.
+    let mut next_version = 0;
+    group.bench_function("plain_insert", |b| {
+        b.iter(|| {
+            next_version += ROUNDS as i64;
+            let first = next_version - ROUNDS as i64 + 1;
+            rt.block_on(writers(|w| {
+                let pool = pool.clone();
+                async move {
+                    for version in first..first + ROUNDS as i64 {
+                        plain_insert(&pool, &format!("I-{w}"), version).await;
+                    }
+                }
+            }))
         })
     });
     group.finish();
+}
+
+const WRITERS: usize = 8;
+const ROUNDS: usize = 25;
+
+/// Runs one writer task for each of `WRITERS`, made by `writer(w)`, to the end.
+async fn writers<F, W>(writer: W)
+where
+    W: Fn(usize) -> F,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..WRITERS).map(|w| tokio::spawn(writer(w))).collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// One event as a bare INSERT, in a transaction of its own.
+async fn plain_insert(pool: &PgPool, stream: &str, version: i64) {
+    sqlx::query(
+        "INSERT INTO events (id, stream_id, stream_type, event_type, event_data, metadata, \
+         version) VALUES ($1::text::uuid, $2, 'Bench', 'MoneyDeposited', $3::text::jsonb, '{}', $4)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(stream)
+    .bind(format!(r#"{{"amount":{version},"note":"benchmark deposit"}}"#))
+    .bind(version)
+    .execute(pool)
+    .await
+    .unwrap();
 }
 
 /// Decodes every event's data, as a fold would.

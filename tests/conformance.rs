@@ -90,6 +90,7 @@ macro_rules! conformance {
     import_is_atomic_and_names_the_line,
     import_keeps_everything_but_positions,
     concurrent_writers_each_version_once,
+    concurrent_appends_each_get_their_own_answer,
     store_sets_recorded_at_and_stream_type,
     hostile_json_and_bytes_are_refused_and_nothing_is_written,
         );
@@ -1186,6 +1187,127 @@ async fn concurrent_writers_each_version_once(store: Store) {
     writes.sort();
     writes.dedup();
     assert_eq!(writes.len(), WRITERS * EACH, "no write lost or doubled");
+}
+
+/// Many appends at once from one process (on PostgreSQL, several share a transaction: see
+/// group commit): each is atomic, answered with its own events, and one's conflict fails
+/// no other.
+async fn concurrent_appends_each_get_their_own_answer(store: Store) {
+    let mut tasks = Vec::new();
+    for w in 0..40u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let result = match w % 4 {
+                // All race to create one stream: one wins.
+                0 => {
+                    store
+                        .append(
+                            "Same-1",
+                            ExpectedVersion::NoStream,
+                            vec![ev("Opened", json!({ "w": w }))],
+                        )
+                        .await
+                }
+                // Two streams in one batch, the second expecting what it is.
+                1 => {
+                    store
+                        .append_batch(vec![
+                            AppendSegment::new(
+                                format!("Pair-{w}"),
+                                ExpectedVersion::NoStream,
+                                vec![ev("A", json!({ "w": w })), ev("B", json!({ "w": w }))],
+                            ),
+                            AppendSegment::new(
+                                format!("Pair-{w}"),
+                                ExpectedVersion::Exact(2),
+                                vec![ev("C", json!({ "w": w }))],
+                            ),
+                            AppendSegment::new(
+                                format!("Other-{w}"),
+                                ExpectedVersion::Any,
+                                vec![ev("D", json!({ "w": w }))],
+                            ),
+                        ])
+                        .await
+                }
+                // Expects a stream nobody made: always a conflict.
+                2 => {
+                    store
+                        .append(
+                            &format!("Missing-{w}"),
+                            ExpectedVersion::Exact(3),
+                            vec![ev("X", json!({ "w": w }))],
+                        )
+                        .await
+                }
+                _ => {
+                    store
+                        .append(
+                            &format!("Solo-{w}"),
+                            ExpectedVersion::Any,
+                            (0..w).map(|i| ev("S", json!({ "w": w, "i": i }))).collect(),
+                        )
+                        .await
+                }
+            };
+            (w, result)
+        }));
+    }
+    let mut same_winners = 0;
+    for task in tasks {
+        let (w, result) = task.await.unwrap();
+        let mine = |events: &[rewind::store::RecordedEvent]| {
+            events
+                .iter()
+                .all(|e| serde_json::from_str::<serde_json::Value>(e.data.get()).unwrap()["w"] == w)
+        };
+        match (w % 4, result) {
+            (0, Ok(events)) => {
+                same_winners += 1;
+                assert_eq!(events.len(), 1);
+                assert!(mine(&events));
+            }
+            (0, Err(e)) => assert_eq!(conflict(e), (ExpectedVersion::NoStream, 1)),
+            (1, Ok(events)) => {
+                let placed: Vec<(String, u64, String)> = events
+                    .iter()
+                    .map(|e| (e.stream_id.clone(), e.version, e.event_type.clone()))
+                    .collect();
+                assert_eq!(
+                    placed,
+                    [
+                        (format!("Pair-{w}"), 1, "A".into()),
+                        (format!("Pair-{w}"), 2, "B".into()),
+                        (format!("Pair-{w}"), 3, "C".into()),
+                        (format!("Other-{w}"), 1, "D".into()),
+                    ]
+                );
+                assert!(mine(&events));
+                assert!(
+                    events
+                        .windows(2)
+                        .all(|p| p[0].global_position < p[1].global_position)
+                );
+            }
+            (2, Err(e)) => assert_eq!(conflict(e), (ExpectedVersion::Exact(3), 0)),
+            (3, Ok(events)) => {
+                assert_eq!(
+                    events.iter().map(|e| e.version).collect::<Vec<_>>(),
+                    (1..=w).collect::<Vec<_>>()
+                );
+                assert!(mine(&events));
+            }
+            (kind, other) => panic!("append {w} (kind {kind}): {other:?}"),
+        }
+    }
+    assert_eq!(same_winners, 1, "exactly one append created Same-1");
+    // What was answered is what is stored: 1 + 10 × 4 + 0 + (3 + 7 + … + 39) events.
+    let log = all_log(&store).await;
+    assert_eq!(
+        log.len(),
+        1 + 40 + (0..10).map(|k| 4 * k + 3).sum::<usize>()
+    );
+    assert!(log.iter().all(|e| !e.stream_id.starts_with("Missing-")));
 }
 
 async fn store_sets_recorded_at_and_stream_type(store: Store) {

@@ -7,6 +7,7 @@
 
 mod announce;
 mod gaps;
+mod group_commit;
 mod live;
 mod read;
 mod schema;
@@ -70,6 +71,7 @@ struct Inner {
     migrating: tokio::sync::Mutex<()>,
     head: HeadWatch,
     announcer: announce::Announcer,
+    group_commit: group_commit::GroupCommit,
     live: live::Live,
     gaps: gaps::Gaps,
     own_writes: visibility::OwnWrites,
@@ -133,6 +135,7 @@ impl PostgresStore {
                 migrating: tokio::sync::Mutex::new(()),
                 head: HeadWatch::new(head),
                 announcer: announce::Announcer::new(),
+                group_commit: group_commit::GroupCommit::new(),
                 live: live::Live::new(),
                 gaps: gaps::Gaps::new(Duration::from_millis(options.gap_wait_ms)),
                 own_writes: visibility::OwnWrites::default(),
@@ -251,19 +254,21 @@ impl PostgresStore {
     pub async fn append(&self, mut segments: Vec<AppendSegment>) -> Result<Vec<RecordedEvent>> {
         super::validate::segments(&mut segments, self.inner.max_event_bytes)?;
         self.writable("append").await?;
-        let st = self.statements();
-        let mut conn = self.inner.pool.acquire().await?;
-        // New events (no caller-given ids): one statement. Retries with given ids, which
-        // may be idempotent, take the general transaction.
+        // New events (no caller-given ids): one statement, shared with the appends this
+        // process makes at the same moment. Retries with given ids, which may be
+        // idempotent, take the general transaction.
         let fresh = segments
             .iter()
             .all(|s| s.events.iter().all(|e| e.event_id.is_none()));
         let (stored, xid) = if fresh {
-            write::append_new(&mut conn, segments).await?
+            self.inner
+                .group_commit
+                .append(&self.inner.pool, segments)
+                .await?
         } else {
-            write::append(&mut conn, &st, segments).await?
+            let mut conn = self.inner.pool.acquire().await?;
+            write::append(&mut conn, &self.statements(), segments).await?
         };
-        drop(conn);
         if let Some(xid) = xid {
             self.inner.own_writes.wrote(xid);
             self.inner.announcer.committed(&self.inner.pool);

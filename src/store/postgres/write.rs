@@ -207,18 +207,41 @@ const APPEND_FUNCTION: &str = "SELECT o_position, o_data, o_metadata, o_recorded
     FROM rewind_append($1::text[], $2::text[], $3::int4[], $4::int8[], $5::int4[], \
     $6::text[]::uuid[], $7::text[], $8::text[]::jsonb[], $9::text[]::jsonb[], $10::int4[])";
 
+/// What an append wrote: the stored envelopes and the transaction id it wrote with (None:
+/// nothing written, an idempotent retry).
+pub type Appended = (Vec<RecordedEvent>, Option<u64>);
+
+/// How a `rewind_append` call failed, before the failure becomes a typed error.
+pub enum CallFailure {
+    /// The database refused the statement: it rolled back, nothing of it was written.
+    Refused(sqlx::Error),
+    /// Anything else (the connection, an answer that does not add up): whether the call
+    /// committed may be unknown.
+    Other(StoreError),
+}
+
 /// The append of new events (no caller-given ids, so no idempotency question): one
-/// statement, `rewind_append`, which in autocommit is also the transaction. Returns the
-/// stored envelopes and the transaction id.
-pub async fn append_new(
+/// statement, `rewind_append`, which in autocommit is also the transaction.
+pub async fn append_new(conn: &mut PgConnection, segments: &[AppendSegment]) -> Result<Appended> {
+    let all: Vec<&AppendSegment> = segments.iter().collect();
+    match call_append(conn, &all).await {
+        Ok(appended) => Ok(appended),
+        Err(CallFailure::Refused(e)) => Err(append_new_error(conn, e, segments).await),
+        Err(CallFailure::Other(e)) => Err(e),
+    }
+}
+
+/// One `rewind_append` call for the segments, in order (they may come from several
+/// appends: see `group_commit`). Returns the stored envelopes in segment order.
+pub async fn call_append(
     conn: &mut PgConnection,
-    segments: Vec<AppendSegment>,
-) -> Result<(Vec<RecordedEvent>, Option<u64>)> {
+    segments: &[&AppendSegment],
+) -> std::result::Result<Appended, CallFailure> {
     let (mut streams, mut types, mut kinds, mut expected, mut counts) =
         (vec![], vec![], vec![], vec![], vec![]);
     let mut rows = EventRows::default();
     let mut pending = Vec::new();
-    for segment in &segments {
+    for segment in segments {
         let stream_type = segment
             .stream_type
             .clone()
@@ -248,7 +271,7 @@ pub async fn append_new(
             });
         }
     }
-    let result = sqlx::query(APPEND_FUNCTION)
+    let returned = sqlx::query(APPEND_FUNCTION)
         .bind(&streams)
         .bind(types)
         .bind(kinds)
@@ -260,42 +283,61 @@ pub async fn append_new(
         .bind(rows.metadata)
         .bind(rows.schema_versions)
         .fetch_all(&mut *conn)
-        .await;
-    let returned = match result {
-        Ok(returned) => returned,
-        Err(e) => return Err(append_new_error(conn, e, &segments).await),
+        .await
+        .map_err(|e| {
+            if e.as_database_error().is_some() {
+                CallFailure::Refused(e)
+            } else {
+                CallFailure::Other(e.into())
+            }
+        })?;
+    let answer = || -> Result<Appended> {
+        let mut inserted = returned
+            .iter()
+            .map(|r| {
+                Ok((
+                    (
+                        r.try_get::<i64, _>(0)?,
+                        r.try_get::<String, _>(1)?,
+                        r.try_get::<String, _>(2)?,
+                        r.try_get::<i64, _>(3)?,
+                        r.try_get::<String, _>(4)?,
+                    ),
+                    r.try_get::<i64, _>(5)? as Version,
+                ))
+            })
+            .collect::<Result<Vec<(Inserted, Version)>>>()?;
+        // Positions are drawn in row order: sorting restores it.
+        inserted.sort_unstable_by_key(|r| r.0.0);
+        if inserted.len() != pending.len() {
+            return Err(StoreError::Database(format!(
+                "rewind_append returned {} rows for {} events",
+                inserted.len(),
+                pending.len()
+            )));
+        }
+        let xid = inserted.first().and_then(|r| r.0.4.parse::<u64>().ok());
+        let stored = pending
+            .into_iter()
+            .zip(inserted)
+            .map(|(sent, (row, version))| Sent { version, ..sent }.stored(row))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((stored, xid))
     };
-    let mut inserted = returned
-        .iter()
-        .map(|r| {
-            Ok((
-                (
-                    r.try_get::<i64, _>(0)?,
-                    r.try_get::<String, _>(1)?,
-                    r.try_get::<String, _>(2)?,
-                    r.try_get::<i64, _>(3)?,
-                    r.try_get::<String, _>(4)?,
-                ),
-                r.try_get::<i64, _>(5)? as Version,
-            ))
-        })
-        .collect::<Result<Vec<(Inserted, Version)>>>()?;
-    // Positions are drawn in row order: sorting restores it.
-    inserted.sort_unstable_by_key(|r| r.0.0);
-    if inserted.len() != pending.len() {
-        return Err(StoreError::Database(format!(
-            "rewind_append returned {} rows for {} events",
-            inserted.len(),
-            pending.len()
-        )));
+    answer().map_err(CallFailure::Other)
+}
+
+/// The segment (0-based) whose expected version failed, when `rewind_append` refused a
+/// call for that: SQLSTATE RW001, the segment's number (1-based) in the detail.
+pub fn conflicting_segment(e: &sqlx::Error) -> Option<usize> {
+    let db = e.as_database_error()?;
+    if db.code().as_deref() != Some("RW001") {
+        return None;
     }
-    let xid = inserted.first().and_then(|r| r.0.4.parse::<u64>().ok());
-    let stored = pending
-        .into_iter()
-        .zip(inserted)
-        .map(|(sent, (row, version))| Sent { version, ..sent }.stored(row))
-        .collect::<Result<Vec<_>>>()?;
-    Ok((stored, xid))
+    db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .and_then(|pg| pg.detail())
+        .and_then(|d| d.trim().parse::<usize>().ok())
+        .and_then(|n| n.checked_sub(1))
 }
 
 /// `rewind_append`'s failure as the typed error: RW001 is an expected-version conflict
@@ -310,11 +352,7 @@ async fn append_new_error(
     };
     if db.code().as_deref() == Some("RW001") {
         let actual = db.message().trim().parse::<Version>();
-        let segment = db
-            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-            .and_then(|pg| pg.detail())
-            .and_then(|d| d.trim().parse::<usize>().ok())
-            .and_then(|n| segments.get(n.wrapping_sub(1)));
+        let segment = conflicting_segment(&e).and_then(|n| segments.get(n));
         if let (Ok(actual), Some(segment)) = (actual, segment) {
             return StoreError::Concurrency {
                 stream_id: segment.stream_id.clone(),
@@ -337,7 +375,7 @@ pub async fn append(
     conn: &mut PgConnection,
     st: &Statements,
     segments: Vec<AppendSegment>,
-) -> Result<(Vec<RecordedEvent>, Option<u64>)> {
+) -> Result<Appended> {
     let mut tx = conn.begin().await?;
     let mut names: Vec<String> = segments.iter().map(|s| s.stream_id.clone()).collect();
     names.sort_unstable();
