@@ -194,7 +194,10 @@ async fn someone_elses_table_of_the_common_schema() {
 
     let (code, out, err) = run(cli(&sandbox, &url, &["migrate"]));
     assert_eq!(code, 0, "{err}");
-    assert_eq!(json_lines(&out)[0]["schema_version"], 1);
+    assert_eq!(
+        json_lines(&out)[0]["schema_version"],
+        rewind::store::postgres::SCHEMA_VERSION
+    );
     let (code, out, err) = run(cli(
         &sandbox,
         &url,
@@ -431,6 +434,85 @@ async fn appends_are_announced_even_by_a_process_that_exits_at_once() {
 
 /// A PostgreSQL user who may read but not write: reading works, an append says the user
 /// lacks the privilege, exits 1 and writes nothing.
+/// A store rewind made at schema version 1 (its `rewind_append` ran statements per
+/// segment): reading changes nothing; the first write brings it to the current version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_store_is_read_as_it_is_and_upgraded_by_the_first_write() {
+    let Some(schema) = PgSchema::new().await else {
+        return;
+    };
+    let pool = schema.pool().await;
+    sqlx::raw_sql(include_str!(
+        "../src/store/migrations/postgres_001_initial.sql"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE rewind_schema (version integer NOT NULL); \
+         INSERT INTO rewind_schema VALUES (1); \
+         SELECT * FROM rewind_append(ARRAY['Old-1'], ARRAY['Old'], ARRAY[0], ARRAY[0::int8], \
+         ARRAY[2], ARRAY[gen_random_uuid(), gen_random_uuid()], ARRAY['A', 'B'], \
+         ARRAY['{\"n\": 1}'::jsonb, '{\"n\": 2}'], ARRAY['{}'::jsonb, '{}'], ARRAY[1, 1]);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let function = || async {
+        let body: String = sqlx::query(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'rewind_append' \
+             AND pronamespace = current_schema()::regnamespace",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .get(0);
+        let version: i32 = sqlx::query("SELECT version FROM rewind_schema")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get(0);
+        (body.contains("ev_versions"), version)
+    };
+
+    let store = schema.store().await;
+    let old = store
+        .read_stream("Old-1", Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        old.iter().map(|e| e.data.get()).collect::<Vec<_>>(),
+        [r#"{"n":1}"#, r#"{"n":2}"#]
+    );
+    assert_eq!(function().await, (false, 1), "reading changed nothing");
+
+    let stored = store
+        .append(
+            "Old-1",
+            ExpectedVersion::Exact(2),
+            vec![NewEvent::new("C", json!({"n": 3}))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored[0].version, 3);
+    assert_eq!(
+        function().await,
+        (true, rewind::store::postgres::SCHEMA_VERSION as i32),
+        "the first write migrated"
+    );
+    let all = store
+        .read_stream("Old-1", Default::default())
+        .await
+        .unwrap();
+    assert_eq!(all.iter().map(|e| e.version).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(
+        store.stream_info("Old-1").await.unwrap().unwrap().version,
+        3
+    );
+    drop(store);
+    pool.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_without_write_rights_gets_a_clear_error_and_nothing_is_written() {
     let Some(schema) = PgSchema::new().await else {

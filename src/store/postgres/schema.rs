@@ -8,10 +8,14 @@ use sqlx::{Executor, PgConnection, PgPool, Row};
 
 use crate::store::error::{Result, StoreError};
 
-/// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The migrations, in order: version N is the first N applied.
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../migrations/postgres_001_initial.sql"),
+    include_str!("../migrations/postgres_002_set_based_append.sql"),
+];
 
-const MIGRATION_001: &str = include_str!("../migrations/postgres_001_initial.sql");
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The common schema's columns: what reading needs from someone else's `events` table.
 const REQUIRED_COLUMNS: [&str; 9] = [
@@ -144,8 +148,8 @@ impl Schema {
     }
 }
 
-/// Applies the migration in one transaction, serialized across processes. Additive: an
-/// existing `events` table keeps its rows and columns.
+/// Applies the migrations the database lacks, in one transaction, serialized across
+/// processes. Additive: an existing `events` table keeps its rows and columns.
 pub async fn migrate(pool: &PgPool) -> Result<()> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -176,13 +180,20 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
             return Ok(tx.commit().await?);
         }
     }
-    sqlx::raw_sql(MIGRATION_001).execute(&mut *tx).await?;
+    let applied = version.map_or(0, |v| v.max(0) as usize);
+    for migration in MIGRATIONS[applied..].iter().copied() {
+        sqlx::raw_sql(migration).execute(&mut *tx).await?;
+    }
     sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS rewind_schema (version integer NOT NULL); \
-         DELETE FROM rewind_schema; INSERT INTO rewind_schema (version) VALUES (1);",
+         DELETE FROM rewind_schema;",
     )
     .execute(&mut *tx)
     .await?;
+    sqlx::query("INSERT INTO rewind_schema (version) VALUES ($1)")
+        .bind(SCHEMA_VERSION as i32)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
