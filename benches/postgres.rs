@@ -171,34 +171,14 @@ fn appends(c: &mut Criterion) {
     group.sample_size(10);
     // One store shared by the writers, as a service's tasks would: group commit.
     group.bench_function("rewind", |b| {
-        b.iter(|| {
-            rt.block_on(writers(|w| {
-                let store = store.clone();
-                async move {
-                    for _ in 0..ROUNDS {
-                        store
-                            .append(&format!("W-{w}"), ExpectedVersion::Any, events(1))
-                            .await
-                            .unwrap();
-                    }
-                }
-            }))
-        })
+        b.iter(|| rt.block_on(writers(|w| single_appends(store.clone(), format!("W-{w}")))))
     });
     // A store each, as 8 processes would have: no group commit between them.
     let stores: Vec<Store> = (0..WRITERS).map(|_| schema.store()).collect();
     group.bench_function("rewind_8_stores", |b| {
         b.iter(|| {
             rt.block_on(writers(|w| {
-                let store = stores[w].clone();
-                async move {
-                    for _ in 0..ROUNDS {
-                        store
-                            .append(&format!("S-{w}"), ExpectedVersion::Any, events(1))
-                            .await
-                            .unwrap();
-                    }
-                }
+                single_appends(stores[w].clone(), format!("S-{w}"))
             }))
         })
     });
@@ -247,6 +227,16 @@ where
     let tasks: Vec<_> = (0..WRITERS).map(|w| tokio::spawn(writer(w))).collect();
     for t in tasks {
         t.await.unwrap();
+    }
+}
+
+/// One writer: ROUNDS one-event appends to its stream.
+async fn single_appends(store: Store, stream: String) {
+    for _ in 0..ROUNDS {
+        store
+            .append(&stream, ExpectedVersion::Any, events(1))
+            .await
+            .unwrap();
     }
 }
 
