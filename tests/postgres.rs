@@ -432,8 +432,6 @@ async fn appends_are_announced_even_by_a_process_that_exits_at_once() {
     pool.close().await;
 }
 
-/// A PostgreSQL user who may read but not write: reading works, an append says the user
-/// lacks the privilege, exits 1 and writes nothing.
 /// A store rewind made at schema version 1 (its `rewind_append` ran statements per
 /// segment): reading changes nothing; the first write brings it to the current version.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -513,6 +511,8 @@ async fn a_version_1_store_is_read_as_it_is_and_upgraded_by_the_first_write() {
     pool.close().await;
 }
 
+/// A PostgreSQL user who may read but not write: reading works, an append says the user
+/// lacks the privilege, exits 1 and writes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_without_write_rights_gets_a_clear_error_and_nothing_is_written() {
     let Some(schema) = PgSchema::new().await else {

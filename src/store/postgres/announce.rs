@@ -10,7 +10,7 @@
 //! far has been announced: a process calls it before exiting.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use sqlx::PgPool;
@@ -31,8 +31,9 @@ const FLUSH_WAIT: Duration = Duration::from_secs(5);
 
 pub struct Announcer {
     shared: Arc<Shared>,
+    pool: PgPool,
     /// The announcing task, started with the first announcement.
-    started: Mutex<bool>,
+    started: Once,
 }
 
 struct Shared {
@@ -45,7 +46,7 @@ struct Shared {
 }
 
 impl Announcer {
-    pub fn new() -> Announcer {
+    pub fn new(pool: PgPool) -> Announcer {
         Announcer {
             shared: Arc::new(Shared {
                 committed: AtomicU64::new(0),
@@ -53,14 +54,15 @@ impl Announcer {
                 wake: Notify::new(),
                 closed: AtomicBool::new(false),
             }),
-            started: Mutex::new(false),
+            pool,
+            started: Once::new(),
         }
     }
 
     /// Called after an append commits.
-    pub fn committed(&self, pool: &PgPool) {
+    pub fn committed(&self) {
         self.shared.committed.fetch_add(1, Ordering::SeqCst);
-        self.start(pool);
+        self.start();
         self.shared.wake.notify_one();
     }
 
@@ -72,16 +74,14 @@ impl Announcer {
         let _ = tokio::time::timeout(FLUSH_WAIT, announced.wait_for(|n| *n >= wanted)).await;
     }
 
-    fn start(&self, pool: &PgPool) {
-        let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
-        if *started {
-            return;
-        }
+    fn start(&self) {
+        // Called after an append, so inside the runtime that ran it.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        *started = true;
-        runtime.spawn(announce(self.shared.clone(), pool.clone()));
+        self.started.call_once(|| {
+            runtime.spawn(announce(self.shared.clone(), self.pool.clone()));
+        });
     }
 }
 

@@ -51,6 +51,7 @@ const MAX_BYTES: usize = 4 << 20;
 /// The appends waiting to be sent, and the calls running.
 pub struct GroupCommit {
     queue: Arc<Mutex<Queue>>,
+    pool: PgPool,
 }
 
 #[derive(Default)]
@@ -67,15 +68,16 @@ struct Request {
 }
 
 impl GroupCommit {
-    pub fn new() -> GroupCommit {
+    pub fn new(pool: PgPool) -> GroupCommit {
         GroupCommit {
             queue: Arc::new(Mutex::new(Queue::default())),
+            pool,
         }
     }
 
     /// Appends new events (no caller-given ids), sharing a call with the appends waiting
     /// beside it.
-    pub async fn append(&self, pool: &PgPool, segments: Vec<AppendSegment>) -> Result<Appended> {
+    pub async fn append(&self, segments: Vec<AppendSegment>) -> Result<Appended> {
         let (reply, answer) = oneshot::channel();
         let events = segments.iter().map(|s| s.events.len()).sum();
         let bytes = segments
@@ -90,7 +92,7 @@ impl GroupCommit {
             reply,
         });
         if self.start_call(CALLS) {
-            self.spawn_call(pool);
+            self.spawn_call();
         }
         let mut answer = answer;
         let answered = match tokio::time::timeout(STALLED, &mut answer).await {
@@ -98,7 +100,7 @@ impl GroupCommit {
             Err(_) => {
                 // Held up behind a slow call: another, beside it, takes what waits.
                 if self.start_call(MAX_CALLS) {
-                    self.spawn_call(pool);
+                    self.spawn_call();
                 }
                 answer.await
             }
@@ -124,8 +126,11 @@ impl GroupCommit {
 
     /// A task of its own: the call goes on, and answers the appends it carries, even if
     /// the append that started it is cancelled.
-    fn spawn_call(&self, pool: &PgPool) {
-        tokio::spawn(make_calls(CallSlot::new(self.queue.clone()), pool.clone()));
+    fn spawn_call(&self) {
+        tokio::spawn(make_calls(
+            CallSlot::new(self.queue.clone()),
+            self.pool.clone(),
+        ));
     }
 }
 

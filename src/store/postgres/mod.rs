@@ -125,6 +125,8 @@ impl PostgresStore {
         } else {
             0
         };
+        let announcer = announce::Announcer::new(pool.clone());
+        let group_commit = group_commit::GroupCommit::new(pool.clone());
         Ok(PostgresStore {
             inner: Arc::new(Inner {
                 pool,
@@ -134,8 +136,8 @@ impl PostgresStore {
                 state: RwLock::new((Arc::new(schema), Arc::new(statements))),
                 migrating: tokio::sync::Mutex::new(()),
                 head: HeadWatch::new(head),
-                announcer: announce::Announcer::new(),
-                group_commit: group_commit::GroupCommit::new(),
+                announcer,
+                group_commit,
                 live: live::Live::new(),
                 gaps: gaps::Gaps::new(Duration::from_millis(options.gap_wait_ms)),
                 own_writes: visibility::OwnWrites::default(),
@@ -261,17 +263,14 @@ impl PostgresStore {
             .iter()
             .all(|s| s.events.iter().all(|e| e.event_id.is_none()));
         let (stored, xid) = if fresh {
-            self.inner
-                .group_commit
-                .append(&self.inner.pool, segments)
-                .await?
+            self.inner.group_commit.append(segments).await?
         } else {
             let mut conn = self.inner.pool.acquire().await?;
             write::append(&mut conn, &self.statements(), segments).await?
         };
         if let Some(xid) = xid {
             self.inner.own_writes.wrote(xid);
-            self.inner.announcer.committed(&self.inner.pool);
+            self.inner.announcer.committed();
         }
         Ok(stored)
     }
@@ -302,7 +301,7 @@ impl PostgresStore {
         }
         drop(conn);
         if summary.events > 0 {
-            self.inner.announcer.committed(&self.inner.pool);
+            self.inner.announcer.committed();
         }
         Ok(summary)
     }

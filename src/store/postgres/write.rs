@@ -291,40 +291,43 @@ pub async fn call_append(
                 CallFailure::Other(e.into())
             }
         })?;
-    let answer = || -> Result<Appended> {
-        let mut inserted = returned
-            .iter()
-            .map(|r| {
-                Ok((
-                    (
-                        r.try_get::<i64, _>(0)?,
-                        r.try_get::<String, _>(1)?,
-                        r.try_get::<String, _>(2)?,
-                        r.try_get::<i64, _>(3)?,
-                        r.try_get::<String, _>(4)?,
-                    ),
-                    r.try_get::<i64, _>(5)? as Version,
-                ))
-            })
-            .collect::<Result<Vec<(Inserted, Version)>>>()?;
-        // Positions are drawn in row order: sorting restores it.
-        inserted.sort_unstable_by_key(|r| r.0.0);
-        if inserted.len() != pending.len() {
-            return Err(StoreError::Database(format!(
-                "rewind_append returned {} rows for {} events",
-                inserted.len(),
-                pending.len()
-            )));
-        }
-        let xid = inserted.first().and_then(|r| r.0.4.parse::<u64>().ok());
-        let stored = pending
-            .into_iter()
-            .zip(inserted)
-            .map(|(sent, (row, version))| Sent { version, ..sent }.stored(row))
-            .collect::<Result<Vec<_>>>()?;
-        Ok((stored, xid))
-    };
-    answer().map_err(CallFailure::Other)
+    stored_events(&returned, pending).map_err(CallFailure::Other)
+}
+
+/// The stored events from `rewind_append`'s rows (in any order) and what was sent for
+/// them (in segment order), with the transaction id.
+fn stored_events(returned: &[sqlx::postgres::PgRow], pending: Vec<Sent>) -> Result<Appended> {
+    let mut inserted = returned
+        .iter()
+        .map(|r| {
+            Ok((
+                (
+                    r.try_get::<i64, _>(0)?,
+                    r.try_get::<String, _>(1)?,
+                    r.try_get::<String, _>(2)?,
+                    r.try_get::<i64, _>(3)?,
+                    r.try_get::<String, _>(4)?,
+                ),
+                r.try_get::<i64, _>(5)? as Version,
+            ))
+        })
+        .collect::<Result<Vec<(Inserted, Version)>>>()?;
+    // Positions are drawn in row order: sorting restores it.
+    inserted.sort_unstable_by_key(|r| r.0.0);
+    if inserted.len() != pending.len() {
+        return Err(StoreError::Database(format!(
+            "rewind_append returned {} rows for {} events",
+            inserted.len(),
+            pending.len()
+        )));
+    }
+    let xid = inserted.first().and_then(|r| r.0.4.parse::<u64>().ok());
+    let stored = pending
+        .into_iter()
+        .zip(inserted)
+        .map(|(sent, (row, version))| Sent { version, ..sent }.stored(row))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((stored, xid))
 }
 
 /// The segment (0-based) whose expected version failed, when `rewind_append` refused a
