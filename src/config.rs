@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::store::{OpenOptions, StoreError, StoreUrl, Synchronous};
+use crate::store::{OpenOptions, SourceMapping, StoreError, StoreUrl, Synchronous};
 
 /// The default store when nothing names one.
 pub const DEFAULT_DB: &str = "sqlite://rewind.db";
@@ -33,6 +33,12 @@ pub struct Config {
     /// Action -> key, overriding the default key map.
     pub keys: BTreeMap<String, String>,
     pub theme: ThemeConfig,
+    /// `[source]`: a hand-made PostgreSQL table's columns mapped onto the envelope.
+    #[serde(rename = "source")]
+    pub source_mapping: Option<SourceMapping>,
+    /// Where sidecar files (rewind's state for stores it does not write) are kept;
+    /// default: the user's data dir (`~/.local/share/rewind/sidecars`).
+    pub sidecar_dir: Option<PathBuf>,
     /// The file this was read from, if any.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -52,6 +58,8 @@ impl Default for Config {
             script: ScriptConfig::default(),
             keys: BTreeMap::new(),
             theme: ThemeConfig::default(),
+            source_mapping: None,
+            sidecar_dir: None,
             source: None,
         }
     }
@@ -173,6 +181,7 @@ impl Config {
             *script = base.join(&*script);
         }
         config.db = config.db.map(|db| relative_db(&db, &base));
+        config.sidecar_dir = config.sidecar_dir.map(|dir| base.join(dir));
         config.source = Some(path.to_path_buf());
         Ok(config)
     }
@@ -196,6 +205,10 @@ impl Config {
             synchronous: self.sqlite_synchronous,
             max_event_bytes: self.max_event_bytes,
             gap_wait_ms: self.gap_wait_ms,
+            source: None,
+            mapping: self.source_mapping.clone(),
+            sidecar_dir: self.sidecar_dir.clone(),
+            sidecar_writable: !read_only,
         }
     }
 }

@@ -115,7 +115,7 @@ async fn reading_never_changes_the_database_and_read_only_refuses_writes() {
 }
 
 /// A table of the common schema made by plain SQL, rows inserted by SQL: rewind reads it,
-/// time-travels it and projects it; writing names what is missing until `rewind migrate`.
+/// time-travels it and projects it; the first write applies rewind's additive migration.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn someone_elses_table_of_the_common_schema() {
     let Some(schema) = PgSchema::new().await else {
@@ -184,14 +184,27 @@ async fn someone_elses_table_of_the_common_schema() {
     );
     assert_eq!(tables(&schema).await, ["events"], "reading added nothing");
 
-    // Writing says exactly what is missing and points to `rewind migrate`.
-    let (code, _, err) = run(cli(&sandbox, &url, &["append", "Account-1", "Deposited"]));
-    assert_eq!(code, 1);
-    assert!(err.contains("rewind migrate"), "{err}");
-    assert!(err.contains("column events.tx_id"), "{err}");
-    assert!(err.contains("table streams"), "{err}");
+    // A writing command applies rewind's additive migration first (DESIGN: "on
+    // PostgreSQL only when a command writes"); the rows stay as they were.
+    let (code, out, err) = run(cli(
+        &sandbox,
+        &url,
+        &[
+            "append",
+            "Account-1",
+            "Deposited",
+            "--expected-version",
+            "5",
+        ],
+    ));
+    assert_eq!(code, 3, "a conflict, after migrating: {out} {err}");
     assert_eq!(count_events(&schema).await, 4);
+    assert!(
+        tables(&schema).await.contains(&"rewind_schema".to_owned()),
+        "migrated by the write"
+    );
 
+    // Migrating again is a no-op that says the version.
     let (code, out, err) = run(cli(&sandbox, &url, &["migrate"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(

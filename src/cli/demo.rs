@@ -93,7 +93,10 @@ async fn open_demo(context: &Context, url: &StoreUrl, spec: DemoSpec) -> CliResu
         StoreUrl::Postgres(_) => true,
     };
     if exists {
-        let store = context.open(url, false).await?;
+        // Opening PostgreSQL writes nothing, and an empty database is where a demo goes.
+        let store = context
+            .open(url, matches!(url, StoreUrl::Postgres(_)))
+            .await?;
         match store.meta(demo::META_KEY).await? {
             Some(fingerprint) if fingerprint == spec.fingerprint() => return Ok((store, true)),
             Some(_) => {

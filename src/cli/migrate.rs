@@ -30,10 +30,7 @@ pub async fn run(context: &Context, _args: MigrateArgs) -> CliResult {
     let url = context.store_url()?;
     let store = context.open(&url, true).await?;
     store.migrate().await?;
-    let schema_version = match store {
-        crate::store::Store::Sqlite(_) => crate::store::sqlite::SCHEMA_VERSION,
-        crate::store::Store::Postgres(_) => crate::store::postgres::SCHEMA_VERSION,
-    };
+    let schema_version = store.capabilities().schema_version;
     let mut out = context.output();
     out.summary(&Migrated {
         db: url.to_string(),

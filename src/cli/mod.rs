@@ -5,6 +5,7 @@ mod demo;
 mod error;
 mod export;
 mod import;
+mod info;
 mod log;
 mod migrate;
 mod output;
@@ -24,7 +25,7 @@ pub use error::{CliError, CliResult};
 pub use output::Format;
 
 use crate::config::Config;
-use crate::store::{Store, StoreUrl};
+use crate::store::{SourceKind, Store, StoreUrl};
 
 const ABOUT: &str = "Explore, time-travel and project event-sourced systems";
 
@@ -72,6 +73,16 @@ pub struct GlobalArgs {
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = Format::Json)]
     pub format: Format,
+    /// The kind of store to read, instead of detecting it from the tables present
+    #[arg(long, global = true, value_name = "KIND", value_parser = parse_source)]
+    pub source: Option<SourceKind>,
+}
+
+fn parse_source(name: &str) -> Result<SourceKind, String> {
+    SourceKind::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = SourceKind::ALL.iter().map(|k| k.name()).collect();
+        format!("unknown store kind {name:?}: one of {}", names.join(", "))
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +98,7 @@ pub enum Command {
     Project(project::ProjectArgs),
     Demo(demo::DemoArgs),
     Migrate(migrate::MigrateArgs),
+    Info(info::InfoArgs),
     Workbench(WorkbenchArgs),
 }
 
@@ -159,12 +171,17 @@ impl Context {
         let read_only = self.global.read_only
             || (matches!(url, StoreUrl::Postgres(_))
                 && !(self.global.allow_writes || self.config.allow_writes));
-        let options = self.config.open_options(read_only, false);
+        let mut options = self.config.open_options(read_only, false);
+        options.source = self.global.source;
+        // The TUI's default read-only session still keeps rewind's state in a foreign
+        // store's sidecar; `--read-only` does not.
+        options.sidecar_writable = !self.global.read_only;
         Ok(self.opened(Store::open(&url, options).await?))
     }
 
     pub async fn open(&self, url: &StoreUrl, create: bool) -> CliResult<Store> {
-        let options = self.config.open_options(self.global.read_only, create);
+        let mut options = self.config.open_options(self.global.read_only, create);
+        options.source = self.global.source;
         Ok(self.opened(Store::open(url, options).await?))
     }
 
@@ -224,6 +241,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Project(args)) => project::run(&context, args).await,
         Some(Command::Demo(args)) => demo::run(&context, args).await,
         Some(Command::Migrate(args)) => migrate::run(&context, args).await,
+        Some(Command::Info(args)) => info::run(&context, args).await,
         Some(Command::Workbench(args)) => {
             let (text, path) = match args.file {
                 Some(path) => {

@@ -53,13 +53,17 @@ pub enum StoreError {
     UnsupportedUrl(String),
 
     #[error(
-        "cannot {action}: {store} lacks {missing}; `rewind migrate` adds them (additive: existing tables, columns and rows stay as they are)"
+        "{action} refused: the store is {kind}'s, and rewind never writes into another project's store (rewind's own state goes to its sidecar file; see `rewind info`)"
     )]
-    NeedsMigration {
+    Foreign {
         action: &'static str,
-        store: String,
-        missing: String,
+        kind: &'static str,
     },
+
+    #[error(
+        "no event store at {0}: no rewind or common `events` table in its schema, and no Message DB, Emmett, Marten or Eventuous tables in any schema (`rewind demo` or `rewind append` creates one; config.toml's [source] maps a table of your own)"
+    )]
+    NoEventStore(String),
 
     #[error("database error: {0}")]
     Database(String),

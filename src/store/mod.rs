@@ -1,6 +1,7 @@
 //! The event store engine: one interface, a backend per database (SQLite, PostgreSQL).
 //! Callers hold a [`Store`]; every operation is async and runs off the caller's thread.
 
+mod capabilities;
 mod envelope_line;
 pub mod error;
 mod idempotency;
@@ -8,6 +9,8 @@ pub mod model;
 mod notify;
 pub mod pages;
 pub mod postgres;
+mod sidecar;
+pub mod source;
 pub mod sqlite;
 mod subscription;
 pub mod timestamp;
@@ -15,13 +18,16 @@ pub mod validate;
 
 use std::io::BufRead;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
+pub use capabilities::{BackendKind, Capabilities};
 pub use error::{Result, StoreError};
 pub use model::*;
 pub use pages::{PagedQuery, Pages, StreamPages};
 pub use postgres::PostgresStore;
+pub use source::{SourceKind, SourceMapping};
 pub use sqlite::SqliteStore;
 pub use subscription::Subscription;
 
@@ -58,6 +64,16 @@ pub struct OpenOptions {
     pub max_event_bytes: usize,
     /// PostgreSQL tables without rewind's `tx_id`: how long a reader waits at a gap.
     pub gap_wait_ms: u64,
+    /// The store kind to read (`--source`); None: detected from the tables present.
+    pub source: Option<SourceKind>,
+    /// config.toml's `[source]`: a hand-made table's columns.
+    pub mapping: Option<SourceMapping>,
+    /// Where sidecar files (rewind's state for a foreign store) live; None: the user's
+    /// data dir.
+    pub sidecar_dir: Option<PathBuf>,
+    /// Whether rewind's state may be saved to a foreign store's sidecar (not with
+    /// `--read-only`; the TUI's default read-only PostgreSQL session still may).
+    pub sidecar_writable: bool,
 }
 
 impl Default for OpenOptions {
@@ -68,6 +84,10 @@ impl Default for OpenOptions {
             synchronous: Synchronous::Normal,
             max_event_bytes: 1_048_576,
             gap_wait_ms: 5000,
+            source: None,
+            mapping: None,
+            sidecar_dir: None,
+            sidecar_writable: true,
         }
     }
 }
@@ -125,19 +145,56 @@ fn redact_password(url: &str) -> String {
     }
 }
 
-/// An open event store, whatever the backend. Cheap to clone.
+/// An open event store, whatever the backend and kind. Cheap to clone.
+///
+/// Three faces: reading (streams, reads, the log, the head, follow) goes to the backend;
+/// writing (append, import, migrate) too, which refuses it on a foreign store; rewind's
+/// own state (snapshots, checkpoints, meta) goes to the store itself when it is rewind's,
+/// else to a local sidecar file (`capabilities().sidecar`). Callers ask `capabilities()`
+/// what the store can do, never which backend it is.
 #[derive(Clone)]
-pub enum Store {
+pub struct Store {
+    backend: Backend,
+    state: StateHome,
+    capabilities: Arc<Capabilities>,
+}
+
+#[derive(Clone)]
+enum Backend {
     Sqlite(SqliteStore),
     Postgres(PostgresStore),
+}
+
+/// Where rewind's own state lives.
+#[derive(Clone)]
+enum StateHome {
+    /// In the store's own tables.
+    InStore,
+    /// In a sidecar SQLite file (a foreign store, which rewind never writes).
+    Sidecar(SqliteStore),
+    /// A foreign store opened `--read-only` without a sidecar yet: nothing saved, and
+    /// saving refused.
+    None,
 }
 
 /// Calls the same method on whichever backend the store is.
 macro_rules! backend {
     ($self:expr, $s:ident => $call:expr) => {
-        match $self {
-            Store::Sqlite($s) => $call,
-            Store::Postgres($s) => $call,
+        match &$self.backend {
+            Backend::Sqlite($s) => $call,
+            Backend::Postgres($s) => $call,
+        }
+    };
+}
+
+/// Calls a state method where rewind's state lives (see `StateHome`); `$none` answers
+/// when there is no state at all.
+macro_rules! state {
+    ($self:expr, $s:ident => $call:expr, $none:expr) => {
+        match &$self.state {
+            StateHome::InStore => backend!($self, $s => $call),
+            StateHome::Sidecar($s) => $call,
+            StateHome::None => $none,
         }
     };
 }
@@ -145,18 +202,37 @@ macro_rules! backend {
 impl Store {
     /// Opens the store at `url`. Runs the blocking open (and migrations) off the runtime.
     pub async fn open(url: &StoreUrl, options: OpenOptions) -> Result<Store> {
-        match url {
+        let backend = match url {
             StoreUrl::Sqlite(path) => {
                 let path = path.clone();
-                tokio::task::spawn_blocking(move || SqliteStore::open(&path, &options))
+                let sqlite_options = options.clone();
+                tokio::task::spawn_blocking(move || SqliteStore::open(&path, &sqlite_options))
                     .await
                     .map_err(|e| StoreError::Database(format!("open failed: {e}")))?
-                    .map(Store::Sqlite)
+                    .map(Backend::Sqlite)?
             }
-            StoreUrl::Postgres(raw) => PostgresStore::open(raw, url.to_string(), &options)
-                .await
-                .map(Store::Postgres),
-        }
+            StoreUrl::Postgres(raw) => {
+                Backend::Postgres(PostgresStore::open(raw, url.to_string(), &options).await?)
+            }
+        };
+        let (state, sidecar) = match &backend {
+            Backend::Postgres(pg) if !pg.source().kind.writable() => {
+                let path = sidecar::path(&options, &pg.identity().await?, pg.source())?;
+                (sidecar::open(&path, &options).await?, Some(path))
+            }
+            _ => (StateHome::InStore, None),
+        };
+        let capabilities = Arc::new(Capabilities::of(&backend, &options, sidecar));
+        Ok(Store {
+            backend,
+            state,
+            capabilities,
+        })
+    }
+
+    /// What this store is and what rewind can do with it.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
     }
 
     pub fn is_read_only(&self) -> bool {
@@ -166,43 +242,47 @@ impl Store {
     /// Whether global positions are drawn in commit order (SQLite: one writer at a time),
     /// so that a larger number is never committed before a smaller one.
     pub fn positions_in_commit_order(&self) -> bool {
-        matches!(self, Store::Sqlite(_))
+        self.capabilities.positions_in_commit_order
     }
 
-    /// Whether reads may save what they computed (snapshots from time-travel queries). Not
-    /// on PostgreSQL: reading never changes someone's database; `snapshot build` writes.
+    /// Whether reads may save what they computed (snapshots from time-travel queries).
     pub fn saves_while_reading(&self) -> bool {
-        match self {
-            Store::Sqlite(s) => !s.is_read_only(),
-            Store::Postgres(_) => false,
-        }
+        self.capabilities.saves_while_reading
     }
 
     /// Applies the store's schema migrations explicitly (`rewind migrate`): on PostgreSQL
     /// also to an `events` table someone else created (additive only).
     pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Store::Sqlite(s) if s.is_read_only() => Err(StoreError::ReadOnly("migrate")),
+        match &self.backend {
+            Backend::Sqlite(s) if s.is_read_only() => Err(StoreError::ReadOnly("migrate")),
             // Opened for writing, a SQLite file is already migrated.
-            Store::Sqlite(_) => Ok(()),
-            Store::Postgres(s) => s.migrate().await,
+            Backend::Sqlite(_) => Ok(()),
+            Backend::Postgres(s) => s.migrate().await,
         }
     }
 
     /// Notices for people about how the store is read (e.g. a PostgreSQL table without
     /// rewind's commit-order column, gaps passed).
     pub fn notices(&self) -> Vec<String> {
-        match self {
-            Store::Sqlite(_) => Vec::new(),
-            Store::Postgres(s) => s.notices(),
+        match &self.backend {
+            Backend::Sqlite(_) => Vec::new(),
+            Backend::Postgres(s) => s.notices(),
         }
     }
 
     /// Waits until other processes have been told of this process's appends (PostgreSQL
     /// sends its NOTIFY off the append's path). Call before exiting.
     pub async fn flush(&self) {
-        if let Store::Postgres(s) = self {
+        if let Backend::Postgres(s) = &self.backend {
             s.flush().await;
+        }
+    }
+
+    /// The PostgreSQL store underneath, for tests and tools that need its pool.
+    pub fn as_postgres(&self) -> Option<&PostgresStore> {
+        match &self.backend {
+            Backend::Postgres(s) => Some(s),
+            Backend::Sqlite(_) => None,
         }
     }
 
@@ -329,21 +409,21 @@ impl Store {
 
     /// Saves (replaces) a projection's named checkpoint atomically.
     pub async fn save_checkpoint(&self, checkpoint: Checkpoint) -> Result<()> {
-        backend!(self, s => s.save_checkpoint(checkpoint).await)
+        state!(self, s => s.save_checkpoint(checkpoint).await, Err(StoreError::ReadOnly("checkpoint")))
     }
 
     pub async fn load_checkpoint(&self, name: &str) -> Result<Option<Checkpoint>> {
-        backend!(self, s => s.load_checkpoint(name).await)
+        state!(self, s => s.load_checkpoint(name).await, Ok(None))
     }
 
     /// Removes a checkpoint (a projection reset).
     pub async fn delete_checkpoint(&self, name: &str) -> Result<()> {
-        backend!(self, s => s.delete_checkpoint(name).await)
+        state!(self, s => s.delete_checkpoint(name).await, Err(StoreError::ReadOnly("checkpoint reset")))
     }
 
     /// Saves snapshots (an existing one for the same stream, reducer and version is kept).
     pub async fn save_snapshots(&self, snapshots: Vec<Snapshot>) -> Result<()> {
-        backend!(self, s => s.save_snapshots(snapshots).await)
+        state!(self, s => s.save_snapshots(snapshots).await, Err(StoreError::ReadOnly("snapshot build")))
     }
 
     /// The newest snapshot of `stream_id` by `reducer` at or below `version`.
@@ -353,17 +433,17 @@ impl Store {
         reducer: &str,
         version: Version,
     ) -> Result<Option<Snapshot>> {
-        backend!(self, s => s.snapshot_at_or_below(stream_id, reducer, version).await)
+        state!(self, s => s.snapshot_at_or_below(stream_id, reducer, version).await, Ok(None))
     }
 
     /// Every snapshot of one stream by one reducer, oldest first.
     pub async fn snapshots_of(&self, stream_id: &str, reducer: &str) -> Result<Vec<Snapshot>> {
-        backend!(self, s => s.snapshots_of(stream_id, reducer).await)
+        state!(self, s => s.snapshots_of(stream_id, reducer).await, Ok(Vec::new()))
     }
 
     /// One page of the snapshot listing.
     pub async fn list_snapshots(&self, query: SnapshotsQuery) -> Result<Vec<SnapshotInfo>> {
-        backend!(self, s => s.list_snapshots(query).await)
+        state!(self, s => s.list_snapshots(query).await, Ok(Vec::new()))
     }
 
     /// The stream's highest version recorded at or before `at` (0: none).
@@ -386,7 +466,7 @@ impl Store {
 
     /// A store fact set by `import_with_meta`.
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
-        backend!(self, s => s.meta(key).await)
+        state!(self, s => s.meta(key).await, Ok(None))
     }
 
     /// The pages of a stream, the log or the streams listing, one prefetched ahead;

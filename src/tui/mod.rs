@@ -23,7 +23,7 @@ pub fn workbench_template(name: &str) -> &'static str {
     views::workbench::template(name).unwrap_or_default()
 }
 
-use crate::store::Store;
+use crate::store::{SourceKind, Store};
 
 /// Runs the TUI on the terminal until the user quits.
 pub async fn run(
@@ -35,11 +35,15 @@ pub async fn run(
     workbench: Option<(String, Option<std::path::PathBuf>)>,
 ) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let capabilities = store.capabilities();
+    let store_name = match capabilities.kind {
+        SourceKind::Rewind => store_name,
+        _ => format!("{store_name} · {}", capabilities.kind_title),
+    };
     let status = Status {
         store: store_name,
-        read_only: store.is_read_only(),
-        write_hint: matches!(store, Store::Postgres(_))
-            .then(|| "PostgreSQL: --allow-writes to write".to_owned()),
+        read_only: !capabilities.writable,
+        write_hint: store.capabilities().write_refusal.clone(),
         notices: store.notices(),
         ..Default::default()
     };

@@ -10,6 +10,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 use super::read;
+use super::sql::Statements;
 use crate::store::error::Result;
 use crate::store::model::Position;
 
@@ -56,11 +57,16 @@ impl Gaps {
     /// The highest position a reader after `after` may read up to: the end of the log,
     /// or the position before a gap that is still young. When the very next position is
     /// such a gap, waits for it (at most `wait`) rather than answer with nothing.
-    pub async fn horizon(&self, pool: &PgPool, after: Position) -> Result<Position> {
+    pub async fn horizon(
+        &self,
+        pool: &PgPool,
+        st: &Statements,
+        after: Position,
+    ) -> Result<Position> {
         loop {
             let mut reached = self.lock().settled.max(after);
             let blocked = loop {
-                let window = read::positions_after(pool, reached, WINDOW).await?;
+                let window = read::positions_after(pool, st, reached, WINDOW).await?;
                 let full = window.len() == WINDOW;
                 let mut blocked = None;
                 for (position, age_ms) in window {

@@ -8,6 +8,7 @@
 mod announce;
 mod gaps;
 mod group_commit;
+pub mod layout;
 mod live;
 mod read;
 mod schema;
@@ -32,6 +33,8 @@ use super::model::{
     Version,
 };
 use super::notify::HeadWatch;
+use super::source::SourceKind;
+use layout::{Catalog, Layout};
 use schema::Schema;
 use sql::Statements;
 
@@ -50,6 +53,18 @@ pub mod statements {
 }
 pub use write::CHANNEL;
 
+/// The store kind found in the database, and where.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    pub kind: SourceKind,
+    /// The schema its tables are in.
+    pub schema: String,
+    /// The tables read, qualified.
+    pub tables: Vec<String>,
+    /// Other kinds found in the same database (`--source` picks one of them).
+    pub others: Vec<String>,
+}
+
 /// Connections per store: appends and page reads in flight at once, plus LISTEN.
 const POOL_SIZE: u32 = 10;
 
@@ -67,6 +82,8 @@ struct Inner {
     max_event_bytes: usize,
     /// What the database holds, and the SQL that fits it.
     state: RwLock<(Arc<Schema>, Arc<Statements>)>,
+    /// The store kind found, with where its tables are.
+    source: SourceInfo,
     /// Serializes this process's migrations (the database serializes processes').
     migrating: tokio::sync::Mutex<()>,
     head: HeadWatch,
@@ -96,30 +113,63 @@ impl PostgresStore {
             .connect_with(connect)
             .await
             .map_err(|e| StoreError::Database(format!("cannot connect to {display}: {e}")))?;
-        let schema = Schema::detect(&pool).await?;
-        if !schema.events && !options.create {
-            return Err(StoreError::InvalidInput(format!(
-                "no event store at {display}: it has no events table (create one with \
-                 `rewind migrate`, `rewind append` or `rewind demo`)"
-            )));
-        }
-        if schema.events {
-            let missing = schema.missing_columns();
-            if !missing.is_empty() {
-                return Err(StoreError::InvalidInput(format!(
-                    "{display}: the events table lacks the common schema's column(s) {}",
-                    missing.join(", ")
-                )));
+        let catalog =
+            Catalog::read(&pool, options.mapping.as_ref().map(|m| m.table.as_str())).await?;
+        let forced = options.source;
+        let layout = Layout::detect(&catalog, forced, options.mapping.as_ref())?;
+        let mut schema = Schema::detect(&pool).await?;
+        let (statements, source) = match &layout {
+            Some(layout) => {
+                // A foreign store: read through its layout; rewind's own tables (if any
+                // in this schema) play no part.
+                schema = Schema::foreign();
+                (
+                    Statements::for_layout(layout),
+                    SourceInfo {
+                        kind: layout.kind,
+                        schema: layout.schema.clone(),
+                        tables: layout.tables.clone(),
+                        others: Layout::others(&catalog, layout.kind),
+                    },
+                )
             }
-        }
-        if let Some(found) = schema.version.filter(|v| *v > SCHEMA_VERSION) {
-            return Err(StoreError::NewerSchema {
-                path: display.clone().into(),
-                found,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        let statements = Statements::new(&schema);
+            None => {
+                if !schema.events && !options.create {
+                    return Err(StoreError::NoEventStore(display.clone()));
+                }
+                if schema.events {
+                    let missing = schema.missing_columns();
+                    if !missing.is_empty() {
+                        return Err(StoreError::InvalidInput(format!(
+                            "{display}: the events table lacks the common schema's column(s) {}",
+                            missing.join(", ")
+                        )));
+                    }
+                }
+                if let Some(found) = schema.version.filter(|v| *v > SCHEMA_VERSION) {
+                    return Err(StoreError::NewerSchema {
+                        path: display.clone().into(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                let kind = if schema.events && schema.version.is_none() {
+                    SourceKind::Common
+                } else {
+                    SourceKind::Rewind
+                };
+                let current = catalog.current_schema().to_owned();
+                (
+                    Statements::new(&schema),
+                    SourceInfo {
+                        kind,
+                        tables: schema.tables(&current),
+                        schema: current,
+                        others: Layout::others(&catalog, kind),
+                    },
+                )
+            }
+        };
         let head = if schema.events {
             read::head(&pool, &statements).await?
         } else {
@@ -134,6 +184,7 @@ impl PostgresStore {
                 read_only: options.read_only,
                 max_event_bytes: options.max_event_bytes,
                 state: RwLock::new((Arc::new(schema), Arc::new(statements))),
+                source,
                 migrating: tokio::sync::Mutex::new(()),
                 head: HeadWatch::new(head),
                 announcer,
@@ -143,6 +194,42 @@ impl PostgresStore {
                 own_writes: visibility::OwnWrites::default(),
             }),
         })
+    }
+
+    /// The store kind found and where its tables are.
+    pub fn source(&self) -> &SourceInfo {
+        &self.inner.source
+    }
+
+    /// A stable name for this store (server, database, kind and schema), which keys the
+    /// sidecar file holding rewind's state for a foreign store.
+    pub async fn identity(&self) -> Result<String> {
+        let row = sqlx::query(
+            "SELECT coalesce(inet_server_addr()::text, 'local'), \
+             coalesce(inet_server_port(), 0)::int4, current_database()::text, \
+             (SELECT system_identifier::text FROM pg_control_system())",
+        )
+        .fetch_one(&self.inner.pool)
+        .await;
+        // pg_control_system() needs no privilege on PostgreSQL 15, but be lenient.
+        let (host, port, database, system) = match row {
+            Ok(r) => (
+                r.try_get::<String, _>(0)?,
+                r.try_get::<i32, _>(1)?,
+                r.try_get::<String, _>(2)?,
+                r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+            ),
+            Err(_) => {
+                let r = sqlx::query("SELECT current_database()::text")
+                    .fetch_one(&self.inner.pool)
+                    .await?;
+                ("?".into(), 0, r.try_get(0)?, String::new())
+            }
+        };
+        Ok(format!(
+            "postgres {system} {host}:{port}/{database} {} {}",
+            self.inner.source.kind, self.inner.source.schema
+        ))
     }
 
     pub fn is_read_only(&self) -> bool {
@@ -200,8 +287,12 @@ impl PostgresStore {
     pub fn notices(&self) -> Vec<String> {
         let mut notices = Vec::new();
         if !self.commit_order() {
+            let what = match self.inner.source.kind {
+                SourceKind::Rewind | SourceKind::Common => "events table without tx_id".to_owned(),
+                other => format!("{} keeps no transaction id", other.title()),
+            };
             notices.push(format!(
-                "events table without tx_id: log read by position, waiting up to {} ms at gaps",
+                "{what}: log read by position, waiting up to {} ms at gaps",
                 self.inner.gaps.wait().as_millis()
             ));
         }
@@ -215,23 +306,21 @@ impl PostgresStore {
         notices
     }
 
-    /// Makes sure a write can proceed: not read-only, and rewind's schema in place —
-    /// created or upgraded here when the database is new or rewind's own; on someone
-    /// else's table, an error that says what is missing and points to `rewind migrate`.
+    /// Makes sure a write can proceed: not read-only, not a foreign store, and rewind's
+    /// schema in place — created or upgraded here (additive; also on someone else's
+    /// table of the common schema, as DESIGN: "on PostgreSQL only when a command writes").
     async fn writable(&self, action: &'static str) -> Result<()> {
         if self.inner.read_only {
             return Err(StoreError::ReadOnly(action));
         }
-        let schema = self.schema();
-        if schema.is_current() {
-            return Ok(());
-        }
-        if schema.events && schema.version.is_none() {
-            return Err(StoreError::NeedsMigration {
+        if !self.inner.source.kind.writable() {
+            return Err(StoreError::Foreign {
                 action,
-                store: self.inner.display.clone(),
-                missing: schema.missing_for_writing().join(", "),
+                kind: self.inner.source.kind.title(),
             });
+        }
+        if self.schema().is_current() {
+            return Ok(());
         }
         self.migrate().await
     }
@@ -241,6 +330,12 @@ impl PostgresStore {
         if self.inner.read_only {
             return Err(StoreError::ReadOnly("migrate"));
         }
+        if !self.inner.source.kind.writable() {
+            return Err(StoreError::Foreign {
+                action: "migrate",
+                kind: self.inner.source.kind.title(),
+            });
+        }
         let _guard = self.inner.migrating.lock().await;
         if self.schema().is_current() {
             return Ok(());
@@ -248,6 +343,7 @@ impl PostgresStore {
         schema::migrate(&self.inner.pool).await?;
         let schema = Schema::detect(&self.inner.pool).await?;
         let statements = Statements::new(&schema);
+        tracing::info!(store = %self.inner.display, "applied rewind's schema migrations");
         *self.inner.state.write().unwrap_or_else(|e| e.into_inner()) =
             (Arc::new(schema), Arc::new(statements));
         Ok(())
@@ -430,7 +526,7 @@ impl PostgresStore {
         if self.nothing_stored() {
             return Ok(Default::default());
         }
-        read::version_at_time(&self.inner.pool, stream_id, at).await
+        read::version_at_time(&self.inner.pool, &self.statements(), stream_id, at).await
     }
 
     pub async fn version_at_position(
@@ -475,7 +571,12 @@ impl PostgresStore {
         let horizon = if st.commit_order {
             None
         } else {
-            Some(self.inner.gaps.horizon(&self.inner.pool, q.after).await?)
+            Some(
+                self.inner
+                    .gaps
+                    .horizon(&self.inner.pool, &st, q.after)
+                    .await?,
+            )
         };
         read::read_log(&self.inner.pool, &st, &q, before, horizon).await
     }
@@ -531,7 +632,7 @@ impl PostgresStore {
         if self.nothing_stored() {
             return Ok(Default::default());
         }
-        read::activity_per_day(&self.inner.pool, stream_id).await
+        read::activity_per_day(&self.inner.pool, &self.statements(), stream_id).await
     }
 
     pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
@@ -556,7 +657,7 @@ impl PostgresStore {
         if self.nothing_stored() {
             return Ok(Default::default());
         }
-        read::stream_version(&self.inner.pool, stream_id).await
+        read::stream_version(&self.inner.pool, &self.statements(), stream_id).await
     }
 
     pub async fn stream_info(&self, stream_id: &str) -> Result<Option<StreamInfo>> {
@@ -571,12 +672,17 @@ impl PostgresStore {
             return Ok(Default::default());
         }
         let st = self.commit_safe_statements().await?;
-        let sql = if self.schema().streams {
-            "SELECT coalesce(sum(version), 0)::int8, count(*)::int8 FROM streams"
+        let sql = if st.streams_source == "streams" {
+            "SELECT coalesce(sum(version), 0)::int8, count(*)::int8 FROM streams".to_owned()
         } else {
-            "SELECT count(*)::int8, count(DISTINCT stream_id)::int8 FROM events"
+            format!(
+                "SELECT count(*)::int8, count(DISTINCT stream_id)::int8 FROM {}",
+                st.events
+            )
         };
-        let row = sqlx::query(sql).fetch_one(&self.inner.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.inner.pool)
+            .await?;
         Ok(StoreStats {
             events: row.try_get::<i64, _>(0)? as u64,
             streams: row.try_get::<i64, _>(1)? as u64,

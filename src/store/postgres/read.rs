@@ -23,7 +23,10 @@ pub async fn read_stream<'e>(
         Direction::Forward => "ASC",
         Direction::Backward => "DESC",
     };
-    let mut b = Built::new(format!("SELECT {} FROM events WHERE ", st.event_columns));
+    let mut b = Built::new(format!(
+        "SELECT {} FROM {} WHERE ",
+        st.event_columns, st.events
+    ));
     let stream = b.bind(Bind::Text(stream_id.to_owned()));
     let from = b.bind(Bind::I64(q.from.unwrap_or(1).min(i64::MAX as u64) as i64));
     let to = b.bind(Bind::I64(
@@ -31,8 +34,10 @@ pub async fn read_stream<'e>(
     ));
     let limit = b.bind(Bind::I64(q.limit as i64));
     b.push(&format!(
-        "stream_id = ${stream} AND version >= ${from} AND version <= ${to} \
-         ORDER BY version {order} LIMIT ${limit}"
+        "{} AND version >= {} AND version <= {} ORDER BY version {order} LIMIT ${limit}",
+        st.stream_eq(stream),
+        st.version_param(from),
+        st.version_param(to),
     ));
     events(ex, b).await
 }
@@ -53,8 +58,8 @@ pub async fn read_log(
     horizon: Option<Position>,
 ) -> Result<Vec<RecordedEvent>> {
     let mut b = Built::new(format!(
-        "SELECT {} FROM events WHERE true",
-        st.event_columns
+        "SELECT {} FROM {} WHERE true",
+        st.event_columns, st.events
     ));
     if st.commit_order {
         b.push(&format!(" AND {VISIBLE}"));
@@ -82,7 +87,7 @@ pub async fn read_log(
         st.log_order(before.is_some())
     ));
     let page = events(pool, b).await?;
-    if page.is_empty() && q.after > 0 && !position_exists(pool, q.after).await? {
+    if page.is_empty() && q.after > 0 && !position_exists(pool, st, q.after).await? {
         return Err(StoreError::InvalidInput(format!(
             "no event at position {}: on PostgreSQL --after names a stored event (0: from the start)",
             q.after
@@ -116,8 +121,9 @@ fn push_filter(b: &mut Built, filter: &LogFilter) {
     }
 }
 
-pub async fn position_exists(pool: &PgPool, position: Position) -> Result<bool> {
-    let row = sqlx::query("SELECT 1 FROM events WHERE global_position = $1")
+pub async fn position_exists(pool: &PgPool, st: &Statements, position: Position) -> Result<bool> {
+    let sql = format!("SELECT 1 FROM {} WHERE global_position = $1", st.events);
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(clamp(position))
         .fetch_optional(pool)
         .await?;
@@ -128,18 +134,21 @@ pub async fn position_exists(pool: &PgPool, position: Position) -> Result<bool> 
 /// transaction began: what a reader of a table without `tx_id` judges gaps by.
 pub async fn positions_after(
     pool: &PgPool,
+    st: &Statements,
     after: Position,
     limit: usize,
 ) -> Result<Vec<(Position, f64)>> {
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT global_position::int8, \
          (extract(epoch FROM (clock_timestamp() - created_at)) * 1000)::float8 \
-         FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2",
-    )
-    .bind(clamp(after))
-    .bind(limit as i64)
-    .fetch_all(pool)
-    .await?;
+         FROM {} WHERE global_position > $1 ORDER BY global_position LIMIT $2",
+        st.events
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(clamp(after))
+        .bind(limit as i64)
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|r| Ok((r.try_get::<i64, _>(0)? as Position, r.try_get::<f64, _>(1)?)))
         .collect()
@@ -155,8 +164,14 @@ pub async fn head(pool: &PgPool, st: &Statements) -> Result<Position> {
     Ok(head.unwrap_or(0) as Position)
 }
 
-pub async fn stream_version(pool: &PgPool, stream_id: &str) -> Result<Version> {
-    let v: Option<i64> = sqlx::query("SELECT max(version)::int8 FROM events WHERE stream_id = $1")
+pub async fn stream_version(pool: &PgPool, st: &Statements, stream_id: &str) -> Result<Version> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {}",
+        st.max_version(),
+        st.events,
+        st.stream_eq(1)
+    );
+    let v: Option<i64> = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(stream_id)
         .fetch_one(pool)
         .await?
@@ -170,11 +185,11 @@ pub async fn stream_info(
     stream_id: &str,
 ) -> Result<Option<StreamInfo>> {
     let mut b = Built::new(format!(
-        "SELECT {} FROM {} WHERE stream_id = ",
+        "SELECT {} FROM {} WHERE ",
         st.stream_columns, st.streams_source
     ));
     let p = b.bind(Bind::Text(stream_id.to_owned()));
-    b.push(&format!("${p}"));
+    b.push(&st.stream_eq(p));
     let row = b.query().fetch_optional(pool).await?;
     row.as_ref().map(sql::stream_from_row).transpose()
 }
@@ -252,14 +267,21 @@ pub async fn streams_by_activity(
     streams(pool, b).await
 }
 
-pub async fn activity_per_day(pool: &PgPool, stream_id: &str) -> Result<Vec<(String, u64)>> {
-    let rows = sqlx::query(
+pub async fn activity_per_day(
+    pool: &PgPool,
+    st: &Statements,
+    stream_id: &str,
+) -> Result<Vec<(String, u64)>> {
+    let sql = format!(
         "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int8 \
-         FROM events WHERE stream_id = $1 GROUP BY day ORDER BY day",
-    )
-    .bind(stream_id)
-    .fetch_all(pool)
-    .await?;
+         FROM {} WHERE {} GROUP BY day ORDER BY day",
+        st.events,
+        st.stream_eq(1)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(stream_id)
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? as u64)))
         .collect()
@@ -271,11 +293,11 @@ pub async fn event_by_id(
     event_id: Uuid,
 ) -> Result<Option<RecordedEvent>> {
     let mut b = Built::new(format!(
-        "SELECT {} FROM events WHERE id = ",
-        st.event_columns
+        "SELECT {} FROM {} WHERE ",
+        st.event_columns, st.events
     ));
     let p = b.bind(Bind::Text(event_id.to_string()));
-    b.push(&format!("${p}::uuid"));
+    b.push(&st.id_eq(p));
     let row = b.query().fetch_optional(pool).await?;
     row.as_ref().map(sql::event_from_row).transpose()
 }
@@ -287,8 +309,8 @@ pub async fn caused_by(
     limit: usize,
 ) -> Result<Vec<RecordedEvent>> {
     let mut b = Built::new(format!(
-        "SELECT {} FROM events WHERE metadata ? 'causation_id' AND metadata ->> 'causation_id' = ",
-        st.event_columns
+        "SELECT {} FROM {} WHERE metadata ? 'causation_id' AND metadata ->> 'causation_id' = ",
+        st.event_columns, st.events
     ));
     let p = b.bind(Bind::Text(event_id.to_string()));
     let l = b.bind(Bind::I64(limit as i64));
@@ -301,7 +323,10 @@ pub async fn position_at_time(
     st: &Statements,
     at: DateTime<Utc>,
 ) -> Result<Option<Position>> {
-    let mut b = Built::new("SELECT global_position::int8 FROM events WHERE ");
+    let mut b = Built::new(format!(
+        "SELECT global_position::int8 FROM {} WHERE ",
+        st.events
+    ));
     let p = b.bind(Bind::I64(sql::to_micros(&at)));
     b.push(&format!("created_at >= {}", sql::from_micros(p)));
     if st.commit_order {
@@ -315,19 +340,26 @@ pub async fn position_at_time(
         .map(|p| p as Position))
 }
 
-pub async fn version_at_time(pool: &PgPool, stream_id: &str, at: DateTime<Utc>) -> Result<Version> {
-    let mut b = Built::new("SELECT version::int8 FROM events WHERE stream_id = ");
+pub async fn version_at_time(
+    pool: &PgPool,
+    st: &Statements,
+    stream_id: &str,
+    at: DateTime<Utc>,
+) -> Result<Version> {
+    let mut b = Built::new(format!(
+        "SELECT {} FROM {} WHERE ",
+        st.max_version(),
+        st.events
+    ));
     let s = b.bind(Bind::Text(stream_id.to_owned()));
     let t = b.bind(Bind::I64(sql::to_micros(&at)));
     b.push(&format!(
-        "${s} AND created_at <= {} ORDER BY version DESC LIMIT 1",
+        "{} AND created_at <= {}",
+        st.stream_eq(s),
         sql::from_micros(t)
     ));
-    let row = b.query().fetch_optional(pool).await?;
-    Ok(row
-        .map(|r| r.try_get::<i64, _>(0))
-        .transpose()?
-        .unwrap_or(0) as Version)
+    let v: Option<i64> = b.query().fetch_one(pool).await?.try_get(0)?;
+    Ok(v.unwrap_or(0) as Version)
 }
 
 /// The stream's highest version at or before the event at `position` in log order (the
@@ -338,10 +370,18 @@ pub async fn version_at_position(
     stream_id: &str,
     position: Position,
 ) -> Result<Version> {
-    let mut b = Built::new("SELECT max(version)::int8 FROM events WHERE stream_id = ");
+    let mut b = Built::new(format!(
+        "SELECT {} FROM {} WHERE ",
+        st.max_version(),
+        st.events
+    ));
     let s = b.bind(Bind::Text(stream_id.to_owned()));
     let p = b.bind(Bind::I64(clamp(position)));
-    b.push(&format!("${s} AND {}", st.log_bound("<=", p, false)));
+    b.push(&format!(
+        "{} AND {}",
+        st.stream_eq(s),
+        st.log_bound("<=", p, false)
+    ));
     let v: Option<i64> = b.query().fetch_one(pool).await?.try_get(0)?;
     Ok(v.unwrap_or(0) as Version)
 }

@@ -101,6 +101,30 @@ impl Schema {
         }
     }
 
+    /// A foreign store's: events to read (through its layout), none of rewind's tables.
+    pub fn foreign() -> Schema {
+        Schema {
+            events: true,
+            ..Schema::default()
+        }
+    }
+
+    /// rewind's tables present, qualified by `schema` (for `rewind info`).
+    pub fn tables(&self, schema: &str) -> Vec<String> {
+        [
+            (self.events, "events"),
+            (self.streams, "streams"),
+            (self.snapshots, "snapshots"),
+            (self.checkpoints, "checkpoints"),
+            (self.meta, "rewind_meta"),
+            (self.version.is_some(), "rewind_schema"),
+        ]
+        .into_iter()
+        .filter(|(present, _)| *present)
+        .map(|(_, table)| format!("{schema}.{table}"))
+        .collect()
+    }
+
     /// The commit-order column: without it the log is read by position, waiting at gaps.
     pub fn has_tx_id(&self) -> bool {
         self.columns.contains("tx_id")
@@ -121,30 +145,6 @@ impl Schema {
     /// Whether rewind's own schema is in place at this build's version.
     pub fn is_current(&self) -> bool {
         self.version == Some(SCHEMA_VERSION)
-    }
-
-    /// What a write would need that is not there, in words (for the error message).
-    pub fn missing_for_writing(&self) -> Vec<String> {
-        let mut missing = Vec::new();
-        for column in ["tx_id", "schema_version"] {
-            if !self.columns.contains(column) {
-                missing.push(format!("column events.{column}"));
-            }
-        }
-        for (present, table) in [
-            (self.streams, "streams"),
-            (self.snapshots, "snapshots"),
-            (self.checkpoints, "checkpoints"),
-            (self.meta, "rewind_meta"),
-        ] {
-            if !present {
-                missing.push(format!("table {table}"));
-            }
-        }
-        if self.version.is_none() {
-            missing.push("table rewind_schema".into());
-        }
-        missing
     }
 }
 

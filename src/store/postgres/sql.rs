@@ -11,9 +11,11 @@ use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Postgres, Row};
 use uuid::Uuid;
 
+use super::layout::{Layout, StreamKey};
 use super::schema::Schema;
 use crate::store::error::{Result, StoreError};
 use crate::store::model::{Position, RecordedEvent, Snapshot, StreamInfo, Version};
+use crate::store::source::SourceKind;
 use crate::store::validate;
 
 /// A timestamptz as integer microseconds since the epoch (exact; sqlx's chrono feature is
@@ -45,44 +47,124 @@ pub const VISIBLE: &str = "tx_id < pg_snapshot_xmin(pg_current_snapshot())";
 pub struct Statements {
     /// The columns `event_from_row` reads.
     pub event_columns: String,
+    /// The events relation: rewind's table, or a foreign kind's tables as one (`layout`).
+    pub events: String,
     /// The streams relation: rewind's table, or one derived from `events`.
-    pub streams_source: &'static str,
+    pub streams_source: String,
     pub stream_columns: String,
     /// Whether log order is (tx_id, position) with the visibility horizon, or position
     /// order with gap waits (a table without `tx_id`).
     pub commit_order: bool,
+    /// Added to the store's own version numbers to make rewind's (from 1).
+    pub version_offset: i64,
+    stream_key: StreamKey,
+    uuid_ids: bool,
 }
 
-const DERIVED_STREAMS: &str = "(SELECT stream_id, min(stream_type) AS stream_type, \
-    max(version) AS version, (array_agg(event_type ORDER BY version DESC))[1] AS last_event_type, \
-    min(created_at) AS created_at, max(created_at) AS updated_at FROM events GROUP BY stream_id) AS streams";
+/// A streams relation derived from the events relation (no streams table of its own).
+fn derived_streams(events: &str, keyed: bool, offset: i64) -> String {
+    let key = if keyed { ", stream_key" } else { "" };
+    format!(
+        "(SELECT stream_id{key}, min(stream_type) AS stream_type, \
+         max(version) + {offset} AS version, \
+         (array_agg(event_type ORDER BY version DESC))[1] AS last_event_type, \
+         min(created_at) AS created_at, max(created_at) AS updated_at FROM {events} \
+         GROUP BY stream_id{key}) AS streams"
+    )
+}
 
 impl Statements {
     pub fn new(schema: &Schema) -> Statements {
-        let schema_version = if schema.has_schema_version() {
+        Statements::for_layout(&Layout::native(
+            SourceKind::Rewind,
+            "public",
+            schema.has_tx_id(),
+            schema.has_schema_version(),
+        ))
+        .with_streams_table(schema.streams)
+    }
+
+    /// The statements for a store kind's layout.
+    pub fn for_layout(layout: &Layout) -> Statements {
+        let schema_version = if layout.schema_version {
             "schema_version::int4"
         } else {
             "1::int4"
         };
+        let version = match layout.version_offset {
+            0 => "version::int8".to_owned(),
+            offset => format!("(version + {offset})::int8"),
+        };
+        let keyed = layout.stream_key != StreamKey::Text;
         Statements {
             // Ids, JSON and times cross in PostgreSQL's binary forms, decoded by hand
             // (`event_from_row`): no text conversion on the server.
             event_columns: format!(
                 "global_position::int8, id, stream_id::text, stream_type::text, \
-                 event_type::text, version::int8, {schema_version}, event_data, metadata, \
+                 event_type::text, {version}, {schema_version}, event_data, metadata, \
                  created_at"
             ),
-            streams_source: if schema.streams {
-                "streams"
-            } else {
-                DERIVED_STREAMS
-            },
+            events: layout.events.clone(),
+            streams_source: layout
+                .streams
+                .clone()
+                .unwrap_or_else(|| derived_streams(&layout.events, keyed, layout.version_offset)),
             stream_columns: format!(
                 "stream_id::text, stream_type::text, version::int8, {}, {}, last_event_type::text",
                 micros("created_at"),
                 micros("updated_at")
             ),
-            commit_order: schema.has_tx_id(),
+            commit_order: layout.tx_id,
+            version_offset: layout.version_offset,
+            stream_key: layout.stream_key,
+            uuid_ids: layout.uuid_ids,
+        }
+    }
+
+    /// rewind's own `streams` table, when the database has it.
+    fn with_streams_table(mut self, present: bool) -> Statements {
+        if present {
+            self.streams_source = "streams".into();
+        }
+        self
+    }
+
+    /// `the stream is ${param}`, on the column whose index finds it.
+    pub fn stream_eq(&self, param: usize) -> String {
+        match self.stream_key {
+            StreamKey::Text => format!("stream_id = ${param}"),
+            StreamKey::ForeignText => format!("stream_key = ${param}"),
+            // A text that is no uuid names no stream (rather than failing the cast).
+            StreamKey::Uuid => format!(
+                "stream_key = (CASE WHEN ${param} ~* \
+                 '^[0-9a-f]{{8}}-?[0-9a-f]{{4}}-?[0-9a-f]{{4}}-?[0-9a-f]{{4}}-?[0-9a-f]{{12}}$' \
+                 THEN ${param}::uuid END)"
+            ),
+        }
+    }
+
+    /// `the event id is ${param}` (a uuid as text).
+    pub fn id_eq(&self, param: usize) -> String {
+        if self.uuid_ids {
+            format!("id = ${param}::uuid")
+        } else {
+            format!("id = ${param}")
+        }
+    }
+
+    /// A version parameter in the store's own numbering.
+    pub fn version_param(&self, param: usize) -> String {
+        match self.version_offset {
+            0 => format!("${param}"),
+            offset => format!("(${param} - {offset})"),
+        }
+    }
+
+    /// `max(version)` in rewind's numbering (NULL when there are no rows).
+    pub fn max_version(&self) -> String {
+        match self.version_offset {
+            0 => "max(version)::int8".to_owned(),
+            offset => format!("(max(version) + {offset})::int8"),
         }
     }
 
@@ -105,7 +187,10 @@ impl Statements {
             return format!("global_position {op} ${param}");
         }
         let tx = if exact {
-            format!("(SELECT tx_id FROM events WHERE global_position = ${param})")
+            format!(
+                "(SELECT tx_id FROM {} WHERE global_position = ${param})",
+                self.events
+            )
         } else {
             let (compare, order) = if op.starts_with('>') {
                 (">=", "ASC")
@@ -113,8 +198,9 @@ impl Statements {
                 ("<=", "DESC")
             };
             format!(
-                "coalesce((SELECT tx_id FROM events WHERE global_position {compare} ${param} \
-                 ORDER BY global_position {order} LIMIT 1), '0'::xid8)"
+                "coalesce((SELECT tx_id FROM {} WHERE global_position {compare} ${param} \
+                 ORDER BY global_position {order} LIMIT 1), '0'::xid8)",
+                self.events
             )
         };
         format!("(tx_id, global_position) {op} ({tx}, ${param})")
@@ -124,11 +210,12 @@ impl Statements {
     pub fn head(&self) -> String {
         if self.commit_order {
             format!(
-                "SELECT global_position::int8 FROM events WHERE {VISIBLE} \
-                 ORDER BY tx_id DESC, global_position DESC LIMIT 1"
+                "SELECT global_position::int8 FROM {} WHERE {VISIBLE} \
+                 ORDER BY tx_id DESC, global_position DESC LIMIT 1",
+                self.events
             )
         } else {
-            "SELECT max(global_position)::int8 FROM events".to_owned()
+            format!("SELECT max(global_position)::int8 FROM {}", self.events)
         }
     }
 }
@@ -199,10 +286,10 @@ pub fn event_from_row(row: &PgRow) -> Result<RecordedEvent> {
     let id = raw(1)?;
     let event_id = match id.len() {
         16 => Uuid::from_slice(id).map_err(|e| bad("event id", &e))?,
-        _ => std::str::from_utf8(id)
-            .ok()
-            .and_then(|t| Uuid::parse_str(t.trim()).ok())
-            .ok_or_else(|| bad("event id", &"not a UUID"))?,
+        _ => {
+            let text = std::str::from_utf8(id).map_err(|e| bad("event id", &e))?;
+            Uuid::parse_str(text.trim()).unwrap_or_else(|_| uuid_for_text(text))
+        }
     };
     // timestamptz (and timestamp): microseconds since 2000-01-01, big-endian.
     let created: [u8; 8] = raw(9)?
@@ -221,6 +308,21 @@ pub fn event_from_row(row: &PgRow) -> Result<RecordedEvent> {
         global_position: position as Position,
         recorded_at: time_from_micros(micros)?,
     })
+}
+
+/// A stable uuid standing for a foreign store's event id that is not one (Emmett's ids
+/// are text): two FNV-1a hashes of the text, given a uuid's version bits.
+pub fn uuid_for_text(text: &str) -> Uuid {
+    let hash = |seed: u64| {
+        text.bytes().fold(seed, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x6c62_272e_07bb_0142));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 /// 2000-01-01T00:00:00Z in microseconds since the Unix epoch.

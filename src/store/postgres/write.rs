@@ -500,6 +500,15 @@ pub async fn append(
         }
     }
     let inserted = inserted_all;
+    // Checked before the commit: answering fewer events than were written would leave the
+    // caller unable to say what is stored. Dropping the transaction rolls it back.
+    if inserted.len() != pending.len() {
+        return Err(StoreError::Database(format!(
+            "PostgreSQL returned {} rows for {} inserted events; nothing written",
+            inserted.len(),
+            pending.len()
+        )));
+    }
     let wrote = !inserted.is_empty();
     if wrote {
         streams.upsert(&mut tx).await?;
@@ -515,8 +524,12 @@ pub async fn append(
             Planned::Retry(originals) => stored.extend(originals),
             Planned::New(range) => {
                 for _ in range {
-                    let sent = pending.next().expect("one pending row per inserted row");
-                    let row = inserted.next().expect("one returned row per inserted row");
+                    // Counts were checked before the commit.
+                    let (Some(sent), Some(row)) = (pending.next(), inserted.next()) else {
+                        return Err(StoreError::Database(
+                            "fewer rows returned than events inserted".into(),
+                        ));
+                    };
                     stored.push(sent.stored(row)?);
                 }
             }
