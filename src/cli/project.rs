@@ -149,6 +149,13 @@ async fn run_projection(context: &Context, args: RunArgs) -> CliResult {
         let what = if args.emit { "emit" } else { "checkpoint" };
         return Err(StoreError::ReadOnly(what).into());
     }
+    // Refused before the run, not at the first emit: a foreign store is never written.
+    if args.emit
+        && !store.capabilities().writable
+        && let Some(why) = &store.capabilities().write_refusal
+    {
+        return Err(CliError::Input(format!("--emit refused: {why}")));
+    }
     let options = RunOptions {
         from_position: args.from_position,
         until_position: args.until_position,

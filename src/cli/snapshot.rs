@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use super::Context;
 use super::error::{CliError, CliResult, stdout_error};
 use crate::replay::{ReducerSpec, TimeTravel};
-use crate::store::{DEFAULT_PAGE, SnapshotsQuery, Store, StreamsQuery, category_of};
+use crate::store::{DEFAULT_PAGE, SnapshotsQuery, Store, StreamsQuery};
 
 /// Build, list and verify snapshots (states saved every N versions of a stream)
 #[derive(Debug, Args)]
@@ -82,14 +82,15 @@ pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
             }
             let every = every.unwrap_or(context.config.snapshot_every);
             let mut out = context.output();
-            let mut travels = Travels::new(context, &store, reducer);
+            let travels = Travels::new(context, &store, reducer);
             for_each_stream(
                 &store,
                 &which,
                 |stream| {
-                    let travel = travels.get(&stream);
+                    let travels = travels.clone();
                     async move {
-                        let built = travel?.build_snapshots(&stream, every).await?;
+                        let travel = travels.get(&stream).await?;
+                        let built = travel.build_snapshots(&stream, every).await?;
                         Ok(Some(serde_json::to_value(built).expect("serializes")))
                     }
                 },
@@ -119,16 +120,17 @@ pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
         SnapshotCommand::Verify { which, reducer } => {
             let store = context.open_for_reading().await?;
             let mut out = context.output();
-            let mut travels = Travels::new(context, &store, reducer);
+            let travels = Travels::new(context, &store, reducer);
             let counts = std::sync::Arc::new(std::sync::Mutex::new((0u64, 0u64)));
             for_each_stream(
                 &store,
                 &which,
                 |stream| {
-                    let travel = travels.get(&stream);
+                    let travels = travels.clone();
                     let counts = counts.clone();
                     async move {
-                        let report = travel?.verify_snapshots(&stream).await?;
+                        let travel = travels.get(&stream).await?;
+                        let report = travel.verify_snapshots(&stream).await?;
                         let mut c = counts.lock().expect("not poisoned");
                         c.0 += report.checked;
                         c.1 += report.drifts.len() as u64;
@@ -155,11 +157,13 @@ pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
 }
 
 /// One TimeTravel per category (each category has its own reducer).
+#[derive(Clone)]
 struct Travels<'a> {
     context: &'a Context,
     store: &'a Store,
     reducer: Option<PathBuf>,
-    by_category: HashMap<String, TimeTravel>,
+    /// One time machine per category (shared by the clones each stream's task takes).
+    by_category: std::sync::Arc<std::sync::Mutex<HashMap<String, TimeTravel>>>,
 }
 
 impl<'a> Travels<'a> {
@@ -168,19 +172,28 @@ impl<'a> Travels<'a> {
             context,
             store,
             reducer,
-            by_category: HashMap::new(),
+            by_category: Default::default(),
         }
     }
 
-    fn get(&mut self, stream: &str) -> Result<TimeTravel, CliError> {
-        let category = category_of(stream).to_owned();
-        if let Some(travel) = self.by_category.get(&category) {
-            return Ok(travel.clone());
+    async fn get(&self, stream: &str) -> Result<TimeTravel, CliError> {
+        let category = self.store.stream_category(stream).await?;
+        let cached = self
+            .by_category
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&category)
+            .cloned();
+        if let Some(travel) = cached {
+            return Ok(travel);
         }
         let spec =
             ReducerSpec::for_category(&self.context.config, &category, self.reducer.as_deref())?;
         let travel = TimeTravel::new(self.store.clone(), spec, self.context.config.snapshot_every);
-        self.by_category.insert(category, travel.clone());
+        self.by_category
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(category, travel.clone());
         Ok(travel)
     }
 }

@@ -9,7 +9,7 @@ use clap::Args;
 use super::Context;
 use super::error::{CliResult, stdout_error};
 use crate::replay::{ReducerSpec, Target, TimeTravel};
-use crate::store::{Position, Version, category_of, timestamp};
+use crate::store::{Position, Version, timestamp};
 
 /// Print a stream's state at a version, a time or a global position (default: now)
 #[derive(Debug, Args)]
@@ -51,7 +51,7 @@ pub async fn run(context: &Context, args: StateArgs) -> CliResult {
     let store = context.open_for_reading().await?;
     let spec = ReducerSpec::for_category(
         &context.config,
-        category_of(&args.stream),
+        &store.stream_category(&args.stream).await?,
         args.reducer.as_deref(),
     )?;
     let travel = TimeTravel::new(store, spec, context.config.snapshot_every);

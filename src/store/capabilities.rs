@@ -42,6 +42,10 @@ pub struct Capabilities {
     pub positions_in_commit_order: bool,
     /// How new events are noticed.
     pub live: &'static str,
+    /// Whether a stream's category is its id up to the first `-` (DESIGN), so that the
+    /// reducer for it is known without asking the store (not Marten's, nor a mapped
+    /// table's with its own category expression).
+    pub categories_from_ids: bool,
     /// Whether a state query saves the snapshots it passes.
     pub saves_while_reading: bool,
     /// Where rewind's own state (snapshots, checkpoints) is kept: None, in the store.
@@ -70,6 +74,7 @@ impl Capabilities {
                     log_order: "position (one writer at a time: commit order)",
                     positions_in_commit_order: true,
                     live: "in-process at once; other processes by PRAGMA data_version, 25 ms poll",
+                    categories_from_ids: true,
                     saves_while_reading: !read_only,
                     sidecar,
                     schema_version: super::sqlite::SCHEMA_VERSION,
@@ -109,6 +114,14 @@ impl Capabilities {
                         "polling every 200 ms (the store sends no notification)"
                     } else {
                         "LISTEN/NOTIFY, and polling every 200 ms"
+                    },
+                    categories_from_ids: match source.kind {
+                        SourceKind::Marten => false,
+                        SourceKind::Custom => options
+                            .mapping
+                            .as_ref()
+                            .is_none_or(|m| m.category.is_none()),
+                        _ => true,
                     },
                     // Reading never changes someone's database; `snapshot build` writes
                     // (to a foreign store's sidecar).

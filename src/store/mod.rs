@@ -278,6 +278,18 @@ impl Store {
         }
     }
 
+    /// The category of a stream, which picks its reducer: from its id where the store's
+    /// categories follow DESIGN's rule, else as the store keeps it (Marten's stream type).
+    pub async fn stream_category(&self, stream_id: &str) -> Result<String> {
+        if self.capabilities.categories_from_ids {
+            return Ok(category_of(stream_id).to_owned());
+        }
+        Ok(match self.stream_info(stream_id).await? {
+            Some(info) => info.stream_type,
+            None => category_of(stream_id).to_owned(),
+        })
+    }
+
     /// The PostgreSQL store underneath, for tests and tools that need its pool.
     pub fn as_postgres(&self) -> Option<&PostgresStore> {
         match &self.backend {

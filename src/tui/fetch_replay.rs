@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::Fetcher;
 use crate::config::Config;
 use crate::replay::{Drift, ReducerSpec, Target, TimeTravel};
-use crate::store::{SnapshotsQuery, StreamQuery, StreamsQuery, category_of};
+use crate::store::{SnapshotsQuery, StreamQuery, StreamsQuery};
 use crate::tui::app::Msg;
 use crate::tui::views::asof::{AS_OF_PAGE, AsOfRow, Moment};
 use crate::tui::views::snapshots::{SNAPSHOT_PAGE, SnapshotKey};
@@ -72,9 +72,14 @@ pub enum JobKind {
 }
 
 impl Fetcher {
-    fn travel_for(&self, stream_id: &str) -> Result<TimeTravel, String> {
+    async fn travel_for(&self, stream_id: &str) -> Result<TimeTravel, String> {
         let replay = self.replay.as_ref().ok_or("no configuration for replays")?;
-        let spec = replay.reducer(category_of(stream_id))?;
+        let category = self
+            .store
+            .stream_category(stream_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let spec = replay.reducer(&category)?;
         Ok(TimeTravel::new(
             self.store.clone(),
             spec,
@@ -89,7 +94,7 @@ impl Fetcher {
         tokio::spawn(async move {
             let started = Instant::now();
             let answer = async {
-                let travel = fetcher.travel_for(&stream_id)?;
+                let travel = fetcher.travel_for(&stream_id).await?;
                 let version = travel
                     .resolve(&stream_id, target)
                     .await
@@ -153,7 +158,7 @@ impl Fetcher {
                     .map_err(|e| e.to_string())?;
                 let mut rows = Vec::with_capacity(streams.len());
                 for stream in streams {
-                    let travel = fetcher.travel_for(&stream.stream_id)?;
+                    let travel = fetcher.travel_for(&stream.stream_id).await?;
                     let target = match moment {
                         Moment::Time(t) => Target::Time(t),
                         Moment::Position(p) => Target::Position(p),
@@ -246,7 +251,7 @@ impl Fetcher {
                 if cancel.load(Ordering::Relaxed) {
                     break 'pages;
                 }
-                let travel = self.travel_for(&stream_id)?;
+                let travel = self.travel_for(&stream_id).await?;
                 match kind {
                     JobKind::Build => {
                         let built = travel

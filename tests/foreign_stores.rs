@@ -1,0 +1,832 @@
+//! Stores written by other projects' own code, opened by rewind read-only with every read
+//! command working: Message DB (installed by its own install.sh, written with its
+//! `write_message`), Emmett on PostgreSQL (written by `appendToStream` in Node.js), Marten
+//! and Eventuous (their published DDL, rows as their writers produce them: there is no
+//! .NET here), and a hand-made table mapped in config.toml's `[source]`.
+//!
+//! Each kind gets a database of its own (detection looks in every schema), the same
+//! logical history, and the same checks: info, streams, reads, the log and its cursor,
+//! time travel with a reducer, projections, snapshots into the sidecar, refused writes,
+//! live follow of an append by the foreign writer, a SELECT-only role, and the foreign
+//! tables unchanged at the end.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::pg::server_url;
+use common::{Sandbox, json_lines, run, stdout_lines};
+use serde_json::{Value, json};
+use sqlx::Row;
+
+/// A database of its own on the test server, dropped on drop.
+struct ForeignDb {
+    server: String,
+    name: String,
+}
+
+impl ForeignDb {
+    async fn new(tag: &str) -> Option<ForeignDb> {
+        let server = server_url()?;
+        let name = format!(
+            "rewind_f_{tag}_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        let pool = sqlx::PgPool::connect(&server)
+            .await
+            .expect("the test server answers");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .expect("create a test database");
+        pool.close().await;
+        Some(ForeignDb { server, name })
+    }
+
+    /// The URL of this database, as `user` (None: the server URL's user).
+    fn url_as(&self, user: Option<&str>) -> String {
+        let base = self.server.split('?').next().unwrap_or(&self.server);
+        let (prefix, _) = base.rsplit_once('/').expect("a database in the URL");
+        let prefix = match user {
+            Some(user) => {
+                let (scheme, rest) = prefix.split_once("://").unwrap();
+                let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+                format!("{scheme}://{user}@{host}")
+            }
+            None => prefix.to_owned(),
+        };
+        format!("{prefix}/{}", self.name)
+    }
+
+    fn url(&self) -> String {
+        self.url_as(None)
+    }
+
+    async fn pool(&self) -> sqlx::PgPool {
+        sqlx::PgPool::connect(&self.url()).await.expect("connect")
+    }
+
+    /// A role that may only read: CONNECT, USAGE on every schema, SELECT on every table.
+    async fn select_only_role(&self) -> String {
+        let role = format!("{}_ro", self.name);
+        let pool = self.pool().await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE ROLE {role} LOGIN;
+             GRANT CONNECT ON DATABASE {db} TO {role};
+             DO $$ DECLARE s text; BEGIN
+               FOR s IN SELECT nspname FROM pg_namespace
+                        WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
+                 EXECUTE format('GRANT USAGE ON SCHEMA %I TO {role}', s);
+                 EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO {role}', s);
+               END LOOP; END $$;",
+            db = self.name
+        )))
+        .execute(&pool)
+        .await
+        .expect("a select-only role");
+        pool.close().await;
+        role
+    }
+
+    /// Every table in the database (any schema) with its row count.
+    async fn tables_and_counts(&self) -> Vec<(String, i64)> {
+        let pool = self.pool().await;
+        let names: Vec<String> = sqlx::query(
+            "SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables \
+             WHERE table_schema NOT IN ('pg_catalog', 'information_schema') \
+             AND table_type = 'BASE TABLE' ORDER BY 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+        let mut counts = Vec::new();
+        for name in names {
+            let n: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {name}")))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get(0);
+            counts.push((name, n));
+        }
+        pool.close().await;
+        counts
+    }
+}
+
+/// host, port and user of the server (`server`), for psql.
+fn pg_env(server: &str, command: &mut Command) {
+    let rest = server.split_once("://").unwrap().1;
+    let (user, host) = rest.split_once('@').unwrap_or(("postgres", rest));
+    let host = host.split(['/', '?']).next().unwrap();
+    let (host, port) = host.split_once(':').unwrap_or((host, "5432"));
+    command
+        .env("PGHOST", host)
+        .env("PGPORT", port)
+        .env("PGUSER", user.split(':').next().unwrap());
+}
+
+impl Drop for ForeignDb {
+    fn drop(&mut self) {
+        let (server, name) = (self.server.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&server).await {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE); DROP ROLE IF EXISTS {name}_ro"
+                    )))
+                    .execute(&pool)
+                    .await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// tests/foreign, with the writers' npm packages installed (`.ci/run` runs `npm ci`; a
+/// machine without them gets them here, once).
+fn writers_dir() -> &'static Path {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/foreign");
+    let dir: &'static Path = Box::leak(dir.into_boxed_path());
+    INSTALL.call_once(|| {
+        if !dir.join("node_modules/@eventide/message-db").exists() {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(dir)
+                .status()
+                .expect("npm runs (node and npm are needed for these tests)");
+            assert!(status.success(), "npm ci in tests/foreign");
+        }
+    });
+    dir
+}
+
+/// One event of the shared history.
+struct Planned {
+    stream: &'static str,
+    event_type: &'static str,
+    data: Value,
+}
+
+/// The history every kind holds: Account-1 (3 events) and Order-9 (1), interleaved.
+fn history() -> Vec<Planned> {
+    vec![
+        Planned {
+            stream: "Account-1",
+            event_type: "Opened",
+            data: json!({"owner": "ann"}),
+        },
+        Planned {
+            stream: "Account-1",
+            event_type: "Deposited",
+            data: json!({"amount": 50}),
+        },
+        Planned {
+            stream: "Order-9",
+            event_type: "Placed",
+            data: json!({"total": 12}),
+        },
+        Planned {
+            stream: "Account-1",
+            event_type: "Deposited",
+            data: json!({"amount": 25}),
+        },
+    ]
+}
+
+/// What a kind's test knows about the store it wrote.
+struct Expect {
+    kind: &'static str,
+    /// The stream ids as the store names them (Marten's are uuids).
+    account: String,
+    order: String,
+    /// The category of the account stream.
+    category: String,
+    /// Appends one more event to the account stream with the store's own writer.
+    append_one: Box<dyn Fn() + Send>,
+}
+
+/// A reducer for the account stream that works whatever the store calls its types.
+const REDUCER: &str = "when({ $init: () => ({ balance: 0, n: 0 }), \
+    $any: (s, e) => { if (e.data.owner) s.owner = e.data.owner; \
+    if (e.data.amount) s.balance += e.data.amount; s.n += 1; } })";
+
+const COUNTER: &str = "fromAll().when({ $init: () => ({ n: 0, types: {} }), \
+    $any: (s, e) => { s.n += 1; s.types[e.eventType] = (s.types[e.eventType] || 0) + 1; } })";
+
+fn sandbox_for(category: &str) -> Sandbox {
+    let sandbox = Sandbox::new();
+    std::fs::write(sandbox.path("account.js"), REDUCER).unwrap();
+    std::fs::write(sandbox.path("count.js"), COUNTER).unwrap();
+    std::fs::write(
+        sandbox.config(),
+        format!("sidecar_dir = \"sidecars\"\ngap_wait_ms = 500\n[reducers]\n\"{category}\" = \"account.js\"\n"),
+    )
+    .unwrap();
+    sandbox
+}
+
+fn rw(sandbox: &Sandbox, url: &str, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = sandbox.rewind_bare(args);
+    cmd.arg("--db").arg(url);
+    run(cmd)
+}
+
+fn ok(sandbox: &Sandbox, url: &str, args: &[&str]) -> Vec<Value> {
+    let (code, out, err) = rw(sandbox, url, args);
+    assert_eq!(code, 0, "rewind {args:?}: {err}");
+    json_lines(&out)
+}
+
+/// Every read view on `url`, checked against the shared history.
+fn check_reads(sandbox: &Sandbox, url: &str, e: &Expect) {
+    let info = &ok(sandbox, url, &["info"])[0];
+    assert_eq!(info["kind"], e.kind, "{info}");
+    assert_eq!(info["writable"], false, "{info}");
+    assert_eq!(info["events"], 4, "{info}");
+    assert!(info["sidecar"].as_str().is_some(), "{info}");
+
+    // Streams, with versions from 1.
+    let streams = ok(sandbox, url, &["streams"]);
+    let version_of = |id: &str| {
+        streams
+            .iter()
+            .find(|s| s["stream_id"] == id)
+            .map(|s| s["version"].clone())
+    };
+    assert_eq!(version_of(&e.account), Some(json!(3)), "{streams:?}");
+    assert_eq!(version_of(&e.order), Some(json!(1)), "{streams:?}");
+
+    // Reads forwards, backwards and in ranges.
+    let events = ok(sandbox, url, &["read", &e.account]);
+    let versions: Vec<&Value> = events.iter().map(|v| &v["version"]).collect();
+    assert_eq!(versions, [&json!(1), &json!(2), &json!(3)]);
+    assert_eq!(events[1]["data"], json!({"amount": 50}));
+    assert_eq!(events[0]["stream_type"], e.category.as_str());
+    let back = ok(
+        sandbox,
+        url,
+        &["read", &e.account, "--backward", "--limit", "2"],
+    );
+    assert_eq!(back[0]["version"], 3);
+    assert_eq!(back[1]["version"], 2);
+    let range = ok(
+        sandbox,
+        url,
+        &["read", &e.account, "--from", "2", "--to", "2"],
+    );
+    assert_eq!(range.len(), 1);
+    assert_eq!(range[0]["data"], json!({"amount": 50}));
+
+    // The log in order, and its cursor.
+    let log = ok(sandbox, url, &["log"]);
+    let data: Vec<&Value> = log.iter().map(|v| &v["data"]).collect();
+    let planned: Vec<Value> = history().into_iter().map(|p| p.data).collect();
+    assert_eq!(data, planned.iter().collect::<Vec<_>>(), "log order");
+    let second = log[1]["global_position"].to_string();
+    let after = ok(sandbox, url, &["log", "--after", &second]);
+    assert_eq!(after.len(), 2);
+    assert_eq!(after[0]["data"], json!({"total": 12}));
+    let by_category = ok(sandbox, url, &["log", "--category", &e.category]);
+    assert_eq!(by_category.len(), 3);
+
+    // Time travel with the mapped reducer: at a version, a time and a position.
+    let state = &ok(sandbox, url, &["state", &e.account, "--at-version", "2"])[0];
+    assert_eq!(
+        state["state"],
+        json!({"balance": 50, "n": 2, "owner": "ann"})
+    );
+    assert_ne!(state["reducer"].as_str().unwrap_or(""), "");
+    let at = events[1]["recorded_at"].as_str().unwrap();
+    let expected_version = events
+        .iter()
+        .filter(|ev| ev["recorded_at"].as_str().unwrap() <= at)
+        .map(|ev| ev["version"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    let state = &ok(sandbox, url, &["state", &e.account, "--at-time", at])[0];
+    assert_eq!(state["version"], expected_version);
+    let position = events[1]["global_position"].to_string();
+    let state = &ok(
+        sandbox,
+        url,
+        &["state", &e.account, "--at-position", &position],
+    )[0];
+    assert_eq!(state["version"], 2);
+    let state = &ok(sandbox, url, &["state", &e.account])[0];
+    assert_eq!(state["state"]["balance"], 75);
+    let diff = &ok(
+        sandbox,
+        url,
+        &["state", &e.account, "--at-version", "3", "--diff"],
+    )[0];
+    assert_eq!(diff["from_version"], 2);
+
+    // Projections.
+    let result = &ok(sandbox, url, &["project", "run", "count.js"])[0];
+    assert_eq!(result["n"], 4, "{result}");
+
+    // Export streams every event in log order.
+    let exported = ok(sandbox, url, &["export"]);
+    assert_eq!(exported.len(), 4);
+}
+
+/// Snapshots go to the sidecar; writes into the foreign store are refused, exit 1.
+fn check_state_and_refusals(sandbox: &Sandbox, url: &str, e: &Expect) {
+    let (code, _, err) = rw(
+        sandbox,
+        url,
+        &["snapshot", "build", &e.account, "--every", "1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let list = ok(sandbox, url, &["snapshot", "list", &e.account]);
+    assert_eq!(list.len(), 3, "{list:?}");
+    let (code, _, err) = rw(sandbox, url, &["snapshot", "verify", &e.account]);
+    assert_eq!(code, 0, "{err}");
+    let info = &ok(sandbox, url, &["info"])[0];
+    let sidecar = info["sidecar"].as_str().unwrap();
+    assert!(Path::new(sidecar).is_file(), "{sidecar}");
+    assert!(
+        Path::new(sidecar).starts_with(sandbox.path("sidecars")),
+        "the config's sidecar_dir: {sidecar}"
+    );
+    let state = &ok(sandbox, url, &["state", &e.account])[0];
+    assert_eq!(
+        state["snapshot_version"], 3,
+        "read from the sidecar: {state}"
+    );
+
+    for args in [
+        vec![
+            "append",
+            e.account.as_str(),
+            "Deposited",
+            "--data",
+            "{\"amount\":1}",
+        ],
+        vec!["project", "run", "count.js", "--emit"],
+    ] {
+        let (code, _, err) = rw(sandbox, url, &args);
+        assert_eq!(code, 1, "{args:?} refused: {err}");
+        assert!(
+            err.contains("never writes") && err.lines().count() == 1,
+            "one line naming why: {err}"
+        );
+    }
+    let line = "{\"event_id\":\"0190a1b2-0000-7000-8000-000000000001\",\"stream_id\":\"X-1\",\
+        \"stream_type\":\"X\",\"event_type\":\"T\",\"version\":1,\"schema_version\":1,\"data\":{},\
+        \"metadata\":{},\"global_position\":1,\"recorded_at\":\"2026-01-01T00:00:00.000000Z\"}\n";
+    std::fs::write(sandbox.path("one.jsonl"), line).unwrap();
+    let (code, _, err) = rw(sandbox, url, &["import", "one.jsonl"]);
+    assert_eq!(code, 1, "import refused: {err}");
+    assert!(err.contains("never writes"), "{err}");
+}
+
+/// `log --follow` shows an append by the foreign writer within a second.
+fn check_follow(sandbox: &Sandbox, url: &str, e: &Expect) {
+    let head = ok(sandbox, url, &["info"])[0]["head_position"].to_string();
+    let mut cmd = sandbox.rewind_bare(&["log", "--follow", "--after", &head]);
+    cmd.arg("--db").arg(url).stdout(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let lines = stdout_lines(&mut child);
+    std::thread::sleep(Duration::from_millis(700));
+    (e.append_one)();
+    let appended = Instant::now();
+    let line = lines.recv_timeout(Duration::from_secs(5));
+    let latency = appended.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.expect("the foreign append arrives");
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["stream_id"], e.account.as_str());
+    assert_eq!(event["version"], 4);
+    eprintln!(
+        "{}: follow noticed the foreign append after {latency:?}",
+        e.kind
+    );
+    assert!(latency < Duration::from_millis(1500), "{latency:?}");
+}
+
+/// The whole check, for one kind.
+async fn check_kind(db: &ForeignDb, e: Expect) {
+    let sandbox = sandbox_for(&e.category);
+    let url = db.url();
+    let before = db.tables_and_counts().await;
+    check_reads(&sandbox, &url, &e);
+    check_state_and_refusals(&sandbox, &url, &e);
+    assert_eq!(db.tables_and_counts().await, before, "nothing written");
+
+    // A role with SELECT only reads every view (and keeps state in its sidecar).
+    let role = db.select_only_role().await;
+    let ro_url = db.url_as(Some(&role));
+    let ro_sandbox = sandbox_for(&e.category);
+    check_reads(&ro_sandbox, &ro_url, &e);
+    let (code, _, err) = rw(&ro_sandbox, &ro_url, &["snapshot", "build", "--all"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(db.tables_and_counts().await, before, "nothing written");
+
+    check_follow(&sandbox, &url, &e);
+}
+
+// --- Message DB ---------------------------------------------------------------------
+
+/// Writes one message with Message DB's own `write_message`.
+fn message_db_write(server: &str, database: &str, stream: &str, event_type: &str, data: &Value) {
+    let sql = format!(
+        "SELECT message_store.write_message(gen_random_uuid()::text, '{stream}', '{event_type}', \
+         '{data}'::jsonb, '{{}}'::jsonb)"
+    );
+    let mut psql = Command::new("psql");
+    pg_env(server, &mut psql);
+    let out = psql
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", database, "-c", &sql])
+        // Message DB's functions find each other on its schema.
+        .env("PGOPTIONS", "-c search_path=message_store")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_db() {
+    let Some(db) = ForeignDb::new("mdb").await else {
+        return;
+    };
+    let dir = writers_dir().join("node_modules/@eventide/message-db/database");
+    let mut install = Command::new("bash");
+    pg_env(&db.server, &mut install);
+    let out = install
+        .arg(dir.join("install.sh"))
+        .env("DATABASE_NAME", &db.name)
+        .env("CREATE_DATABASE", "off")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "Message DB's install.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for p in history() {
+        message_db_write(&db.server, &db.name, p.stream, p.event_type, &p.data);
+    }
+    let (server, name) = (db.server.clone(), db.name.clone());
+    let append_one = Box::new(move || {
+        message_db_write(
+            &server,
+            &name,
+            "Account-1",
+            "Deposited",
+            &json!({"amount": 1}),
+        );
+    });
+    check_kind(
+        &db,
+        Expect {
+            kind: "message-db",
+            account: "Account-1".into(),
+            order: "Order-9".into(),
+            category: "Account".into(),
+            append_one,
+        },
+    )
+    .await;
+    // Message DB's category() keeps a `:type` qualifier out of the id part only.
+    let sandbox = sandbox_for("Account");
+    message_db_write(
+        &db.server,
+        &db.name,
+        "Account:command-7",
+        "Deposit",
+        &json!({"amount": 3}),
+    );
+    let streams = ok(
+        &sandbox,
+        &db.url(),
+        &["streams", "--category", "Account:command"],
+    );
+    assert_eq!(streams.len(), 1, "{streams:?}");
+    assert_eq!(streams[0]["version"], 1);
+}
+
+// --- Emmett on PostgreSQL -----------------------------------------------------------
+
+fn emmett_append(url: &str, events: &[(&str, &str, Value)]) {
+    let mut node = Command::new("node")
+        .arg(writers_dir().join("emmett.mjs"))
+        .arg(url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    {
+        let stdin = node.stdin.as_mut().unwrap();
+        for (stream, event_type, data) in events {
+            let line = json!({"stream": stream, "type": event_type, "data": data});
+            writeln!(stdin, "{line}").unwrap();
+        }
+    }
+    let out = node.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "Emmett's appendToStream: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emmett_postgresql() {
+    let Some(db) = ForeignDb::new("emt").await else {
+        return;
+    };
+    let url = db.url();
+    // One appendToStream call per run of one stream's events, as an application would.
+    let planned: Vec<(&str, &str, Value)> = history()
+        .into_iter()
+        .map(|p| (p.stream, p.event_type, p.data))
+        .collect();
+    emmett_append(&url, &planned);
+    let writer_url = url.clone();
+    check_kind(
+        &db,
+        Expect {
+            kind: "emmett",
+            account: "Account-1".into(),
+            order: "Order-9".into(),
+            category: "Account".into(),
+            append_one: Box::new(move || {
+                emmett_append(
+                    &writer_url,
+                    &[("Account-1", "Deposited", json!({"amount": 1}))],
+                );
+            }),
+        },
+    )
+    .await;
+}
+
+// --- Marten -------------------------------------------------------------------------
+
+/// Appends as Marten's QuickAppend does: the stream row, then events numbered from the
+/// stream's version with seq_id from mt_events_sequence, type as its alias (snake case).
+async fn marten_append(
+    pool: &sqlx::PgPool,
+    stream: &str,
+    aggregate: &str,
+    events: &[(&str, Value)],
+) {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO mt_streams (id, type, version, timestamp, created, tenant_id) \
+         VALUES ($1::uuid, $2, 0, now(), now(), '*DEFAULT*') ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(stream)
+    .bind(aggregate)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let version: i64 = sqlx::query("SELECT version FROM mt_streams WHERE id = $1::uuid FOR UPDATE")
+        .bind(stream)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+        .get(0);
+    for (i, (event_type, data)) in events.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO mt_events (seq_id, id, stream_id, version, data, type, timestamp, \
+             tenant_id, mt_dotnet_type, correlation_id, causation_id, headers) \
+             VALUES (nextval('mt_events_sequence'), gen_random_uuid(), $1::uuid, $2, $3::jsonb, \
+             $4, now(), '*DEFAULT*', $5, 'corr-1', NULL, NULL)",
+        )
+        .bind(stream)
+        .bind(version + 1 + i as i64)
+        .bind(data.to_string())
+        .bind(event_type)
+        .bind(format!("Bank.{event_type}, Bank"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    sqlx::query("UPDATE mt_streams SET version = $2, timestamp = now() WHERE id = $1::uuid")
+        .bind(stream)
+        .bind(version + events.len() as i64)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+const ACCOUNT_GUID: &str = "7d3a5c1e-2b4f-4e6a-9c8d-1f2e3d4c5b6a";
+const ORDER_GUID: &str = "0b9c8d7e-6f5a-4b3c-8d2e-1a0f9e8d7c6b";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marten() {
+    let Some(db) = ForeignDb::new("mt").await else {
+        return;
+    };
+    let pool = db.pool().await;
+    sqlx::raw_sql(include_str!("foreign/marten.sql"))
+        .execute(&pool)
+        .await
+        .expect("Marten's DDL");
+    for p in history() {
+        let (id, aggregate) = if p.stream.starts_with("Account") {
+            (ACCOUNT_GUID, "account")
+        } else {
+            (ORDER_GUID, "order")
+        };
+        let alias = match p.event_type {
+            "Opened" => "opened",
+            "Deposited" => "deposited",
+            _ => "placed",
+        };
+        marten_append(&pool, id, aggregate, &[(alias, p.data)]).await;
+    }
+    let writer = pool.clone();
+    let runtime = tokio::runtime::Handle::current();
+    check_kind(
+        &db,
+        Expect {
+            kind: "marten",
+            account: ACCOUNT_GUID.into(),
+            order: ORDER_GUID.into(),
+            category: "account".into(),
+            append_one: Box::new(move || {
+                let writer = writer.clone();
+                // The check runs on a test thread: block on the writer on the runtime.
+                std::thread::scope(|s| {
+                    s.spawn(|| {
+                        runtime.block_on(marten_append(
+                            &writer,
+                            ACCOUNT_GUID,
+                            "account",
+                            &[("deposited", json!({"amount": 1}))],
+                        ))
+                    });
+                });
+            }),
+        },
+    )
+    .await;
+    // A stream id that is not a uuid names no stream (no error).
+    let sandbox = sandbox_for("account");
+    assert!(ok(&sandbox, &db.url(), &["read", "Account-1"]).is_empty());
+    let event = &ok(&sandbox, &db.url(), &["read", ACCOUNT_GUID, "--limit", "1"])[0];
+    assert_eq!(event["metadata"]["correlation_id"], "corr-1", "{event}");
+    assert_eq!(event["metadata"]["tenant_id"], "*DEFAULT*", "{event}");
+    pool.close().await;
+}
+
+// --- Eventuous ----------------------------------------------------------------------
+
+async fn eventuous_append(pool: &sqlx::PgPool, stream: &str, events: &[(&str, Value)]) {
+    let types: Vec<String> = events.iter().map(|(t, _)| t.to_string()).collect();
+    let data: Vec<String> = events.iter().map(|(_, d)| d.to_string()).collect();
+    sqlx::query(
+        "SELECT * FROM eventuous.append_events($1, -2, (now() AT TIME ZONE 'utc'), \
+         ARRAY(SELECT ROW(gen_random_uuid(), t, d::jsonb, '{}'::jsonb)::eventuous.stream_message \
+               FROM unnest($2::text[], $3::text[]) AS m(t, d)))",
+    )
+    .bind(stream)
+    .bind(&types)
+    .bind(&data)
+    .fetch_all(pool)
+    .await
+    .expect("append_events");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eventuous() {
+    let Some(db) = ForeignDb::new("evt").await else {
+        return;
+    };
+    let pool = db.pool().await;
+    sqlx::raw_sql(include_str!("foreign/eventuous.sql"))
+        .execute(&pool)
+        .await
+        .expect("Eventuous's DDL");
+    for p in history() {
+        eventuous_append(&pool, p.stream, &[(p.event_type, p.data)]).await;
+    }
+    let writer = pool.clone();
+    let runtime = tokio::runtime::Handle::current();
+    check_kind(
+        &db,
+        Expect {
+            kind: "eventuous",
+            account: "Account-1".into(),
+            order: "Order-9".into(),
+            category: "Account".into(),
+            append_one: Box::new(move || {
+                let writer = writer.clone();
+                std::thread::scope(|s| {
+                    s.spawn(|| {
+                        runtime.block_on(eventuous_append(
+                            &writer,
+                            "Account-1",
+                            &[("Deposited", json!({"amount": 1}))],
+                        ))
+                    });
+                });
+            }),
+        },
+    )
+    .await;
+    pool.close().await;
+}
+
+// --- A hand-made table, mapped in config.toml ----------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_mapped_in_config() {
+    let Some(db) = ForeignDb::new("map").await else {
+        return;
+    };
+    let pool = db.pool().await;
+    sqlx::raw_sql(
+        "CREATE SCHEMA app;
+         CREATE TABLE app.domain_events (
+           seq bigserial PRIMARY KEY, uid uuid NOT NULL DEFAULT gen_random_uuid(),
+           aggregate text NOT NULL, kind text NOT NULL, n integer NOT NULL,
+           body jsonb NOT NULL, at timestamptz NOT NULL DEFAULT now(), UNIQUE (aggregate, n));",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    async fn insert(pool: &sqlx::PgPool, stream: &str, kind: &str, data: &Value) {
+        sqlx::query(
+            "INSERT INTO app.domain_events (aggregate, kind, n, body) VALUES ($1, $2, \
+             (SELECT coalesce(max(n), -1) + 1 FROM app.domain_events WHERE aggregate = $1), $3::jsonb)",
+        )
+        .bind(stream)
+        .bind(kind)
+        .bind(data.to_string())
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    for p in history() {
+        insert(&pool, p.stream, p.event_type, &p.data).await;
+    }
+    let sandbox = sandbox_for("Account");
+    let mut config = std::fs::read_to_string(sandbox.config()).unwrap();
+    config.push_str(
+        "[source]\ntable = \"app.domain_events\"\nid = \"uid\"\nstream = \"aggregate\"\n\
+         type = \"kind\"\nversion = \"n\"\nfirst_version = 0\nposition = \"seq\"\ntime = \"at\"\n\
+         data = \"body\"\n",
+    );
+    std::fs::write(sandbox.config(), config).unwrap();
+    let url = db.url();
+    let before = db.tables_and_counts().await;
+    let e = Expect {
+        kind: "custom",
+        account: "Account-1".into(),
+        order: "Order-9".into(),
+        category: "Account".into(),
+        append_one: Box::new(|| {}),
+    };
+    check_reads(&sandbox, &url, &e);
+    check_state_and_refusals(&sandbox, &url, &e);
+    assert_eq!(db.tables_and_counts().await, before, "nothing written");
+    pool.close().await;
+}
+
+/// `--source` forces a kind; one that is not there is a one-line error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_forces_a_kind() {
+    let Some(db) = ForeignDb::new("src").await else {
+        return;
+    };
+    let pool = db.pool().await;
+    sqlx::raw_sql(include_str!("foreign/eventuous.sql"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    eventuous_append(&pool, "A-1", &[("T", json!({"a": 1}))]).await;
+    let sandbox = sandbox_for("A");
+    let url = db.url();
+    let info = &ok(&sandbox, &url, &["--source", "eventuous", "info"])[0];
+    assert_eq!(info["kind"], "eventuous");
+    let (code, _, err) = rw(&sandbox, &url, &["--source", "marten", "streams"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no Marten tables"), "{err}");
+    let (code, _, err) = rw(&sandbox, &url, &["--source", "kafka", "streams"]);
+    assert_eq!(code, 2, "a usage error: {err}");
+    pool.close().await;
+}
