@@ -18,6 +18,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::pg::server_url;
+use common::tmux::Tmux;
 use common::{Sandbox, json_lines, run, stdout_lines};
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -209,6 +210,10 @@ fn history() -> Vec<Planned> {
 /// What a kind's test knows about the store it wrote.
 struct Expect {
     kind: &'static str,
+    /// How the status bar names the kind.
+    title: &'static str,
+    /// The order stream's event type as the store writes it.
+    placed: &'static str,
     /// The stream ids as the store names them (Marten's are uuids).
     account: String,
     order: String,
@@ -419,6 +424,46 @@ fn check_follow(sandbox: &Sandbox, url: &str, e: &Expect) {
     assert!(latency < Duration::from_millis(1500), "{latency:?}");
 }
 
+/// Every view of the TUI on the store: Streams, a stream and its event, Log, time
+/// travel, Snapshots (what the sidecar holds), the workbench running a projection.
+fn check_tui(sandbox: &Sandbox, url: &str, e: &Expect) {
+    let config = sandbox.config().display().to_string();
+    let tui = Tmux::start(sandbox, &["--config", &config, "--db", url], false, "");
+    let screen = tui.expect(&e.account);
+    assert!(
+        screen.contains(e.title),
+        "the status bar names the kind: {screen}"
+    );
+    assert!(screen.contains("4 events"), "{screen}");
+    tui.keys(&[":", &format!("stream {}", e.account), "Enter"]);
+    tui.expect("\"owner\"");
+    tui.keys(&["3"]);
+    tui.expect("v1 of 3");
+    tui.keys(&["Right"]);
+    let screen = tui.expect("v2 of 3");
+    assert!(
+        screen.contains("balance"),
+        "the mapped reducer's state: {screen}"
+    );
+    tui.keys(&["2"]);
+    tui.expect(e.placed);
+    tui.keys(&["4"]);
+    tui.expect("account@");
+    tui.keys(&["q"]);
+    // The workbench, its script loaded, runs the projection over the foreign log.
+    let script = sandbox.path("count.js").display().to_string();
+    let tui = Tmux::start(
+        sandbox,
+        &["--config", &config, "--db", url, "workbench", &script],
+        false,
+        "",
+    );
+    tui.expect("5 Workbench");
+    tui.keys(&["C-r"]);
+    tui.expect("n: 4");
+    tui.keys(&["Escape", "q"]);
+}
+
 /// The whole check, for one kind.
 async fn check_kind(db: &ForeignDb, e: Expect) {
     let sandbox = sandbox_for(&e.category);
@@ -426,6 +471,7 @@ async fn check_kind(db: &ForeignDb, e: Expect) {
     let before = db.tables_and_counts().await;
     check_reads(&sandbox, &url, &e);
     check_state_and_refusals(&sandbox, &url, &e);
+    check_tui(&sandbox, &url, &e);
     assert_eq!(db.tables_and_counts().await, before, "nothing written");
 
     // A role with SELECT only reads every view (and keeps state in its sidecar).
@@ -499,6 +545,8 @@ async fn message_db() {
         &db,
         Expect {
             kind: "message-db",
+            title: "Message DB",
+            placed: "Placed",
             account: "Account-1".into(),
             order: "Order-9".into(),
             category: "Account".into(),
@@ -567,6 +615,8 @@ async fn emmett_postgresql() {
         &db,
         Expect {
             kind: "emmett",
+            title: "Emmett",
+            placed: "Placed",
             account: "Account-1".into(),
             order: "Order-9".into(),
             category: "Account".into(),
@@ -664,6 +714,8 @@ async fn marten() {
         &db,
         Expect {
             kind: "marten",
+            title: "Marten",
+            placed: "placed",
             account: ACCOUNT_GUID.into(),
             order: ORDER_GUID.into(),
             category: "account".into(),
@@ -730,6 +782,8 @@ async fn eventuous() {
         &db,
         Expect {
             kind: "eventuous",
+            title: "Eventuous",
+            placed: "Placed",
             account: "Account-1".into(),
             order: "Order-9".into(),
             category: "Account".into(),
@@ -796,6 +850,8 @@ async fn a_table_mapped_in_config() {
     let before = db.tables_and_counts().await;
     let e = Expect {
         kind: "custom",
+        title: "mapped table",
+        placed: "Placed",
         account: "Account-1".into(),
         order: "Order-9".into(),
         category: "Account".into(),
