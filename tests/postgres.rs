@@ -587,3 +587,24 @@ async fn a_user_without_write_rights_gets_a_clear_error_and_nothing_is_written()
     }
     pool.close().await;
 }
+
+/// `rewind demo` on an empty PostgreSQL database builds the demo there (it used to stop
+/// at "no events table"), and a second run reuses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_builds_on_an_empty_database() {
+    let Some(schema) = PgSchema::new().await else {
+        return;
+    };
+    let sandbox = Sandbox::new();
+    let url = schema.url();
+    let (code, out, err) = run(cli(&sandbox, &url, &["demo", "--events", "500"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.is_empty(), "a summary off a terminal");
+    assert_eq!(count_events(&schema).await, 500);
+    let (code, _, err) = run(cli(&sandbox, &url, &["demo", "--events", "500"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(count_events(&schema).await, 500, "reused, not built twice");
+    let info = &json_lines(&run(cli(&sandbox, &url, &["info"])).1)[0];
+    assert_eq!(info["kind"], "rewind");
+    assert_eq!(info["writable"], true);
+}

@@ -75,34 +75,6 @@ pub enum StoreError {
     Closed,
 }
 
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::Database(db) => {
-                let message = db.message().to_owned();
-                match db.code().as_deref() {
-                    // read_only_sql_transaction: a store opened read-only.
-                    Some("25006") => StoreError::ReadOnly("the write"),
-                    // Content PostgreSQL cannot hold (jsonb refuses \u0000, say).
-                    Some("22P05" | "22021" | "22P02" | "54001" | "22003") => {
-                        StoreError::InvalidInput(format!(
-                            "PostgreSQL refused the content: {message}"
-                        ))
-                    }
-                    Some("42501") => StoreError::Database(format!(
-                        "{message} (the PostgreSQL user lacks the privilege; nothing written)"
-                    )),
-                    _ => StoreError::Database(message),
-                }
-            }
-            sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => {
-                StoreError::Database(format!("cannot reach PostgreSQL: {e}"))
-            }
-            _ => StoreError::Database(e.to_string()),
-        }
-    }
-}
-
 impl StoreError {
     /// The CLI contract's exit code for this error.
     pub fn exit_code(&self) -> i32 {
@@ -124,12 +96,6 @@ impl StoreError {
             }
             other => other,
         }
-    }
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Database(e.to_string())
     }
 }
 

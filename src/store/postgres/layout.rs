@@ -48,6 +48,10 @@ pub struct Layout {
     pub stream_key: StreamKey,
     /// Whether `events.id` is a uuid column (else text holding one).
     pub uuid_ids: bool,
+    /// Whether `events` has `category_key`, the store's own category expression, which
+    /// category filters compare so that its index applies (computed only when compared:
+    /// PostgreSQL drops the unused columns of a flattened subquery).
+    pub category_key: bool,
 }
 
 /// What the catalog says: schema -> table -> columns (with their types).
@@ -225,6 +229,7 @@ impl Layout {
             schema_version,
             stream_key: StreamKey::Text,
             uuid_ids: true,
+            category_key: false,
         }
     }
 
@@ -236,11 +241,13 @@ impl Layout {
                 kind,
                 schema: schema.to_owned(),
                 tables: vec![q("messages")],
-                // Message DB's own category() (the part before the first `-`), so its
-                // category index serves category filters.
+                // The category is the part before the first `-`, as Message DB's own
+                // category() says; filters compare that function's result, which its
+                // category index holds (a PL/pgSQL call a row would slow every read).
                 events: format!(
                     "(SELECT global_position, id, stream_name AS stream_id, \
-                     {s}.category(stream_name::varchar)::text AS stream_type, type AS event_type, \
+                     split_part(stream_name, '-', 1) AS stream_type, \
+                     {s}.category(stream_name::varchar) AS category_key, type AS event_type, \
                      position AS version, 1 AS schema_version, \
                      coalesce(data, '{{}}'::jsonb) AS event_data, \
                      coalesce(metadata, '{{}}'::jsonb) AS metadata, \
@@ -255,6 +262,7 @@ impl Layout {
                 schema_version: true,
                 stream_key: StreamKey::ForeignText,
                 uuid_ids: true,
+                category_key: true,
             },
             SourceKind::Emmett => Layout {
                 kind,
@@ -279,6 +287,7 @@ impl Layout {
                 schema_version: true,
                 stream_key: StreamKey::ForeignText,
                 uuid_ids: false,
+                category_key: false,
             },
             SourceKind::Marten => {
                 let columns = catalog
@@ -303,28 +312,38 @@ impl Layout {
                 } else {
                     "false"
                 };
-                let category = "coalesce((SELECT nullif(ms.type, '') FROM {streams} ms \
-                     WHERE ms.id = e.stream_id LIMIT 1), split_part(e.stream_id::text, '-', 1))"
-                    .replace("{streams}", &q("mt_streams"));
+                // Metadata from Marten's columns, built only where a row has any (a
+                // jsonb built per row would cost more than reading it).
+                let extra = format!(
+                    "jsonb_strip_nulls(jsonb_build_object('correlation_id', {corr}, \
+                     'causation_id', {cause}, 'tenant_id', {tenant}, \
+                     'marten_archived', CASE WHEN {archived} THEN true END))",
+                    corr = optional("correlation_id"),
+                    cause = optional("causation_id"),
+                    tenant = optional("tenant_id"),
+                );
+                let plain = format!(
+                    "{corr} IS NULL AND {cause} IS NULL AND NOT {archived} \
+                     AND coalesce({tenant}, '*DEFAULT*') = '*DEFAULT*'",
+                    corr = optional("correlation_id"),
+                    cause = optional("causation_id"),
+                    tenant = optional("tenant_id"),
+                );
                 Layout {
                     kind,
                     schema: schema.to_owned(),
                     tables: vec![q("mt_events"), q("mt_streams")],
+                    // The stream's type by a join PostgreSQL drops where it is not read.
                     events: format!(
                         "(SELECT e.seq_id AS global_position, e.id, e.stream_id::text AS stream_id, \
-                         {category} AS stream_type, e.type AS event_type, e.version, \
-                         1 AS schema_version, e.data AS event_data, \
-                         {headers} || jsonb_strip_nulls(jsonb_build_object(\
-                         'correlation_id', {corr}, 'causation_id', {cause}, \
-                         'tenant_id', {tenant}, 'dotnet_type', {dotnet}, \
-                         'marten_archived', CASE WHEN {archived} THEN true END)) AS metadata, \
+                         coalesce(nullif(ms.type, ''), split_part(e.stream_id::text, '-', 1)) \
+                         AS stream_type, e.type AS event_type, e.version, 1 AS schema_version, \
+                         e.data AS event_data, \
+                         CASE WHEN {plain} THEN {headers} ELSE {headers} || {extra} END AS metadata, \
                          e.timestamp AS created_at, e.stream_id AS stream_key \
-                         FROM {events} e) AS events",
-                        corr = optional("correlation_id"),
-                        cause = optional("causation_id"),
-                        tenant = optional("tenant_id"),
-                        dotnet = optional("mt_dotnet_type"),
+                         FROM {events} e LEFT JOIN {streams} ms ON ms.id = e.stream_id) AS events",
                         events = q("mt_events"),
+                        streams = q("mt_streams"),
                     ),
                     streams: Some(format!(
                         "(SELECT s.id::text AS stream_id, s.id AS stream_key, \
@@ -345,6 +364,7 @@ impl Layout {
                         StreamKey::ForeignText
                     },
                     uuid_ids: true,
+                    category_key: false,
                 }
             }
             SourceKind::Eventuous => Layout {
@@ -368,6 +388,7 @@ impl Layout {
                 schema_version: true,
                 stream_key: StreamKey::ForeignText,
                 uuid_ids: true,
+                category_key: false,
             },
             SourceKind::Rewind | SourceKind::Common | SourceKind::Custom => {
                 return Err(StoreError::InvalidInput(format!(
@@ -419,6 +440,7 @@ impl Layout {
             schema_version: false,
             stream_key: StreamKey::ForeignText,
             uuid_ids: false,
+            category_key: false,
         }
     }
 

@@ -6,6 +6,7 @@
 //! never automatic). `read_only` makes every session read-only in PostgreSQL itself.
 
 mod announce;
+mod error;
 mod gaps;
 mod group_commit;
 pub mod layout;
@@ -92,6 +93,7 @@ struct Inner {
     live: live::Live,
     gaps: gaps::Gaps,
     own_writes: visibility::OwnWrites,
+    last_cursor: read::LastCursor,
 }
 
 impl PostgresStore {
@@ -192,6 +194,7 @@ impl PostgresStore {
                 live: live::Live::new(),
                 gaps: gaps::Gaps::new(Duration::from_millis(options.gap_wait_ms)),
                 own_writes: visibility::OwnWrites::default(),
+                last_cursor: read::LastCursor::default(),
             }),
         })
     }
@@ -578,7 +581,15 @@ impl PostgresStore {
                     .await?,
             )
         };
-        read::read_log(&self.inner.pool, &st, &q, before, horizon).await
+        read::read_log(
+            &self.inner.pool,
+            &st,
+            &q,
+            before,
+            horizon,
+            &self.inner.last_cursor,
+        )
+        .await
     }
 
     pub async fn list_streams(&self, q: StreamsQuery) -> Result<Vec<StreamInfo>> {

@@ -57,6 +57,8 @@ pub struct Statements {
     pub commit_order: bool,
     /// Added to the store's own version numbers to make rewind's (from 1).
     pub version_offset: i64,
+    /// The events column a category filter compares (one the store's index covers).
+    pub category_column: &'static str,
     stream_key: StreamKey,
     uuid_ids: bool,
 }
@@ -116,6 +118,11 @@ impl Statements {
             ),
             commit_order: layout.tx_id,
             version_offset: layout.version_offset,
+            category_column: if layout.category_key {
+                "category_key"
+            } else {
+                "stream_type"
+            },
             stream_key: layout.stream_key,
             uuid_ids: layout.uuid_ids,
         }

@@ -4,7 +4,9 @@
 //! measured 12-30x slower here.
 
 mod append;
+mod error;
 mod import;
+mod poller;
 mod read;
 mod schema;
 mod snapshots;
@@ -24,8 +26,9 @@ use super::model::{
     AppendSegment, Checkpoint, ImportSummary, LogQuery, Position, RecordedEvent, Snapshot,
     SnapshotInfo, SnapshotsQuery, StoreStats, StreamInfo, StreamQuery, StreamsQuery, Version,
 };
-use super::notify::{HeadWatch, Poller};
+use super::notify::HeadWatch;
 use super::{OpenOptions, timestamp};
+use poller::Poller;
 
 pub use schema::SCHEMA_VERSION;
 
