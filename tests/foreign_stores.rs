@@ -886,3 +886,90 @@ async fn source_forces_a_kind() {
     assert_eq!(code, 2, "a usage error: {err}");
     pool.close().await;
 }
+
+// --- Emmett on SQLite -----------------------------------------------------------------
+
+/// tests/foreign/sqlite, with emmett-sqlite installed (its own lock file).
+fn sqlite_writer_dir() -> &'static Path {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/foreign/sqlite");
+    let dir: &'static Path = Box::leak(dir.into_boxed_path());
+    INSTALL.call_once(|| {
+        if !dir
+            .join("node_modules/@event-driven-io/emmett-sqlite")
+            .exists()
+        {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(dir)
+                .status()
+                .expect("npm runs (node and npm are needed for these tests)");
+            assert!(status.success(), "npm ci in tests/foreign/sqlite");
+        }
+    });
+    dir
+}
+
+fn emmett_sqlite_append(file: &Path, events: &[(&str, &str, Value)]) {
+    let mut node = Command::new("node")
+        .arg(sqlite_writer_dir().join("emmett-sqlite.mjs"))
+        .arg(file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    {
+        let stdin = node.stdin.as_mut().unwrap();
+        for (stream, event_type, data) in events {
+            let line = json!({"stream": stream, "type": event_type, "data": data});
+            writeln!(stdin, "{line}").unwrap();
+        }
+    }
+    let out = node.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "Emmett's appendToStream (SQLite): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An Emmett SQLite file (SQLite: no server needed) written by Emmett itself: every read
+/// view, the TUI, the sidecar, refused writes, live follow; the file's bytes unchanged.
+#[test]
+fn emmett_sqlite() {
+    let sandbox = sandbox_for("Account");
+    let file = sandbox.path("emmett.db");
+    let planned: Vec<(&str, &str, Value)> = history()
+        .into_iter()
+        .map(|p| (p.stream, p.event_type, p.data))
+        .collect();
+    emmett_sqlite_append(&file, &planned);
+    let before = std::fs::read(&file).unwrap();
+    let url = file.display().to_string();
+    let writer_file = file.clone();
+    let e = Expect {
+        kind: "emmett",
+        title: "Emmett",
+        placed: "Placed",
+        account: "Account-1".into(),
+        order: "Order-9".into(),
+        category: "Account".into(),
+        append_one: Box::new(move || {
+            emmett_sqlite_append(
+                &writer_file,
+                &[("Account-1", "Deposited", json!({"amount": 1}))],
+            );
+        }),
+    };
+    check_reads(&sandbox, &url, &e);
+    check_state_and_refusals(&sandbox, &url, &e);
+    check_tui(&sandbox, &url, &e);
+    // Emmett keeps its file in WAL mode: readers share its -shm index, and a read-only
+    // connection cannot checkpoint, so the database file stays as Emmett left it.
+    assert!(
+        std::fs::read(&file).unwrap() == before,
+        "the file is unchanged"
+    );
+    check_follow(&sandbox, &url, &e);
+}

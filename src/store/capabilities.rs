@@ -59,23 +59,30 @@ impl Capabilities {
         match backend {
             Backend::Sqlite(s) => {
                 let read_only = s.is_read_only();
+                let kind = s.kind();
+                let foreign = !kind.writable();
                 Capabilities {
                     backend: BackendKind::Sqlite,
-                    kind: SourceKind::Rewind,
-                    kind_title: SourceKind::Rewind.title(),
+                    kind,
+                    kind_title: kind.title(),
                     schema: None,
-                    tables: ["events", "streams", "snapshots", "checkpoints", "meta"]
-                        .map(String::from)
-                        .to_vec(),
+                    tables: if foreign {
+                        vec!["emt_messages".to_owned()]
+                    } else {
+                        ["events", "streams", "snapshots", "checkpoints", "meta"]
+                            .map(String::from)
+                            .to_vec()
+                    },
                     also_found: Vec::new(),
                     read_only,
-                    writable: !read_only,
-                    write_refusal: None,
+                    writable: !read_only && !foreign,
+                    write_refusal: foreign
+                        .then(|| format!("{}: rewind never writes here", kind.title())),
                     log_order: "position (one writer at a time: commit order)",
                     positions_in_commit_order: true,
                     live: "in-process at once; other processes by PRAGMA data_version, 25 ms poll",
                     categories_from_ids: true,
-                    saves_while_reading: !read_only,
+                    saves_while_reading: !read_only && !foreign,
                     sidecar,
                     schema_version: super::sqlite::SCHEMA_VERSION,
                 }

@@ -215,12 +215,34 @@ impl Store {
                 Backend::Postgres(PostgresStore::open(raw, url.to_string(), &options).await?)
             }
         };
-        let (state, sidecar) = match &backend {
-            Backend::Postgres(pg) if !pg.source().kind.writable() => {
-                let path = sidecar::path(&options, &pg.identity().await?, pg.source())?;
+        // A foreign store's identity and a readable name for its sidecar file.
+        let foreign = match (&backend, url) {
+            (Backend::Postgres(pg), StoreUrl::Postgres(_)) if !pg.source().kind.writable() => {
+                let identity = pg.identity().await?;
+                let name = identity
+                    .rsplit(' ')
+                    .nth(2)
+                    .and_then(|address| address.rsplit('/').next())
+                    .unwrap_or("store")
+                    .to_owned();
+                Some((identity, pg.source().kind, name))
+            }
+            (Backend::Sqlite(s), StoreUrl::Sqlite(path)) if !s.kind().writable() => {
+                let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                let name = full
+                    .file_stem()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Some((format!("sqlite {}", full.display()), s.kind(), name))
+            }
+            _ => None,
+        };
+        let (state, sidecar) = match foreign {
+            Some((identity, kind, name)) => {
+                let path = sidecar::path(&options, &identity, kind, &name)?;
                 (sidecar::open(&path, &options).await?, Some(path))
             }
-            _ => (StateHome::InStore, None),
+            None => (StateHome::InStore, None),
         };
         let capabilities = Arc::new(Capabilities::of(&backend, &options, sidecar));
         Ok(Store {

@@ -5,11 +5,17 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{Result, StoreError};
-use super::postgres::SourceInfo;
+use super::source::SourceKind;
 use super::{OpenOptions, SqliteStore, StateHome};
 
-/// The sidecar file for the store named `identity`.
-pub fn path(options: &OpenOptions, identity: &str, source: &SourceInfo) -> Result<PathBuf> {
+/// The sidecar file for the store named `identity` (`name`: a readable part for the
+/// file name, the database's or file's name).
+pub fn path(
+    options: &OpenOptions,
+    identity: &str,
+    kind: SourceKind,
+    name: &str,
+) -> Result<PathBuf> {
     let dir = match &options.sidecar_dir {
         Some(dir) => dir.clone(),
         None => dirs::data_local_dir()
@@ -21,18 +27,14 @@ pub fn path(options: &OpenOptions, identity: &str, source: &SourceInfo) -> Resul
             .join("rewind")
             .join("sidecars"),
     };
-    let readable: String = identity
-        .rsplit(' ')
-        .nth(2)
-        .and_then(|address| address.rsplit('/').next())
-        .unwrap_or("store")
+    let readable: String = name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .take(40)
         .collect();
     Ok(dir.join(format!(
         "{}-{readable}-{:016x}.db",
-        source.kind.name(),
+        kind.name(),
         fnv1a(identity)
     )))
 }

@@ -113,3 +113,18 @@ pub struct SourceMapping {
 fn one() -> i64 {
     1
 }
+
+/// A stable uuid standing for a foreign store's event id that is not one (Emmett's ids
+/// are text): two FNV-1a hashes of the text, given a uuid's version bits.
+pub fn uuid_for_text(text: &str) -> uuid::Uuid {
+    let hash = |seed: u64| {
+        text.bytes().fold(seed, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x6c62_272e_07bb_0142));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}

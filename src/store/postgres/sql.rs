@@ -295,7 +295,8 @@ pub fn event_from_row(row: &PgRow) -> Result<RecordedEvent> {
         16 => Uuid::from_slice(id).map_err(|e| bad("event id", &e))?,
         _ => {
             let text = std::str::from_utf8(id).map_err(|e| bad("event id", &e))?;
-            Uuid::parse_str(text.trim()).unwrap_or_else(|_| uuid_for_text(text))
+            Uuid::parse_str(text.trim())
+                .unwrap_or_else(|_| crate::store::source::uuid_for_text(text))
         }
     };
     // timestamptz (and timestamp): microseconds since 2000-01-01, big-endian.
@@ -315,21 +316,6 @@ pub fn event_from_row(row: &PgRow) -> Result<RecordedEvent> {
         global_position: position as Position,
         recorded_at: time_from_micros(micros)?,
     })
-}
-
-/// A stable uuid standing for a foreign store's event id that is not one (Emmett's ids
-/// are text): two FNV-1a hashes of the text, given a uuid's version bits.
-pub fn uuid_for_text(text: &str) -> Uuid {
-    let hash = |seed: u64| {
-        text.bytes().fold(seed, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-    };
-    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x6c62_272e_07bb_0142));
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&a.to_be_bytes());
-    bytes[8..].copy_from_slice(&b.to_be_bytes());
-    uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
 /// 2000-01-01T00:00:00Z in microseconds since the Unix epoch.

@@ -10,6 +10,7 @@ mod poller;
 mod read;
 mod schema;
 mod snapshots;
+mod source;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use super::model::{
     SnapshotInfo, SnapshotsQuery, StoreStats, StreamInfo, StreamQuery, StreamsQuery, Version,
 };
 use super::notify::HeadWatch;
+use super::source::SourceKind;
 use super::{OpenOptions, timestamp};
 use poller::Poller;
 
@@ -71,6 +73,10 @@ struct Inner {
     reader_threads: Vec<JoinHandle<()>>,
     head: HeadWatch,
     poller: Poller,
+    /// The store's kind: rewind's own, or another project's file (read-only).
+    kind: SourceKind,
+    /// Opened read-only (`--read-only`); another project's file has no writer either way.
+    read_only: bool,
 }
 
 impl Drop for Inner {
@@ -103,8 +109,20 @@ impl SqliteStore {
             schema::Access::Existing
         };
         let sync = options.synchronous;
+        // Another project's file is never written: no writer, no migration.
+        let kind = if path.exists() {
+            source::detect(
+                &schema::open(path, schema::Access::ReadOnly, sync)?,
+                options.source,
+            )?
+        } else {
+            SourceKind::Rewind
+        };
+        let foreign = kind != SourceKind::Rewind;
         let mut writer_thread = None;
-        let writer = if options.read_only {
+        let writer = if foreign {
+            None
+        } else if options.read_only {
             let conn = schema::open(path, access, sync)?;
             schema::check_read_only(&conn, path)?;
             None
@@ -131,6 +149,7 @@ impl SqliteStore {
         let mut reader_threads = Vec::new();
         for n in 0..READER_THREADS {
             let conn = schema::open(path, schema::Access::ReadOnly, sync)?;
+            source::install_views(&conn, kind)?;
             if n == 0 {
                 head = read::head_position(&conn)?;
             }
@@ -144,7 +163,7 @@ impl SqliteStore {
             })?);
         }
         let head = HeadWatch::new(head);
-        let poller = Poller::new(path.to_path_buf(), sync, head.clone());
+        let poller = Poller::new(path.to_path_buf(), sync, kind, head.clone());
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
@@ -154,6 +173,8 @@ impl SqliteStore {
                 reader_threads,
                 head,
                 poller,
+                kind,
+                read_only: options.read_only,
             }),
         })
     }
@@ -163,7 +184,12 @@ impl SqliteStore {
     }
 
     pub fn is_read_only(&self) -> bool {
-        self.inner.writer.is_none()
+        self.inner.read_only
+    }
+
+    /// rewind's own file, or another project's (read through views, never written).
+    pub fn kind(&self) -> SourceKind {
+        self.inner.kind
     }
 
     /// Runs `f` on the writer thread.
@@ -172,6 +198,12 @@ impl SqliteStore {
         what: &'static str,
         f: impl FnOnce(&mut Writer) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        if self.inner.kind != SourceKind::Rewind {
+            return Err(StoreError::Foreign {
+                action: what,
+                kind: self.inner.kind.title(),
+            });
+        }
         let writer = self
             .inner
             .writer
@@ -503,6 +535,12 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>
 }
 
 /// A read-only connection for the head poller.
-pub(crate) fn polling_connection(path: &Path, sync: super::Synchronous) -> Result<Connection> {
-    schema::open(path, schema::Access::ReadOnly, sync)
+pub(crate) fn polling_connection(
+    path: &Path,
+    sync: super::Synchronous,
+    kind: SourceKind,
+) -> Result<Connection> {
+    let conn = schema::open(path, schema::Access::ReadOnly, sync)?;
+    source::install_views(&conn, kind)?;
+    Ok(conn)
 }

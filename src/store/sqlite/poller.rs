@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::store::Synchronous;
 use crate::store::model::Position;
 use crate::store::notify::HeadWatch;
+use crate::store::source::SourceKind;
 
 /// How often another process's commits are looked for: well inside the 100 ms promise.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(25);
@@ -18,15 +19,17 @@ pub struct Poller {
     running: Arc<Mutex<bool>>,
     path: PathBuf,
     sync: Synchronous,
+    kind: SourceKind,
     head: HeadWatch,
 }
 
 impl Poller {
-    pub fn new(path: PathBuf, sync: Synchronous, head: HeadWatch) -> Self {
+    pub fn new(path: PathBuf, sync: Synchronous, kind: SourceKind, head: HeadWatch) -> Self {
         Poller {
             running: Arc::new(Mutex::new(false)),
             path,
             sync,
+            kind,
             head,
         }
     }
@@ -37,7 +40,7 @@ impl Poller {
         if *running {
             return;
         }
-        let conn = match super::polling_connection(&self.path, self.sync) {
+        let conn = match super::polling_connection(&self.path, self.sync, self.kind) {
             Ok(conn) => conn,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot watch the store for other processes' appends");

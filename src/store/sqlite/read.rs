@@ -26,8 +26,13 @@ pub fn event_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedEvent> {
         )
     };
     let event_id = match row.get_ref(1)? {
-        ValueRef::Blob(bytes) => {
+        ValueRef::Blob(bytes) if bytes.len() == 16 => {
             Uuid::from_slice(bytes).map_err(|e| bad(1, format!("event id: {e}")))?
+        }
+        // Another project's id that is no uuid (read through a view): a stable stand-in.
+        ValueRef::Text(text) | ValueRef::Blob(text) => {
+            let text = String::from_utf8_lossy(text);
+            Uuid::parse_str(&text).unwrap_or_else(|_| crate::store::source::uuid_for_text(&text))
         }
         _ => return Err(bad(1, "event id is not a 16-byte blob".into())),
     };
