@@ -1,6 +1,7 @@
 //! The event store engine: one interface, a backend per database (SQLite, PostgreSQL).
 //! Callers hold a [`Store`]; every operation is async and runs off the caller's thread.
 
+pub mod backend;
 mod capabilities;
 mod envelope_line;
 pub mod error;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use backend::{EventReader, EventWriter, NoWriter, StateStore};
 pub use capabilities::{BackendKind, Capabilities};
 pub use error::{Result, StoreError};
 pub use model::*;
@@ -147,56 +149,23 @@ fn redact_password(url: &str) -> String {
 
 /// An open event store, whatever the backend and kind. Cheap to clone.
 ///
-/// Three faces: reading (streams, reads, the log, the head, follow) goes to the backend;
-/// writing (append, import, migrate) too, which refuses it on a foreign store; rewind's
-/// own state (snapshots, checkpoints, meta) goes to the store itself when it is rewind's,
-/// else to a local sidecar file (`capabilities().sidecar`). Callers ask `capabilities()`
-/// what the store can do, never which backend it is.
+/// Three faces (`backend`): reading (streams, reads, the log, the head, follow), writing
+/// (append, import, migrate: refused by a foreign store's `NoWriter`), and rewind's own
+/// state (snapshots, checkpoints, meta) — the store itself when it is rewind's, else a
+/// local sidecar file (`capabilities().sidecar`). Callers ask `capabilities()` what the
+/// store can do, never which backend it is.
 #[derive(Clone)]
 pub struct Store {
-    backend: Backend,
-    state: StateHome,
+    reader: Arc<dyn EventReader>,
+    writer: Arc<dyn EventWriter>,
+    state: Arc<dyn StateStore>,
     capabilities: Arc<Capabilities>,
 }
 
-#[derive(Clone)]
-enum Backend {
+/// The backend a URL opened, before it is split into its faces.
+pub(crate) enum Backend {
     Sqlite(SqliteStore),
     Postgres(PostgresStore),
-}
-
-/// Where rewind's own state lives.
-#[derive(Clone)]
-enum StateHome {
-    /// In the store's own tables.
-    InStore,
-    /// In a sidecar SQLite file (a foreign store, which rewind never writes).
-    Sidecar(SqliteStore),
-    /// A foreign store opened `--read-only` without a sidecar yet: nothing saved, and
-    /// saving refused.
-    None,
-}
-
-/// Calls the same method on whichever backend the store is.
-macro_rules! backend {
-    ($self:expr, $s:ident => $call:expr) => {
-        match &$self.backend {
-            Backend::Sqlite($s) => $call,
-            Backend::Postgres($s) => $call,
-        }
-    };
-}
-
-/// Calls a state method where rewind's state lives (see `StateHome`); `$none` answers
-/// when there is no state at all.
-macro_rules! state {
-    ($self:expr, $s:ident => $call:expr, $none:expr) => {
-        match &$self.state {
-            StateHome::InStore => backend!($self, $s => $call),
-            StateHome::Sidecar($s) => $call,
-            StateHome::None => $none,
-        }
-    };
 }
 
 impl Store {
@@ -237,16 +206,44 @@ impl Store {
             }
             _ => None,
         };
-        let (state, sidecar) = match foreign {
+        let sidecar = match &foreign {
             Some((identity, kind, name)) => {
-                let path = sidecar::path(&options, &identity, kind, &name)?;
-                (sidecar::open(&path, &options).await?, Some(path))
+                let path = sidecar::path(&options, identity, *kind, name)?;
+                Some((sidecar::open(&path, &options).await?, path))
             }
-            None => (StateHome::InStore, None),
+            None => None,
         };
-        let capabilities = Arc::new(Capabilities::of(&backend, &options, sidecar));
+        let capabilities = Arc::new(Capabilities::of(
+            &backend,
+            &options,
+            sidecar.as_ref().map(|(_, path)| path.clone()),
+        ));
+        let (reader, native_writer, native_state): (
+            Arc<dyn EventReader>,
+            Arc<dyn EventWriter>,
+            Arc<dyn StateStore>,
+        ) = match backend {
+            Backend::Sqlite(s) => {
+                let s = Arc::new(s);
+                (s.clone(), s.clone(), s)
+            }
+            Backend::Postgres(p) => {
+                let p = Arc::new(p);
+                (p.clone(), p.clone(), p)
+            }
+        };
+        let (writer, state): (Arc<dyn EventWriter>, Arc<dyn StateStore>) = match sidecar {
+            None => (native_writer, native_state),
+            Some((state, _)) => (
+                Arc::new(NoWriter {
+                    kind: capabilities.kind_title,
+                }),
+                state,
+            ),
+        };
         Ok(Store {
-            backend,
+            reader,
+            writer,
             state,
             capabilities,
         })
@@ -258,7 +255,7 @@ impl Store {
     }
 
     pub fn is_read_only(&self) -> bool {
-        backend!(self, s => s.is_read_only())
+        self.reader.is_read_only()
     }
 
     /// Whether global positions are drawn in commit order (SQLite: one writer at a time),
@@ -275,29 +272,19 @@ impl Store {
     /// Applies the store's schema migrations explicitly (`rewind migrate`): on PostgreSQL
     /// also to an `events` table someone else created (additive only).
     pub async fn migrate(&self) -> Result<()> {
-        match &self.backend {
-            Backend::Sqlite(s) if s.is_read_only() => Err(StoreError::ReadOnly("migrate")),
-            // Opened for writing, a SQLite file is already migrated.
-            Backend::Sqlite(_) => Ok(()),
-            Backend::Postgres(s) => s.migrate().await,
-        }
+        self.writer.migrate().await
     }
 
     /// Notices for people about how the store is read (e.g. a PostgreSQL table without
     /// rewind's commit-order column, gaps passed).
     pub fn notices(&self) -> Vec<String> {
-        match &self.backend {
-            Backend::Sqlite(_) => Vec::new(),
-            Backend::Postgres(s) => s.notices(),
-        }
+        self.reader.notices()
     }
 
     /// Waits until other processes have been told of this process's appends (PostgreSQL
     /// sends its NOTIFY off the append's path). Call before exiting.
     pub async fn flush(&self) {
-        if let Backend::Postgres(s) = &self.backend {
-            s.flush().await;
-        }
+        self.writer.flush().await;
     }
 
     /// The category of a stream, which picks its reducer: from its id where the store's
@@ -310,14 +297,6 @@ impl Store {
             Some(info) => info.stream_type,
             None => category_of(stream_id).to_owned(),
         })
-    }
-
-    /// The PostgreSQL store underneath, for tests and tools that need its pool.
-    pub fn as_postgres(&self) -> Option<&PostgresStore> {
-        match &self.backend {
-            Backend::Postgres(s) => Some(s),
-            Backend::Sqlite(_) => None,
-        }
     }
 
     /// Appends one stream's events atomically.
@@ -333,7 +312,7 @@ impl Store {
 
     /// Appends several segments (streams) in one transaction: all of them or none.
     pub async fn append_batch(&self, segments: Vec<AppendSegment>) -> Result<Vec<RecordedEvent>> {
-        backend!(self, s => s.append(segments).await)
+        self.writer.append(segments).await
     }
 
     /// Imports envelope JSONL atomically; positions are given anew in file order.
@@ -347,7 +326,7 @@ impl Store {
         input: Box<dyn BufRead + Send>,
         meta: Vec<(String, String)>,
     ) -> Result<ImportSummary> {
-        backend!(self, s => s.import(input, meta).await)
+        self.writer.import(input, meta).await
     }
 
     /// One page of a stream.
@@ -356,12 +335,12 @@ impl Store {
         stream_id: &str,
         query: StreamQuery,
     ) -> Result<Vec<RecordedEvent>> {
-        backend!(self, s => s.read_stream(stream_id, query).await)
+        self.reader.read_stream(stream_id, query).await
     }
 
     /// One page of the global log, in log order.
     pub async fn read_log(&self, query: LogQuery) -> Result<Vec<RecordedEvent>> {
-        backend!(self, s => s.read_log(query).await)
+        self.reader.read_log(query).await
     }
 
     /// One page of the log before `before` (exclusive; None: the end), newest first:
@@ -371,7 +350,7 @@ impl Store {
         query: LogQuery,
         before: Option<Position>,
     ) -> Result<Vec<RecordedEvent>> {
-        backend!(self, s => s.read_log_backward(query, before).await)
+        self.reader.read_log_backward(query, before).await
     }
 
     /// One page of the streams listing before `before` (None: from the last), last first.
@@ -380,7 +359,7 @@ impl Store {
         query: StreamsQuery,
         before: Option<String>,
     ) -> Result<Vec<StreamInfo>> {
-        backend!(self, s => s.list_streams_backward(query, before).await)
+        self.reader.list_streams_backward(query, before).await
     }
 
     /// The first event in log order recorded at or after `at`.
@@ -388,7 +367,7 @@ impl Store {
         &self,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<Position>> {
-        backend!(self, s => s.position_at_time(at).await)
+        self.reader.position_at_time(at).await
     }
 
     /// Streams by last activity (`updated_at`, then id): `Backward` from `cursor` toward
@@ -401,17 +380,19 @@ impl Store {
         direction: Direction,
         limit: usize,
     ) -> Result<Vec<StreamInfo>> {
-        backend!(self, s => s.streams_by_activity(category, cursor, direction, limit).await)
+        self.reader
+            .streams_by_activity(category, cursor, direction, limit)
+            .await
     }
 
     /// The stream's events per day (UTC), oldest first: `("2026-01-15", 12)`.
     pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {
-        backend!(self, s => s.activity_per_day(stream_id).await)
+        self.reader.activity_per_day(stream_id).await
     }
 
     /// The event with this id, if stored.
     pub async fn event_by_id(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>> {
-        backend!(self, s => s.event_by_id(event_id).await)
+        self.reader.event_by_id(event_id).await
     }
 
     /// The events whose `metadata.causation_id` is this event's id, in log order.
@@ -420,44 +401,44 @@ impl Store {
         event_id: uuid::Uuid,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>> {
-        backend!(self, s => s.caused_by(event_id, limit).await)
+        self.reader.caused_by(event_id, limit).await
     }
 
     /// A stream's current version (0 when it does not exist).
     pub async fn stream_version(&self, stream_id: &str) -> Result<Version> {
-        backend!(self, s => s.stream_version(stream_id).await)
+        self.reader.stream_version(stream_id).await
     }
 
     pub async fn stream_info(&self, stream_id: &str) -> Result<Option<StreamInfo>> {
-        backend!(self, s => s.stream_info(stream_id).await)
+        self.reader.stream_info(stream_id).await
     }
 
     /// One page of the streams listing, by stream id.
     pub async fn list_streams(&self, query: StreamsQuery) -> Result<Vec<StreamInfo>> {
-        backend!(self, s => s.list_streams(query).await)
+        self.reader.list_streams(query).await
     }
 
     pub async fn stats(&self) -> Result<StoreStats> {
-        backend!(self, s => s.stats().await)
+        self.reader.stats().await
     }
 
     /// Saves (replaces) a projection's named checkpoint atomically.
     pub async fn save_checkpoint(&self, checkpoint: Checkpoint) -> Result<()> {
-        state!(self, s => s.save_checkpoint(checkpoint).await, Err(StoreError::ReadOnly("checkpoint")))
+        self.state.save_checkpoint(checkpoint).await
     }
 
     pub async fn load_checkpoint(&self, name: &str) -> Result<Option<Checkpoint>> {
-        state!(self, s => s.load_checkpoint(name).await, Ok(None))
+        self.state.load_checkpoint(name).await
     }
 
     /// Removes a checkpoint (a projection reset).
     pub async fn delete_checkpoint(&self, name: &str) -> Result<()> {
-        state!(self, s => s.delete_checkpoint(name).await, Err(StoreError::ReadOnly("checkpoint reset")))
+        self.state.delete_checkpoint(name).await
     }
 
     /// Saves snapshots (an existing one for the same stream, reducer and version is kept).
     pub async fn save_snapshots(&self, snapshots: Vec<Snapshot>) -> Result<()> {
-        state!(self, s => s.save_snapshots(snapshots).await, Err(StoreError::ReadOnly("snapshot build")))
+        self.state.save_snapshots(snapshots).await
     }
 
     /// The newest snapshot of `stream_id` by `reducer` at or below `version`.
@@ -467,17 +448,19 @@ impl Store {
         reducer: &str,
         version: Version,
     ) -> Result<Option<Snapshot>> {
-        state!(self, s => s.snapshot_at_or_below(stream_id, reducer, version).await, Ok(None))
+        self.state
+            .snapshot_at_or_below(stream_id, reducer, version)
+            .await
     }
 
     /// Every snapshot of one stream by one reducer, oldest first.
     pub async fn snapshots_of(&self, stream_id: &str, reducer: &str) -> Result<Vec<Snapshot>> {
-        state!(self, s => s.snapshots_of(stream_id, reducer).await, Ok(Vec::new()))
+        self.state.snapshots_of(stream_id, reducer).await
     }
 
     /// One page of the snapshot listing.
     pub async fn list_snapshots(&self, query: SnapshotsQuery) -> Result<Vec<SnapshotInfo>> {
-        state!(self, s => s.list_snapshots(query).await, Ok(Vec::new()))
+        self.state.list_snapshots(query).await
     }
 
     /// The stream's highest version recorded at or before `at` (0: none).
@@ -486,7 +469,7 @@ impl Store {
         stream_id: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Version> {
-        backend!(self, s => s.version_at_time(stream_id, at).await)
+        self.reader.version_at_time(stream_id, at).await
     }
 
     /// The stream's highest version at or below global position `position` (0: none).
@@ -495,12 +478,12 @@ impl Store {
         stream_id: &str,
         position: Position,
     ) -> Result<Version> {
-        backend!(self, s => s.version_at_position(stream_id, position).await)
+        self.reader.version_at_position(stream_id, position).await
     }
 
     /// A store fact set by `import_with_meta`.
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
-        state!(self, s => s.meta(key).await, Ok(None))
+        self.state.meta(key).await
     }
 
     /// The pages of a stream, the log or the streams listing, one prefetched ahead;
@@ -512,12 +495,12 @@ impl Store {
     /// The head position as last known in this process, without starting to watch for
     /// other processes' appends (for progress figures).
     pub fn known_head(&self) -> Position {
-        backend!(self, s => s.known_head())
+        self.reader.known_head()
     }
 
     /// The newest committed head position; changes when any process appends.
     pub fn head_watch(&self) -> tokio::sync::watch::Receiver<Position> {
-        backend!(self, s => s.head_watch())
+        self.reader.head_watch()
     }
 
     /// Events after `after` in log order matching `filter`: the past, then live.

@@ -3,10 +3,12 @@
 //! database, kind, schema), in `sidecar_dir` (config) or the user's data dir.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use super::backend::{NoState, StateStore};
 use super::error::{Result, StoreError};
 use super::source::SourceKind;
-use super::{OpenOptions, SqliteStore, StateHome};
+use super::{OpenOptions, SqliteStore};
 
 /// The sidecar file for the store named `identity` (`name`: a readable part for the
 /// file name, the database's or file's name).
@@ -47,10 +49,10 @@ fn fnv1a(text: &str) -> u64 {
 }
 
 /// Opens (creating when allowed) the sidecar at `path`. `--read-only` never creates it.
-pub async fn open(path: &Path, options: &OpenOptions) -> Result<StateHome> {
+pub async fn open(path: &Path, options: &OpenOptions) -> Result<Arc<dyn StateStore>> {
     let read_only = !options.sidecar_writable;
     if read_only && !path.exists() {
-        return Ok(StateHome::None);
+        return Ok(Arc::new(NoState));
     }
     if !read_only && let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| {
@@ -69,5 +71,5 @@ pub async fn open(path: &Path, options: &OpenOptions) -> Result<StateHome> {
     let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, &sidecar_options))
         .await
         .map_err(|e| StoreError::Database(format!("sidecar open failed: {e}")))??;
-    Ok(StateHome::Sidecar(store))
+    Ok(Arc::new(store))
 }

@@ -45,6 +45,8 @@ pub struct Layout {
     /// Whether `events` has `tx_id` (xid8): the commit-safe horizon applies.
     pub tx_id: bool,
     pub schema_version: bool,
+    /// Whether `schema_version` is text holding a number (Emmett's), parsed per row read.
+    pub schema_version_text: bool,
     pub stream_key: StreamKey,
     /// Whether `events.id` is a uuid column (else text holding one).
     pub uuid_ids: bool,
@@ -52,6 +54,9 @@ pub struct Layout {
     /// category filters compare so that its index applies (computed only when compared:
     /// PostgreSQL drops the unused columns of a flattened subquery).
     pub category_key: bool,
+    /// SQL giving (stream id, category) for the ids in `$1` (an array), where the stream
+    /// type lives beside the events rather than in each row (Marten's mt_streams).
+    pub stream_types: Option<String>,
 }
 
 /// What the catalog says: schema -> table -> columns (with their types).
@@ -227,9 +232,11 @@ impl Layout {
             version_offset: 0,
             tx_id,
             schema_version,
+            schema_version_text: false,
             stream_key: StreamKey::Text,
             uuid_ids: true,
             category_key: false,
+            stream_types: None,
         }
     }
 
@@ -260,9 +267,11 @@ impl Layout {
                 version_offset: 1,
                 tx_id: false,
                 schema_version: true,
+                schema_version_text: false,
                 stream_key: StreamKey::ForeignText,
                 uuid_ids: true,
                 category_key: true,
+                stream_types: None,
             },
             SourceKind::Emmett => Layout {
                 kind,
@@ -272,8 +281,7 @@ impl Layout {
                     "(SELECT global_position, message_id AS id, stream_id, \
                      split_part(stream_id, '-', 1) AS stream_type, message_type AS event_type, \
                      stream_position AS version, \
-                     CASE WHEN message_schema_version ~ '^[0-9]{{1,9}}$' \
-                     THEN message_schema_version::int4 ELSE 1 END AS schema_version, \
+                     message_schema_version AS schema_version, \
                      message_data AS event_data, \
                      CASE WHEN is_archived THEN message_metadata || '{{\"emmett_archived\": true}}'::jsonb \
                      ELSE message_metadata END AS metadata, \
@@ -285,9 +293,11 @@ impl Layout {
                 version_offset: 0,
                 tx_id: true,
                 schema_version: true,
+                schema_version_text: true,
                 stream_key: StreamKey::ForeignText,
                 uuid_ids: false,
                 category_key: false,
+                stream_types: None,
             },
             SourceKind::Marten => {
                 let columns = catalog
@@ -333,18 +343,28 @@ impl Layout {
                     kind,
                     schema: schema.to_owned(),
                     tables: vec![q("mt_events"), q("mt_streams")],
-                    // The stream's type by a join PostgreSQL drops where it is not read.
+                    // The stream's type is the aggregate's, in mt_streams: looked up for
+                    // the rows read (`stream_types`), not joined to every row a query
+                    // passes over; a category filter compares it through `category_key`.
                     events: format!(
                         "(SELECT e.seq_id AS global_position, e.id, e.stream_id::text AS stream_id, \
-                         coalesce(nullif(ms.type, ''), split_part(e.stream_id::text, '-', 1)) \
-                         AS stream_type, e.type AS event_type, e.version, 1 AS schema_version, \
+                         split_part(e.stream_id::text, '-', 1) AS stream_type, \
+                         coalesce((SELECT nullif(ms.type, '') FROM {streams} ms \
+                         WHERE ms.id = e.stream_id LIMIT 1), split_part(e.stream_id::text, '-', 1)) \
+                         AS category_key, e.type AS event_type, e.version, 1 AS schema_version, \
                          e.data AS event_data, \
                          CASE WHEN {plain} THEN {headers} ELSE {headers} || {extra} END AS metadata, \
                          e.timestamp AS created_at, e.stream_id AS stream_key \
-                         FROM {events} e LEFT JOIN {streams} ms ON ms.id = e.stream_id) AS events",
+                         FROM {events} e) AS events",
                         events = q("mt_events"),
                         streams = q("mt_streams"),
                     ),
+                    stream_types: Some(format!(
+                        "SELECT id::text, coalesce(nullif(type, ''), split_part(id::text, '-', 1)) \
+                         FROM {} WHERE id = ANY($1::{}[])",
+                        q("mt_streams"),
+                        if uuid { "uuid" } else { "text" }
+                    )),
                     streams: Some(format!(
                         "(SELECT s.id::text AS stream_id, s.id AS stream_key, \
                          coalesce(nullif(s.type, ''), split_part(s.id::text, '-', 1)) AS stream_type, \
@@ -358,13 +378,14 @@ impl Layout {
                     version_offset: 0,
                     tx_id: false,
                     schema_version: true,
+                    schema_version_text: false,
                     stream_key: if uuid {
                         StreamKey::Uuid
                     } else {
                         StreamKey::ForeignText
                     },
                     uuid_ids: true,
-                    category_key: false,
+                    category_key: true,
                 }
             }
             SourceKind::Eventuous => Layout {
@@ -386,9 +407,11 @@ impl Layout {
                 version_offset: 1,
                 tx_id: false,
                 schema_version: true,
+                schema_version_text: false,
                 stream_key: StreamKey::ForeignText,
                 uuid_ids: true,
                 category_key: false,
+                stream_types: None,
             },
             SourceKind::Rewind | SourceKind::Common | SourceKind::Custom => {
                 return Err(StoreError::InvalidInput(format!(
@@ -438,9 +461,11 @@ impl Layout {
             version_offset: 1 - mapping.first_version,
             tx_id: false,
             schema_version: false,
+            schema_version_text: false,
             stream_key: StreamKey::ForeignText,
             uuid_ids: false,
             category_key: false,
+            stream_types: None,
         }
     }
 

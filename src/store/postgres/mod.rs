@@ -14,6 +14,7 @@ mod live;
 mod read;
 mod schema;
 mod sql;
+mod stream_types;
 mod visibility;
 mod write;
 
@@ -94,6 +95,8 @@ struct Inner {
     gaps: gaps::Gaps,
     own_writes: visibility::OwnWrites,
     last_cursor: read::LastCursor,
+    /// Where a kind keeps stream types beside its events (Marten): their cache.
+    stream_types: Option<stream_types::StreamTypes>,
 }
 
 impl PostgresStore {
@@ -195,6 +198,10 @@ impl PostgresStore {
                 gaps: gaps::Gaps::new(Duration::from_millis(options.gap_wait_ms)),
                 own_writes: visibility::OwnWrites::default(),
                 last_cursor: read::LastCursor::default(),
+                stream_types: layout
+                    .as_ref()
+                    .and_then(|l| l.stream_types.clone())
+                    .map(stream_types::StreamTypes::new),
             }),
         })
     }
@@ -547,7 +554,8 @@ impl PostgresStore {
         if self.nothing_stored() {
             return Ok(Default::default());
         }
-        read::read_stream(&self.inner.pool, &self.statements(), stream_id, &q).await
+        let page = read::read_stream(&self.inner.pool, &self.statements(), stream_id, &q).await?;
+        self.with_stream_types(page).await
     }
 
     pub async fn read_log(&self, q: LogQuery) -> Result<Vec<RecordedEvent>> {
@@ -581,7 +589,7 @@ impl PostgresStore {
                     .await?,
             )
         };
-        read::read_log(
+        let page = read::read_log(
             &self.inner.pool,
             &st,
             &q,
@@ -589,7 +597,19 @@ impl PostgresStore {
             horizon,
             &self.inner.last_cursor,
         )
-        .await
+        .await?;
+        self.with_stream_types(page).await
+    }
+
+    /// Gives events the stream type their kind keeps beside them (Marten's mt_streams).
+    async fn with_stream_types(
+        &self,
+        mut events: Vec<RecordedEvent>,
+    ) -> Result<Vec<RecordedEvent>> {
+        if let Some(types) = &self.inner.stream_types {
+            types.fill(&self.inner.pool, &mut events).await?;
+        }
+        Ok(events)
     }
 
     pub async fn list_streams(&self, q: StreamsQuery) -> Result<Vec<StreamInfo>> {
@@ -650,7 +670,9 @@ impl PostgresStore {
         if self.nothing_stored() {
             return Ok(Default::default());
         }
-        read::event_by_id(&self.inner.pool, &self.statements(), event_id).await
+        let event = read::event_by_id(&self.inner.pool, &self.statements(), event_id).await?;
+        let mut filled = self.with_stream_types(event.into_iter().collect()).await?;
+        Ok(filled.pop())
     }
 
     pub async fn caused_by(
@@ -661,7 +683,8 @@ impl PostgresStore {
         if self.nothing_stored() {
             return Ok(Default::default());
         }
-        read::caused_by(&self.inner.pool, &self.statements(), event_id, limit).await
+        let events = read::caused_by(&self.inner.pool, &self.statements(), event_id, limit).await?;
+        self.with_stream_types(events).await
     }
 
     pub async fn stream_version(&self, stream_id: &str) -> Result<Version> {

@@ -88,7 +88,9 @@ impl Statements {
 
     /// The statements for a store kind's layout.
     pub fn for_layout(layout: &Layout) -> Statements {
-        let schema_version = if layout.schema_version {
+        let schema_version = if layout.schema_version_text {
+            "schema_version"
+        } else if layout.schema_version {
             "schema_version::int4"
         } else {
             "1::int4"
@@ -310,12 +312,25 @@ pub fn event_from_row(row: &PgRow) -> Result<RecordedEvent> {
         stream_type: row.try_get(3)?,
         event_type: row.try_get(4)?,
         version: row.try_get::<i64, _>(5)? as Version,
-        schema_version: row.try_get::<i32, _>(6)?.max(0) as u32,
+        schema_version: schema_version(row)?,
         data: json_column(raw(7)?, "data", position)?,
         metadata: json_column(raw(8)?, "metadata", position)?,
         global_position: position as Position,
         recorded_at: time_from_micros(micros)?,
     })
+}
+
+/// Column 6: an int4, or (Emmett's `message_schema_version`) text holding a number, parsed
+/// here for the rows returned rather than in SQL for every row a sort passes over.
+fn schema_version(row: &PgRow) -> Result<u32> {
+    match row.try_get::<i32, _>(6) {
+        Ok(v) => Ok(v.max(0) as u32),
+        Err(_) => Ok(row
+            .try_get::<String, _>(6)?
+            .trim()
+            .parse::<u32>()
+            .unwrap_or(1)),
+    }
 }
 
 /// 2000-01-01T00:00:00Z in microseconds since the Unix epoch.

@@ -187,6 +187,28 @@ impl SqliteStore {
         self.inner.read_only
     }
 
+    /// Nothing to tell: SQLite's log is in commit order, with no gaps to wait at.
+    pub fn notices(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Opened for writing, a rewind file is already migrated (`open` did it).
+    pub async fn migrate(&self) -> Result<()> {
+        if self.inner.kind != SourceKind::Rewind {
+            return Err(StoreError::Foreign {
+                action: "migrate",
+                kind: self.inner.kind.title(),
+            });
+        }
+        if self.inner.read_only {
+            return Err(StoreError::ReadOnly("migrate"));
+        }
+        Ok(())
+    }
+
+    /// Appends are visible to other processes when they commit: nothing to wait for.
+    pub async fn flush(&self) {}
+
     /// rewind's own file, or another project's (read through views, never written).
     pub fn kind(&self) -> SourceKind {
         self.inner.kind
