@@ -554,6 +554,55 @@ async fn message_db() {
         },
     )
     .await;
+    // A write rolled back leaves a gap in global_position: readers wait gap_wait_ms
+    // (500 in these tests) for it, then pass it, and the TUI's status line says so.
+    let mut psql = Command::new("psql");
+    pg_env(&db.server, &mut psql);
+    let out = psql
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &db.name])
+        .args([
+            "-c",
+            "BEGIN; SELECT message_store.write_message(gen_random_uuid()::text, 'Gap-1', 'T', \
+             '{}'::jsonb); ROLLBACK;",
+        ])
+        .env("PGOPTIONS", "-c search_path=message_store")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    message_db_write(
+        &db.server,
+        &db.name,
+        "After-1",
+        "T",
+        &json!({"after": true}),
+    );
+    std::thread::sleep(Duration::from_millis(600));
+    let sandbox = sandbox_for("Account");
+    let log = ok(&sandbox, &db.url(), &["log"]);
+    assert_eq!(
+        log.last().unwrap()["stream_id"],
+        "After-1",
+        "read past the gap"
+    );
+    let config = sandbox.config().display().to_string();
+    let url = db.url();
+    // Wide enough for the whole status line (at 80 columns it is cut: issue 16).
+    let tui = Tmux::start_sized(
+        &sandbox,
+        &["--config", &config, "--db", &url],
+        false,
+        "",
+        (240, 30),
+    );
+    tui.expect("Account-1");
+    tui.keys(&["2"]);
+    tui.expect("passed a gap at position");
+    tui.keys(&["q"]);
+
     // Message DB's category() keeps a `:type` qualifier out of the id part only.
     let sandbox = sandbox_for("Account");
     message_db_write(

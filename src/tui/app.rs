@@ -315,6 +315,10 @@ impl App {
             Msg::Input(Event::Mouse(mouse)) => return self.mouse(mouse),
             Msg::Input(_) => return false,
             Msg::LogRows(fetch, rows) => {
+                // A page read by position may have passed a gap: the status line says so.
+                if let Some(fetcher) = &self.fetcher {
+                    self.status.notices = fetcher.notices();
+                }
                 let last_page = fetch == Fetch::Last;
                 if let Some(f) = self.log.window.arrived(fetch, rows) {
                     self.fetch_log(f);

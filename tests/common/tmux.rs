@@ -14,6 +14,17 @@ impl Tmux {
     /// `with_store`: pass the sandbox's --config and --db; `after`: shell run once rewind
     /// exits (to keep the pane on screen for reading).
     pub fn start(sandbox: &Sandbox, args: &[&str], with_store: bool, after: &str) -> Tmux {
+        Tmux::start_sized(sandbox, args, with_store, after, (120, 30))
+    }
+
+    /// As `start`, in a terminal of `(columns, rows)`.
+    pub fn start_sized(
+        sandbox: &Sandbox,
+        args: &[&str],
+        with_store: bool,
+        after: &str,
+        (columns, rows): (u16, u16),
+    ) -> Tmux {
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let socket = format!("rewind-test-{}-{n}", std::process::id());
@@ -40,9 +51,9 @@ impl Tmux {
                 "new-session",
                 "-d",
                 "-x",
-                "120",
+                &columns.to_string(),
                 "-y",
-                "30",
+                &rows.to_string(),
                 "-e",
                 "REWIND_LOG_FILE=/dev/null",
             ])

@@ -293,9 +293,16 @@ impl PostgresStore {
         self.statements().commit_order
     }
 
-    /// Notices for people: the mode the store is read in, and gaps passed.
+    /// Notices for people: gaps passed (news first), then the mode the store is read in.
     pub fn notices(&self) -> Vec<String> {
-        let mut notices = Vec::new();
+        let mut notices: Vec<String> = self
+            .inner
+            .gaps
+            .passed()
+            .into_iter()
+            .rev()
+            .map(|p| format!("passed a gap at position {p} (no event appeared there in time)"))
+            .collect();
         if !self.commit_order() {
             let what = match self.inner.source.kind {
                 SourceKind::Rewind | SourceKind::Common => "events table without tx_id".to_owned(),
@@ -306,13 +313,6 @@ impl PostgresStore {
                 self.inner.gaps.wait().as_millis()
             ));
         }
-        notices.extend(
-            self.inner
-                .gaps
-                .passed()
-                .into_iter()
-                .map(|p| format!("passed a gap at position {p} (no event appeared there in time)")),
-        );
         notices
     }
 
