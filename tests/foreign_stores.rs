@@ -221,6 +221,8 @@ struct Expect {
     category: String,
     /// Appends one more event to the account stream with the store's own writer.
     append_one: Box<dyn Fn() + Send>,
+    /// More config for the store (a `[source]` mapping).
+    config: &'static str,
 }
 
 /// A reducer for the account stream that works whatever the store calls its types.
@@ -231,13 +233,17 @@ const REDUCER: &str = "when({ $init: () => ({ balance: 0, n: 0 }), \
 const COUNTER: &str = "fromAll().when({ $init: () => ({ n: 0, types: {} }), \
     $any: (s, e) => { s.n += 1; s.types[e.eventType] = (s.types[e.eventType] || 0) + 1; } })";
 
-fn sandbox_for(category: &str) -> Sandbox {
+/// A sandbox whose config maps `category` to the reducer, keeps sidecars inside it, and
+/// adds `extra` (a `[source]` section, say).
+fn sandbox_for(category: &str, extra: &str) -> Sandbox {
     let sandbox = Sandbox::new();
     std::fs::write(sandbox.path("account.js"), REDUCER).unwrap();
     std::fs::write(sandbox.path("count.js"), COUNTER).unwrap();
     std::fs::write(
         sandbox.config(),
-        format!("sidecar_dir = \"sidecars\"\ngap_wait_ms = 500\n[reducers]\n\"{category}\" = \"account.js\"\n"),
+        format!(
+            "sidecar_dir = \"sidecars\"\ngap_wait_ms = 500\n{extra}\n[reducers]\n\"{category}\" = \"account.js\"\n"
+        ),
     )
     .unwrap();
     sandbox
@@ -467,7 +473,7 @@ fn check_tui(sandbox: &Sandbox, url: &str, e: &Expect) {
 
 /// The whole check, for one kind.
 async fn check_kind(db: &ForeignDb, e: Expect) {
-    let sandbox = sandbox_for(&e.category);
+    let sandbox = sandbox_for(&e.category, e.config);
     let url = db.url();
     let before = db.tables_and_counts().await;
     check_reads(&sandbox, &url, &e);
@@ -478,7 +484,7 @@ async fn check_kind(db: &ForeignDb, e: Expect) {
     // A role with SELECT only reads every view (and keeps state in its sidecar).
     let role = db.select_only_role().await;
     let ro_url = db.url_as(Some(&role));
-    let ro_sandbox = sandbox_for(&e.category);
+    let ro_sandbox = sandbox_for(&e.category, e.config);
     check_reads(&ro_sandbox, &ro_url, &e);
     let (code, _, err) = rw(&ro_sandbox, &ro_url, &["snapshot", "build", "--all"]);
     assert_eq!(code, 0, "{err}");
@@ -551,6 +557,7 @@ async fn message_db() {
             account: "Account-1".into(),
             order: "Order-9".into(),
             category: "Account".into(),
+            config: "",
             append_one,
         },
     )
@@ -582,7 +589,7 @@ async fn message_db() {
         &json!({"after": true}),
     );
     std::thread::sleep(Duration::from_millis(600));
-    let sandbox = sandbox_for("Account");
+    let sandbox = sandbox_for("Account", "");
     let log = ok(&sandbox, &db.url(), &["log"]);
     assert_eq!(
         log.last().unwrap()["stream_id"],
@@ -605,7 +612,7 @@ async fn message_db() {
     tui.keys(&["q"]);
 
     // Message DB's category() keeps a `:type` qualifier out of the id part only.
-    let sandbox = sandbox_for("Account");
+    let sandbox = sandbox_for("Account", "");
     message_db_write(
         &db.server,
         &db.name,
@@ -670,6 +677,7 @@ async fn emmett_postgresql() {
             account: "Account-1".into(),
             order: "Order-9".into(),
             category: "Account".into(),
+            config: "",
             append_one: Box::new(move || {
                 emmett_append(
                     &writer_url,
@@ -769,6 +777,7 @@ async fn marten() {
             account: ACCOUNT_GUID.into(),
             order: ORDER_GUID.into(),
             category: "account".into(),
+            config: "",
             append_one: Box::new(move || {
                 let writer = writer.clone();
                 // The check runs on a test thread: block on the writer on the runtime.
@@ -787,7 +796,7 @@ async fn marten() {
     )
     .await;
     // A stream id that is not a uuid names no stream (no error).
-    let sandbox = sandbox_for("account");
+    let sandbox = sandbox_for("account", "");
     assert!(ok(&sandbox, &db.url(), &["read", "Account-1"]).is_empty());
     let event = &ok(&sandbox, &db.url(), &["read", ACCOUNT_GUID, "--limit", "1"])[0];
     assert_eq!(event["metadata"]["correlation_id"], "corr-1", "{event}");
@@ -837,6 +846,7 @@ async fn eventuous() {
             account: "Account-1".into(),
             order: "Order-9".into(),
             category: "Account".into(),
+            config: "",
             append_one: Box::new(move || {
                 let writer = writer.clone();
                 std::thread::scope(|s| {
@@ -888,30 +898,42 @@ async fn a_table_mapped_in_config() {
     for p in history() {
         insert(&pool, p.stream, p.event_type, &p.data).await;
     }
-    let sandbox = sandbox_for("Account");
-    let mut config = std::fs::read_to_string(sandbox.config()).unwrap();
-    config.push_str(
-        "[source]\ntable = \"app.domain_events\"\nid = \"uid\"\nstream = \"aggregate\"\n\
-         type = \"kind\"\nversion = \"n\"\nfirst_version = 0\nposition = \"seq\"\ntime = \"at\"\n\
-         data = \"body\"\n",
-    );
-    std::fs::write(sandbox.config(), config).unwrap();
-    let url = db.url();
-    let before = db.tables_and_counts().await;
-    let e = Expect {
-        kind: "custom",
-        title: "mapped table",
-        placed: "Placed",
-        account: "Account-1".into(),
-        order: "Order-9".into(),
-        category: "Account".into(),
-        append_one: Box::new(|| {}),
-    };
-    check_reads(&sandbox, &url, &e);
-    check_state_and_refusals(&sandbox, &url, &e);
-    assert_eq!(db.tables_and_counts().await, before, "nothing written");
+    let writer = pool.clone();
+    let runtime = tokio::runtime::Handle::current();
+    check_kind(
+        &db,
+        Expect {
+            kind: "custom",
+            title: "mapped table",
+            placed: "Placed",
+            account: "Account-1".into(),
+            order: "Order-9".into(),
+            category: "Account".into(),
+            config: MAPPING,
+            // The table's own writer is whatever inserts rows: here, plain SQL.
+            append_one: Box::new(move || {
+                let writer = writer.clone();
+                std::thread::scope(|s| {
+                    s.spawn(|| {
+                        runtime.block_on(insert(
+                            &writer,
+                            "Account-1",
+                            "Deposited",
+                            &json!({"amount": 1}),
+                        ))
+                    });
+                });
+            }),
+        },
+    )
+    .await;
     pool.close().await;
 }
+
+/// The `[source]` mapping of `app.domain_events`.
+const MAPPING: &str = "[source]\ntable = \"app.domain_events\"\nid = \"uid\"\n\
+    stream = \"aggregate\"\ntype = \"kind\"\nversion = \"n\"\nfirst_version = 0\n\
+    position = \"seq\"\ntime = \"at\"\ndata = \"body\"\n";
 
 /// `--source` forces a kind; one that is not there is a one-line error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -925,7 +947,7 @@ async fn source_forces_a_kind() {
         .await
         .unwrap();
     eventuous_append(&pool, "A-1", &[("T", json!({"a": 1}))]).await;
-    let sandbox = sandbox_for("A");
+    let sandbox = sandbox_for("A", "");
     let url = db.url();
     let info = &ok(&sandbox, &url, &["--source", "eventuous", "info"])[0];
     assert_eq!(info["kind"], "eventuous");
@@ -988,7 +1010,7 @@ fn emmett_sqlite_append(file: &Path, events: &[(&str, &str, Value)]) {
 /// view, the TUI, the sidecar, refused writes, live follow; the file's bytes unchanged.
 #[test]
 fn emmett_sqlite() {
-    let sandbox = sandbox_for("Account");
+    let sandbox = sandbox_for("Account", "");
     let file = sandbox.path("emmett.db");
     let planned: Vec<(&str, &str, Value)> = history()
         .into_iter()
@@ -1005,6 +1027,7 @@ fn emmett_sqlite() {
         account: "Account-1".into(),
         order: "Order-9".into(),
         category: "Account".into(),
+        config: "",
         append_one: Box::new(move || {
             emmett_sqlite_append(
                 &writer_file,
@@ -1022,4 +1045,59 @@ fn emmett_sqlite() {
         "the file is unchanged"
     );
     check_follow(&sandbox, &url, &e);
+}
+
+/// Marten with `StreamIdentity.AsString`: text stream ids, found by their index.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marten_with_string_stream_ids() {
+    let Some(db) = ForeignDb::new("mts").await else {
+        return;
+    };
+    let pool = db.pool().await;
+    let ddl = include_str!("foreign/marten.sql")
+        .replace(
+            "id                  uuid                        NOT NULL,",
+            "id                  varchar                     NOT NULL,",
+        )
+        .replace(
+            "stream_id           uuid                        NULL,",
+            "stream_id           varchar                     NULL,",
+        );
+    assert!(
+        ddl.contains("stream_id           varchar"),
+        "the DDL changed"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
+        .execute(&pool)
+        .await
+        .expect("Marten's DDL, string identity");
+    sqlx::raw_sql(
+        "INSERT INTO mt_streams (id, type, version) VALUES ('Account-1', 'account', 2);
+         INSERT INTO mt_events (seq_id, id, stream_id, version, data, type, tenant_id) VALUES
+           (nextval('mt_events_sequence'), gen_random_uuid(), 'Account-1', 1, '{\"owner\": \"ann\"}', 'opened', '*DEFAULT*'),
+           (nextval('mt_events_sequence'), gen_random_uuid(), 'Account-1', 2, '{\"amount\": 5}', 'deposited', '*DEFAULT*');",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let sandbox = sandbox_for("account", "");
+    let url = db.url();
+    let info = &ok(&sandbox, &url, &["info"])[0];
+    assert_eq!(info["kind"], "marten");
+    let events = ok(&sandbox, &url, &["read", "Account-1"]);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["version"], 2);
+    assert_eq!(events[1]["stream_type"], "account", "the aggregate's type");
+    let streams = ok(&sandbox, &url, &["streams", "--category", "account"]);
+    assert_eq!(streams.len(), 1);
+    assert_eq!(
+        ok(&sandbox, &url, &["log", "--category", "account"]).len(),
+        2
+    );
+    let state = &ok(&sandbox, &url, &["state", "Account-1"])[0];
+    assert_eq!(
+        state["state"],
+        json!({"balance": 5, "n": 2, "owner": "ann"})
+    );
+    pool.close().await;
 }
