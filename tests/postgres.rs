@@ -608,3 +608,20 @@ async fn demo_builds_on_an_empty_database() {
     assert_eq!(info["kind"], "rewind");
     assert_eq!(info["writable"], true);
 }
+
+/// A server that refuses the connection is reported at once, with the cause (it used to
+/// take the pool's 30 s acquire timeout and say only "pool timed out").
+#[test]
+fn a_refused_connection_is_reported_at_once() {
+    let sandbox = Sandbox::new();
+    let started = std::time::Instant::now();
+    let (code, _, err) = run(cli(&sandbox, "postgres://x@127.0.0.1:1/x", &["streams"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("Connection refused"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Acquire, PgPool, Row};
+use sqlx::{Acquire, Connection, PgConnection, PgPool, Row};
 
 use super::OpenOptions;
 use super::error::{Result, StoreError};
@@ -66,6 +66,9 @@ pub struct SourceInfo {
     /// Other kinds found in the same database (`--source` picks one of them).
     pub others: Vec<String>,
 }
+
+/// How long opening waits for the server to answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Connections per store: appends and page reads in flight at once, plus LISTEN.
 const POOL_SIZE: u32 = 10;
@@ -111,13 +114,30 @@ impl PostgresStore {
             // PostgreSQL itself refuses writes in these sessions.
             connect = connect.options([("default_transaction_read_only", "on")]);
         }
+        // One connection first, so that a refusal (no server, wrong password, no such
+        // database) is reported at once with its cause; the pool retries until its
+        // acquire timeout and then says only that it timed out.
+        let probe = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&connect))
+            .await
+            .map_err(|_| {
+                StoreError::Database(format!(
+                    "cannot connect to {display}: no answer within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                ))
+            })?
+            .map_err(|e| {
+                let cause = match &e {
+                    sqlx::Error::Database(db) => db.message().to_owned(),
+                    other => other.to_string(),
+                };
+                StoreError::Database(format!("cannot connect to {display}: {cause}"))
+            })?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .min_connections(0)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(connect)
-            .await
-            .map_err(|e| StoreError::Database(format!("cannot connect to {display}: {e}")))?;
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_lazy_with(connect);
         let catalog =
             Catalog::read(&pool, options.mapping.as_ref().map(|m| m.table.as_str())).await?;
         let forced = options.source;
