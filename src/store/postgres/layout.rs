@@ -240,19 +240,42 @@ impl Layout {
         }
     }
 
+    /// A foreign kind's layout with the defaults most kinds share: versions from 1, no
+    /// transaction id, uuid event ids, stream ids compared on the foreign column.
+    fn base(kind: SourceKind, schema: &str, tables: Vec<String>, events: String) -> Layout {
+        Layout {
+            kind,
+            schema: schema.to_owned(),
+            tables,
+            events,
+            streams: None,
+            version_offset: 0,
+            tx_id: false,
+            schema_version: true,
+            schema_version_text: false,
+            stream_key: StreamKey::ForeignText,
+            uuid_ids: true,
+            category_key: false,
+            stream_types: None,
+        }
+    }
+
     /// The layout of a foreign kind found in `schema`.
     pub fn foreign(kind: SourceKind, schema: &str, catalog: &Catalog) -> Result<Layout> {
         let q = |t: &str| qualified(schema, t);
         let layout = match kind {
+            // The category is the part before the first `-`, as Message DB's own
+            // category() says; filters compare that function's result, which its
+            // category index holds (a PL/pgSQL call a row would slow every read).
             SourceKind::MessageDb => Layout {
-                kind,
-                schema: schema.to_owned(),
-                tables: vec![q("messages")],
-                // The category is the part before the first `-`, as Message DB's own
-                // category() says; filters compare that function's result, which its
-                // category index holds (a PL/pgSQL call a row would slow every read).
-                events: format!(
-                    "(SELECT global_position, id, stream_name AS stream_id, \
+                version_offset: 1,
+                category_key: true,
+                ..Layout::base(
+                    kind,
+                    schema,
+                    vec![q("messages")],
+                    format!(
+                        "(SELECT global_position, id, stream_name AS stream_id, \
                      split_part(stream_name, '-', 1) AS stream_type, \
                      {s}.category(stream_name::varchar) AS category_key, type AS event_type, \
                      position AS version, 1 AS schema_version, \
@@ -260,25 +283,21 @@ impl Layout {
                      coalesce(metadata, '{{}}'::jsonb) AS metadata, \
                      (time AT TIME ZONE 'UTC') AS created_at, stream_name AS stream_key \
                      FROM {m}) AS events",
-                    s = ident(schema),
-                    m = q("messages"),
-                ),
-                streams: None,
-                version_offset: 1,
-                tx_id: false,
-                schema_version: true,
-                schema_version_text: false,
-                stream_key: StreamKey::ForeignText,
-                uuid_ids: true,
-                category_key: true,
-                stream_types: None,
+                        s = ident(schema),
+                        m = q("messages"),
+                    ),
+                )
             },
             SourceKind::Emmett => Layout {
-                kind,
-                schema: schema.to_owned(),
-                tables: vec![q("emt_messages"), q("emt_streams")],
-                events: format!(
-                    "(SELECT global_position, message_id AS id, stream_id, \
+                tx_id: true,
+                schema_version_text: true,
+                uuid_ids: false,
+                ..Layout::base(
+                    kind,
+                    schema,
+                    vec![q("emt_messages"), q("emt_streams")],
+                    format!(
+                        "(SELECT global_position, message_id AS id, stream_id, \
                      split_part(stream_id, '-', 1) AS stream_type, message_type AS event_type, \
                      stream_position AS version, \
                      message_schema_version AS schema_version, \
@@ -287,17 +306,9 @@ impl Layout {
                      ELSE message_metadata END AS metadata, \
                      created AS created_at, transaction_id AS tx_id, stream_id AS stream_key \
                      FROM {m}) AS events",
-                    m = q("emt_messages"),
-                ),
-                streams: None,
-                version_offset: 0,
-                tx_id: true,
-                schema_version: true,
-                schema_version_text: true,
-                stream_key: StreamKey::ForeignText,
-                uuid_ids: false,
-                category_key: false,
-                stream_types: None,
+                        m = q("emt_messages"),
+                    ),
+                )
             },
             SourceKind::Marten => {
                 let columns = catalog
@@ -389,29 +400,23 @@ impl Layout {
                 }
             }
             SourceKind::Eventuous => Layout {
-                kind,
-                schema: schema.to_owned(),
-                tables: vec![q("messages"), q("streams")],
-                events: format!(
-                    "(SELECT m.global_position, m.message_id AS id, st.stream_name::text AS stream_id, \
+                version_offset: 1,
+                ..Layout::base(
+                    kind,
+                    schema,
+                    vec![q("messages"), q("streams")],
+                    format!(
+                        "(SELECT m.global_position, m.message_id AS id, st.stream_name::text AS stream_id, \
                      split_part(st.stream_name, '-', 1) AS stream_type, \
                      m.message_type AS event_type, m.stream_position AS version, \
                      1 AS schema_version, m.json_data AS event_data, \
                      coalesce(m.json_metadata, '{{}}'::jsonb) AS metadata, \
                      (m.created AT TIME ZONE 'UTC') AS created_at, st.stream_name AS stream_key \
                      FROM {m} m JOIN {s} st ON st.stream_id = m.stream_id) AS events",
-                    m = q("messages"),
-                    s = q("streams"),
-                ),
-                streams: None,
-                version_offset: 1,
-                tx_id: false,
-                schema_version: true,
-                schema_version_text: false,
-                stream_key: StreamKey::ForeignText,
-                uuid_ids: true,
-                category_key: false,
-                stream_types: None,
+                        m = q("messages"),
+                        s = q("streams"),
+                    ),
+                )
             },
             SourceKind::Rewind | SourceKind::Common | SourceKind::Custom => {
                 return Err(StoreError::InvalidInput(format!(
