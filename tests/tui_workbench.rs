@@ -106,3 +106,32 @@ fn an_example_projection_shows_what_project_run_computes() {
     }
     tui.keys(&["q"]);
 }
+
+/// Unsaved edits survive `q` and Ctrl-c (the status line says how to save or discard);
+/// `:q!` discards them and quits, leaving the file as it was.
+#[test]
+fn unsaved_edits_survive_q_until_q_bang() {
+    let s = demo();
+    std::fs::write(s.path("count.js"), COUNT).unwrap();
+    let script = s.path("count.js").display().to_string();
+    let tui = Tmux::start(
+        &s,
+        &["workbench", &script],
+        true,
+        "; echo REWIND-EXITED; sleep 30",
+    );
+    tui.expect("5 Workbench");
+    tui.keys(&["C-End", "// not saved"]);
+    tui.expect("// not saved");
+    tui.keys(&["C-c"]);
+    // (The status line is cut at the width of the terminal: issue 16, bug 8.)
+    tui.expect("unsaved changes (:w saves");
+    tui.keys(&["Escape", "q"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let screen = tui.expect("unsaved changes");
+    assert!(!screen.contains("REWIND-EXITED"), "{screen}");
+    tui.keys(&[":", "q!", "Enter"]);
+    tui.expect("REWIND-EXITED");
+    let text = std::fs::read_to_string(s.path("count.js")).unwrap();
+    assert_eq!(text, COUNT, "the file as it was");
+}

@@ -19,7 +19,7 @@ use super::window::Fetch;
 use crate::store::{Position, RecordedEvent, StoreStats, StreamInfo};
 
 /// The `:` commands, for Tab completion.
-const COMMANDS: [&str; 22] = [
+const COMMANDS: [&str; 24] = [
     "asof",
     "open",
     "save",
@@ -42,6 +42,8 @@ const COMMANDS: [&str; 22] = [
     "messages",
     "quit",
     "q",
+    "q!",
+    "w",
 ];
 
 /// What reaches the update loop: input, and the answers of background work.
@@ -446,7 +448,7 @@ impl App {
             return;
         }
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.request_quit(false),
             Action::Help => self.help = true,
             Action::Streams => self.screen = Screen::Streams,
             Action::Log => self.screen = Screen::Log,
@@ -551,7 +553,9 @@ impl App {
             return;
         };
         match key.code {
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.request_quit(false)
+            }
             KeyCode::Esc => {
                 self.filter_input = None;
                 self.set_fuzzy(None);
@@ -604,7 +608,9 @@ impl App {
             return;
         };
         match key.code {
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
+            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.request_quit(false)
+            }
             KeyCode::Esc => self.command = None,
             KeyCode::Backspace if line.is_empty() => self.command = None,
             KeyCode::Backspace => {
@@ -643,7 +649,8 @@ impl App {
         }
         match name {
             "" => {}
-            "q" | "quit" => self.quit = true,
+            "q" | "quit" => self.request_quit(false),
+            "q!" | "quit!" => self.request_quit(true),
             "stream" if !argument.is_empty() => self.open_stream(argument.to_owned()),
             "stream" => self.status.message = Some(needs("a stream id")),
             "position" => match argument.parse::<Position>() {

@@ -36,7 +36,7 @@ impl App {
 
     pub(super) fn compose_key(&mut self, key: KeyEvent) {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            self.quit = true;
+            self.request_quit(false);
             return;
         }
         let Some(composer) = self.composer.as_mut() else {

@@ -12,12 +12,38 @@ use crate::tui::keymap::Action;
 use crate::tui::views::workbench::{WorkbenchView, template};
 use crate::tui::workbench_session::{Command, Update};
 
+/// What refusing to drop unsaved edits says.
+pub(super) const UNSAVED: &str = "unsaved changes (:w saves, :q! discards)";
+
 impl App {
     /// Opens the workbench with `text` (from `path`), the editor focused.
     pub fn open_workbench(&mut self, text: &str, path: Option<PathBuf>) {
         self.workbench = Some(WorkbenchView::new(text, path));
         self.session = None;
         self.screen = Screen::Workbench;
+    }
+
+    /// Whether the workbench holds edits not saved to its file.
+    pub(super) fn unsaved_script(&self) -> bool {
+        self.workbench.as_ref().is_some_and(|w| w.dirty)
+    }
+
+    /// Quits, unless the workbench has unsaved edits: then says how to save or discard
+    /// them (`force`: `:q!`, discard).
+    pub(super) fn request_quit(&mut self, force: bool) {
+        if force || !self.unsaved_script() {
+            self.quit = true;
+        } else {
+            self.refuse_unsaved();
+        }
+    }
+
+    /// Refuses an action that would drop the workbench's unsaved edits, in the status
+    /// line and in `:messages`.
+    pub(super) fn refuse_unsaved(&mut self) {
+        let message = UNSAVED.to_owned();
+        self.messages.push(message.clone());
+        self.status.message = Some(message);
     }
 
     fn workbench_mut(&mut self) -> &mut WorkbenchView {
@@ -36,7 +62,7 @@ impl App {
     pub(super) fn editor_key(&mut self, key: KeyEvent) {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
-            KeyCode::Char('c') if ctrl => self.quit = true,
+            KeyCode::Char('c') if ctrl => self.request_quit(false),
             KeyCode::Char('r') if ctrl => self.run_workbench(),
             KeyCode::Char('s') if ctrl => self.save_workbench(None),
             KeyCode::Esc => self.workbench_mut().editor_focused = false,
@@ -187,20 +213,22 @@ impl App {
     pub(super) fn workbench_command(&mut self, name: &str, argument: &str) -> bool {
         let on_workbench = self.screen == Screen::Workbench;
         match name {
-            "open" if !argument.is_empty() => {
+            // A script with unsaved edits is not replaced: `:w` first, or `:open!`/`:new!`.
+            "open" | "new" if self.unsaved_script() => self.refuse_unsaved(),
+            "open" | "open!" if !argument.is_empty() => {
                 if let Some(fetcher) = &self.fetcher {
                     fetcher.open_file(PathBuf::from(argument));
                 }
             }
-            "open" => self.status.message = Some(":open needs a path".into()),
-            "new" => match template(if argument.is_empty() { "all" } else { argument }) {
+            "open" | "open!" => self.status.message = Some(":open needs a path".into()),
+            "new" | "new!" => match template(if argument.is_empty() { "all" } else { argument }) {
                 Some(text) => self.open_workbench(text, None),
                 None => {
                     self.status.message =
                         Some(":new all | category | partition (a template)".into())
                 }
             },
-            "save" if on_workbench => {
+            "save" | "w" if on_workbench => {
                 let path = (!argument.is_empty()).then(|| PathBuf::from(argument));
                 self.save_workbench(path);
             }

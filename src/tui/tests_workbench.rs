@@ -111,3 +111,70 @@ fn templates_and_breakpoints_from_the_command_line() {
         "{text}"
     );
 }
+
+/// `q`, Ctrl-c and `:q` keep a workbench with unsaved edits open, and so do `:open` and
+/// `:new` (which would replace it): each says how to save or discard, in the status line
+/// and in `:messages`. `:q!` discards and quits; `:open!` replaces.
+#[test]
+fn unsaved_edits_are_not_dropped() {
+    use crossterm::event::{Event, KeyEvent, KeyModifiers};
+    let ctrl_c = || {
+        Msg::Input(Event::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        )))
+    };
+    let mut app = app();
+    press(&mut app, KeyCode::Char('5'));
+    type_text(&mut app, "// mine");
+    // Ctrl-c in the editor.
+    app.update(ctrl_c());
+    assert!(!app.quit, "Ctrl-c in the editor with unsaved edits");
+    assert!(screen(&app).contains("unsaved changes (:w saves, :q! discards)"));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit, "q with unsaved edits");
+    app.update(ctrl_c());
+    assert!(!app.quit, "Ctrl-c outside the editor");
+    for command in ["q", "open other.js", "new partition"] {
+        press(&mut app, KeyCode::Char(':'));
+        type_text(&mut app, command);
+        press(&mut app, KeyCode::Enter);
+        assert!(!app.quit, ":{command}");
+        assert!(
+            app.workbench
+                .as_ref()
+                .unwrap()
+                .text()
+                .starts_with("// mine"),
+            ":{command} kept the edits"
+        );
+        assert!(screen(&app).contains("unsaved changes"), ":{command}");
+    }
+    assert!(
+        app.messages
+            .iter()
+            .filter(|m| m.contains("unsaved"))
+            .count()
+            >= 5,
+        "kept in :messages: {:?}",
+        app.messages
+    );
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "new! partition");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("partitionBy"), ":new! replaces");
+    // A fresh template is not an edit: q quits.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+
+    let mut app = super::tests::app();
+    press(&mut app, KeyCode::Char('5'));
+    type_text(&mut app, "x");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "q!");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.quit, ":q! discards");
+}
