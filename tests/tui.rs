@@ -124,3 +124,25 @@ fn a_bad_store_or_config_ends_with_a_clear_error_not_a_hang() {
     );
     tui.expect("config.toml:1:");
 }
+
+/// A failed `:export` (a folder that does not exist) says why and does not block the next
+/// export (issue 16, bug 4).
+#[test]
+fn a_failed_export_is_reported_and_the_next_one_runs() {
+    let s = Sandbox::new();
+    let (code, _, err) = run(s.rewind(&["demo", "--events", "500"]));
+    assert_eq!(code, 0, "{err}");
+    let tui = Tmux::start(&s, &[], true, "");
+    tui.expect("Account-1 ");
+    tui.keys(&["2"]);
+    tui.keys(&[":", "export /no/such/folder/x.jsonl", "Enter"]);
+    tui.expect("export failed");
+    let exported = s.path("all.jsonl");
+    tui.keys(&[":", &format!("export {}", exported.display()), "Enter"]);
+    tui.expect("exported 500 events");
+    assert_eq!(
+        std::fs::read_to_string(&exported).unwrap().lines().count(),
+        500
+    );
+    tui.keys(&["q"]);
+}

@@ -62,6 +62,8 @@ pub enum Msg {
     Completion(String, Option<String>),
     /// A stream's events per day (the sparkline).
     Activity(String, Vec<(String, u64)>),
+    /// An export ended without its file (the reason); another may start.
+    ExportFailed(String),
     /// An export under way has written this many events.
     ExportProgress(u64),
     ExportDone(std::path::PathBuf, u64),
@@ -399,6 +401,11 @@ impl App {
                 if self.exporting.is_some() {
                     self.exporting = Some(written);
                 }
+            }
+            Msg::ExportFailed(message) => {
+                self.exporting = None;
+                self.messages.push(message.clone());
+                self.status.message = Some(message);
             }
             Msg::ExportDone(path, written) => {
                 self.exporting = None;

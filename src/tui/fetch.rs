@@ -221,8 +221,16 @@ impl Fetcher {
         self.spawn(async move {
             use std::io::Write;
             let partial = path.with_extension("jsonl.partial");
-            let file = std::fs::File::create(&partial)
-                .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+            // Every failure ends the export with ExportFailed, which frees it for the next.
+            let file = match std::fs::File::create(&partial) {
+                Ok(file) => file,
+                Err(e) => {
+                    return Ok(Msg::ExportFailed(format!(
+                        "export failed: cannot create {}: {e}",
+                        partial.display()
+                    )));
+                }
+            };
             let mut out = std::io::BufWriter::new(file);
             let mut written = 0u64;
             let write_page = |page: &[crate::store::RecordedEvent],
@@ -272,7 +280,7 @@ impl Fetcher {
             .await;
             if let Err(e) = result {
                 let _ = std::fs::remove_file(&partial);
-                return Err(format!("export failed: {e}"));
+                return Ok(Msg::ExportFailed(format!("export failed: {e}")));
             }
             Ok(Msg::ExportDone(path, written))
         });

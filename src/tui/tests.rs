@@ -647,3 +647,24 @@ fn several_effects_open_a_picker_each_one_a_jump() {
         "the new event's chain is not known yet"
     );
 }
+
+/// A failed export (issue 16, bug 4) ends the export: the status line says why, it is kept
+/// in `:messages`, "exporting" goes away, and the next export may start.
+#[test]
+fn a_failed_export_frees_the_next() {
+    let mut app = app();
+    app.exporting = Some(0);
+    assert!(screen(&app).contains("exporting: 0 events"));
+    app.update(Msg::ExportFailed(
+        "export failed: cannot create /nope/x.jsonl.partial: No such file or directory".into(),
+    ));
+    assert_eq!(app.exporting, None);
+    let text = screen(&app);
+    assert!(!text.contains("exporting:"), "{text}");
+    assert!(text.contains("export failed"), "{text}");
+    assert!(
+        app.messages
+            .iter()
+            .any(|m| m.contains("cannot create /nope"))
+    );
+}
