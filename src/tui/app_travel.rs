@@ -360,6 +360,19 @@ impl App {
         }
         match name {
             "version" => match argument.parse::<Version>() {
+                // Past the end: said at once, and the view stays where it is.
+                Ok(v)
+                    if self
+                        .travel
+                        .as_ref()
+                        .and_then(|t| t.last())
+                        .is_some_and(|l| v > l) =>
+                {
+                    let last = self.travel.as_ref().and_then(|t| t.last()).unwrap_or(0);
+                    let message = format!("v{v} is past the end of the stream (last v{last})");
+                    self.messages.push(message.clone());
+                    self.status.message = Some(message);
+                }
                 Ok(v) => self.travel_to(Target::Version(v)),
                 Err(_) => self.status.message = Some(":version needs a number".into()),
             },

@@ -305,3 +305,29 @@ fn snapshots_view_lists_builds_with_progress_and_shows_drift() {
         assert!(text.contains(expected), "{expected:?} missing in\n{text}");
     }
 }
+
+/// `:version` past the end (issue 16, bug 9) says so and stays; the next ← moves from the
+/// version shown, as does one after a failed step.
+#[test]
+fn a_version_past_the_end_leaves_the_cursor_where_it_was() {
+    let mut app = travelling();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "version 99999");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("v99999 is past the end of the stream (last v42)"));
+    assert!(
+        app.travel.as_ref().unwrap().in_flight.is_none(),
+        "nothing asked"
+    );
+    press(&mut app, KeyCode::Left);
+    assert_eq!(app.travel.as_ref().unwrap().wanted, Target::Version(11));
+    // A step that fails (the stream shrank under a filter, say) leaves moves relative to
+    // what is shown.
+    let generation = app.travel.as_ref().unwrap().in_flight.unwrap();
+    app.update(Msg::Travel(
+        generation,
+        Err("version 11 is past the end".into()),
+    ));
+    press(&mut app, KeyCode::Left);
+    assert_eq!(app.travel.as_ref().unwrap().wanted, Target::Version(11));
+}

@@ -145,6 +145,11 @@ impl TravelView {
             Err(e) => {
                 self.error = Some(e);
                 self.playing = false;
+                // Moves go on from what is shown, not from a target that failed (a
+                // version past the end would send the next ← to the last version).
+                if let Some(frame) = &self.frame {
+                    self.wanted = Target::Version(frame.version);
+                }
             }
         }
         let next = self.queued.take()?;
