@@ -56,8 +56,9 @@ pub enum Msg {
     Head(Position),
     /// New events while following: the Log's (None) or one stream's.
     Live(Option<String>, Vec<RecordedEvent>),
-    /// Fuzzy search results for the streams (generation, best first).
-    FuzzyStreams(u64, Vec<StreamInfo>),
+    /// Fuzzy search results for the streams (generation, the best first, how many
+    /// streams matched in all).
+    FuzzyStreams(u64, Vec<StreamInfo>, u64),
     /// A completion for `:stream PREFIX`.
     Completion(String, Option<String>),
     /// A stream's events per day (the sparkline).
@@ -373,13 +374,14 @@ impl App {
                     view.chain_arrived(event_id, cause, effects);
                 }
             }
-            Msg::FuzzyStreams(generation, rows) => {
+            Msg::FuzzyStreams(generation, rows, matched) => {
                 if generation
                     == self
                         .search_generation
                         .load(std::sync::atomic::Ordering::Relaxed)
                 {
                     self.searching = false;
+                    self.streams.fuzzy_matched = matched;
                     self.streams.window.replace_all(rows);
                 }
             }

@@ -172,6 +172,8 @@ impl Fetcher {
             let pattern = Pattern::parse(&query, CaseMatching::Smart, Normalization::Smart);
             let mut matcher = Matcher::new(Config::DEFAULT);
             let mut best: Vec<(u32, StreamInfo)> = Vec::new();
+            // Every match counts, though only the best are kept: "200 of 424".
+            let mut matched = 0u64;
             let mut buf = Vec::new();
             let mut pages = store.pages(
                 StreamsQuery {
@@ -183,12 +185,13 @@ impl Fetcher {
             );
             while let Some(page) = pages.next_page().await.map_err(|e| e.to_string())? {
                 if latest.load(Ordering::Relaxed) != generation {
-                    return Ok(Msg::FuzzyStreams(generation, Vec::new())); // outdated: ignored
+                    return Ok(Msg::FuzzyStreams(generation, Vec::new(), 0)); // outdated: ignored
                 }
                 for stream in page {
                     if let Some(score) =
                         pattern.score(Utf32Str::new(&stream.stream_id, &mut buf), &mut matcher)
                     {
+                        matched += 1;
                         best.push((score, stream));
                     }
                 }
@@ -209,6 +212,7 @@ impl Fetcher {
             Ok(Msg::FuzzyStreams(
                 generation,
                 best.into_iter().map(|(_, s)| s).collect(),
+                matched,
             ))
         });
     }

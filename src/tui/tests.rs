@@ -479,8 +479,8 @@ fn the_fuzzy_filter_shows_the_best_matches() {
     type_text(&mut app, "ord");
     assert!(app.is_loading(), "searching");
     assert!(screen(&app).contains("/ord█"));
-    app.update(Msg::FuzzyStreams(2, vec![stream("Account-1", 1)])); // outdated: ignored
-    app.update(Msg::FuzzyStreams(3, vec![stream("Order-7", 3)]));
+    app.update(Msg::FuzzyStreams(2, vec![stream("Account-1", 1)], 1)); // outdated: ignored
+    app.update(Msg::FuzzyStreams(3, vec![stream("Order-7", 3)], 1));
     let text = screen(&app);
     assert!(
         text.contains("Streams · matching \"ord\" (1)") && text.contains("Order-7"),
@@ -667,4 +667,21 @@ fn a_failed_export_frees_the_next() {
             .iter()
             .any(|m| m.contains("cannot create /nope"))
     );
+}
+
+/// The fuzzy filter keeps the best 200 matches and says how many there were in all
+/// (issue 16, bug 12: it said "(200)").
+#[test]
+fn the_fuzzy_filter_says_how_many_matched_in_all() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "a");
+    // One key typed: the first search.
+    let generation = 1;
+    let best: Vec<StreamInfo> = (0..super::fetch::FUZZY_RESULTS)
+        .map(|n| stream(&format!("Account-{n}"), 1))
+        .collect();
+    app.update(Msg::FuzzyStreams(generation, best, 424));
+    let text = screen(&app);
+    assert!(text.contains("matching \"a\" (200 of 424)"), "{text}");
 }

@@ -30,6 +30,8 @@ pub struct StreamsView {
     pub category: Option<String>,
     /// The `/` fuzzy filter's query, while its results are shown.
     pub fuzzy: Option<String>,
+    /// How many streams the fuzzy filter matched in all (it shows the best of them).
+    pub fuzzy_matched: u64,
     /// The selected stream's events per day, and the stream it was asked for.
     pub activity: Option<(String, Vec<(String, u64)>)>,
     pub activity_asked: Option<String>,
@@ -43,6 +45,7 @@ impl StreamsView {
             geometry: std::cell::Cell::new(None),
             category: None,
             fuzzy: None,
+            fuzzy_matched: 0,
             activity: None,
             activity_asked: None,
         }
@@ -79,7 +82,14 @@ impl StreamsView {
                     .unwrap_or_default(),
                 self.fuzzy
                     .as_ref()
-                    .map(|q| format!(" · matching {q:?} ({})", self.window.len()))
+                    .map(|q| {
+                        let shown = self.window.len() as u64;
+                        if self.fuzzy_matched > shown {
+                            format!(" · matching {q:?} ({shown} of {})", self.fuzzy_matched)
+                        } else {
+                            format!(" · matching {q:?} ({shown})")
+                        }
+                    })
                     .unwrap_or_default(),
                 match self.order {
                     StreamOrder::Name => " · by name",
