@@ -146,3 +146,24 @@ fn a_failed_export_is_reported_and_the_next_one_runs() {
     );
     tui.keys(&["q"]);
 }
+
+/// `[keys] quit = "x"`: the footer says `x quit`, `q` does nothing, `x` quits (issue 16,
+/// bug 15: the footer said `q quit` and `q` did nothing).
+#[test]
+fn a_remapped_key_shows_in_the_footer_and_works() {
+    let s = Sandbox::new();
+    let (code, _, err) = run(s.rewind(&["demo", "--events", "300"]));
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(s.config(), "[keys]\nquit = \"x\"\n").unwrap();
+    let tui = Tmux::start(&s, &[], true, "; echo REWIND-EXITED; sleep 30");
+    let screen = tui.expect("x quit");
+    assert!(!screen.contains("q quit"), "{screen}");
+    tui.keys(&["q"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        !tui.screen().contains("REWIND-EXITED"),
+        "q is no longer quit"
+    );
+    tui.keys(&["x"]);
+    tui.expect("REWIND-EXITED");
+}

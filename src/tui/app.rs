@@ -1135,7 +1135,7 @@ impl App {
         match (&self.command, &self.filter_input) {
             (Some(line), _) => views::render_command(frame, hints, line),
             (None, Some(query)) => views::render_filter(frame, hints, query),
-            (None, None) => views::render_hints(frame, hints, self.screen),
+            (None, None) => views::render_hints(frame, hints, self.screen, &self.keymap),
         }
         if self.help {
             views::render_help(frame, &self.keymap, self.screen);

@@ -370,6 +370,16 @@ impl Keymap {
             .map(|(_, action)| *action)
     }
 
+    /// The key the footer shows for `action`: `usual` while it is still bound to it, else
+    /// the first key bound now (a `[keys]` remap), or "" when none is.
+    pub fn shown_key(&self, action: Action, usual: &str) -> String {
+        let mut bound = self.bindings.iter().filter(|(_, a)| *a == action);
+        if bound.clone().any(|(k, _)| k.label() == usual) {
+            return usual.to_owned();
+        }
+        bound.next().map(|(k, _)| k.label()).unwrap_or_default()
+    }
+
     /// (keys, description) for every action, in help order.
     pub fn help(&self) -> Vec<(String, &'static str)> {
         self.help_for(|_| true)

@@ -685,3 +685,33 @@ fn the_fuzzy_filter_says_how_many_matched_in_all() {
     let text = screen(&app);
     assert!(text.contains("matching \"a\" (200 of 424)"), "{text}");
 }
+
+/// The footer names the keys of the key map (issue 16, bug 15): after `quit = "x"` it
+/// says `x quit`, `q` does nothing, `x` quits.
+#[test]
+fn the_footer_follows_the_key_map() {
+    let keys = std::collections::BTreeMap::from([
+        ("quit".to_owned(), "x".to_owned()),
+        ("log".to_owned(), "L".to_owned()),
+    ]);
+    let mut app = App::new(
+        Keymap::with_overrides(&keys).unwrap(),
+        Status::default(),
+        None,
+    );
+    app.start();
+    let text = screen(&app);
+    assert!(
+        text.contains("x quit") && !text.contains("q quit"),
+        "{text}"
+    );
+    assert!(text.contains("L log") && !text.contains("2 log"), "{text}");
+    assert!(
+        text.contains("↑↓ move · Enter open · g/G first/last"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Char('x'));
+    assert!(app.quit);
+}

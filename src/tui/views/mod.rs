@@ -103,23 +103,107 @@ pub fn render_status(frame: &mut Frame, area: Rect, status: &Status) {
     );
 }
 
-pub fn render_hints(frame: &mut Frame, area: Rect, screen: Screen) {
-    let hints = match screen {
-        Screen::Streams => " ↑↓ move · Enter open · g/G first/last · 2 log · ? help · q quit",
-        Screen::Log => " ↑↓ move · g/G first/last · f follow · 1 streams · ? help · q quit",
-        Screen::Stream => {
-            " ↑↓ move · Esc back · g/G first/last · f follow · [ ] cause/effect · 3 time travel · y copy · ? help · q quit"
-        }
-        Screen::TimeTravel => {
-            " ←→ version · g/G first/last · t time · :version N · p play +/- speed · c compare · Tab state tree · ? help"
-        }
-        Screen::Snapshots => {
-            " ↑↓ move · b build · B build all · v verify · V verify all · Esc cancel · Enter time travel · ? help"
-        }
-        Screen::Workbench => {
-            " Enter edit · Ctrl-r run · Space pause · n step · N back · :runto P · :break T · :open/:save/:new · ? help"
-        }
-    };
+/// One footer hint: the keys of some actions (each with the key the footer names by
+/// default) and what they do, or a command to type.
+enum Hint {
+    Keys(
+        &'static [(Action, &'static str)],
+        &'static str,
+        &'static str,
+    ),
+    Text(&'static str),
+}
+
+/// The footer of each view. Keys come from the key map, so a `[keys]` remap shows.
+fn hints_of(screen: Screen) -> &'static [Hint] {
+    use Action::*;
+    use Hint::{Keys, Text};
+    const MOVE: Hint = Keys(&[(Up, "↑"), (Down, "↓")], "", "move");
+    const FIRST_LAST: Hint = Keys(&[(First, "g"), (Last, "G")], "/", "first/last");
+    const HELP: Hint = Keys(&[(Help, "?")], "", "help");
+    const QUIT: Hint = Keys(&[(Quit, "q")], "", "quit");
+    match screen {
+        Screen::Streams => &[
+            MOVE,
+            Keys(&[(Open, "Enter")], "", "open"),
+            FIRST_LAST,
+            Keys(&[(Log, "2")], "", "log"),
+            HELP,
+            QUIT,
+        ],
+        Screen::Log => &[
+            MOVE,
+            FIRST_LAST,
+            Keys(&[(Follow, "f")], "", "follow"),
+            Keys(&[(Streams, "1")], "", "streams"),
+            HELP,
+            QUIT,
+        ],
+        Screen::Stream => &[
+            MOVE,
+            Keys(&[(Back, "Esc")], "", "back"),
+            FIRST_LAST,
+            Keys(&[(Follow, "f")], "", "follow"),
+            Keys(&[(Cause, "["), (Effect, "]")], " ", "cause/effect"),
+            Keys(&[(TimeTravel, "3")], "", "time travel"),
+            Keys(&[(Copy, "y")], "", "copy"),
+            HELP,
+            QUIT,
+        ],
+        Screen::TimeTravel => &[
+            Keys(&[(Previous, "←"), (Next, "→")], "", "version"),
+            FIRST_LAST,
+            Keys(&[(JumpTime, "t")], "", "time"),
+            Text(":version N"),
+            Keys(&[(Play, "p")], "", "play"),
+            Keys(&[(Faster, "+"), (Slower, "-")], "/", "speed"),
+            Keys(&[(Compare, "c")], "", "compare"),
+            Keys(&[(NextPane, "Tab")], "", "state tree"),
+            HELP,
+        ],
+        Screen::Snapshots => &[
+            MOVE,
+            Keys(&[(Build, "b")], "", "build"),
+            Keys(&[(BuildAll, "B")], "", "build all"),
+            Keys(&[(Verify, "v")], "", "verify"),
+            Keys(&[(VerifyAll, "V")], "", "verify all"),
+            Keys(&[(Back, "Esc")], "", "cancel"),
+            Keys(&[(Open, "Enter")], "", "time travel"),
+            HELP,
+        ],
+        Screen::Workbench => &[
+            Keys(&[(Open, "Enter")], "", "edit"),
+            Keys(&[(Run, "Ctrl-r")], "", "run"),
+            Keys(&[(Pause, "Space")], "", "pause"),
+            Keys(&[(Step, "n")], "", "step"),
+            Keys(&[(StepBack, "N")], "", "back"),
+            Text(":runto P"),
+            Text(":break T"),
+            Text(":open/:save/:new"),
+            HELP,
+        ],
+    }
+}
+
+pub fn render_hints(frame: &mut Frame, area: Rect, screen: Screen, keymap: &Keymap) {
+    let mut hints = String::new();
+    for hint in hints_of(screen) {
+        let text = match hint {
+            Hint::Keys(keys, separator, what) => {
+                let labels: Vec<String> = keys
+                    .iter()
+                    .map(|(action, usual)| keymap.shown_key(*action, usual))
+                    .collect();
+                if labels.iter().any(String::is_empty) {
+                    continue; // an action left without a key
+                }
+                format!("{} {what}", labels.join(separator))
+            }
+            Hint::Text(text) => (*text).to_owned(),
+        };
+        hints.push_str(if hints.is_empty() { " " } else { " · " });
+        hints.push_str(&text);
+    }
     frame.render_widget(Line::raw(hints), area);
 }
 
