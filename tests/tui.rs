@@ -167,3 +167,29 @@ fn a_remapped_key_shows_in_the_footer_and_works() {
     tui.keys(&["x"]);
     tui.expect("REWIND-EXITED");
 }
+
+/// Under a filter, "paused, N new" counts the new events the filter matches (issue 16,
+/// bug 5: it counted every new event).
+#[test]
+fn the_paused_badge_counts_what_the_filter_matches() {
+    let s = Sandbox::new();
+    let (code, _, err) = run(s.rewind(&["demo", "--events", "300"]));
+    assert_eq!(code, 0, "{err}");
+    let tui = Tmux::start(&s, &[], true, "");
+    tui.expect("Account-1 ");
+    tui.keys(&["2", ":", "type OrderPlaced", "Enter"]);
+    tui.expect("Log · type OrderPlaced");
+    tui.keys(&["G"]);
+    tui.expect("OrderPlaced");
+    let append = |event_type: &str| {
+        let (code, _, err) = run(s.rewind(&["append", "Live-1", event_type, "--data", "{}"]));
+        assert_eq!(code, 0, "{err}");
+    };
+    for _ in 0..3 {
+        append("Other");
+    }
+    append("OrderPlaced");
+    let screen = tui.expect("paused, 1 new");
+    assert!(!screen.contains("paused, 4 new"), "{screen}");
+    tui.keys(&["q"]);
+}

@@ -63,6 +63,9 @@ pub enum Msg {
     Completion(String, Option<String>),
     /// A stream's events per day (the sparkline).
     Activity(String, Vec<(String, u64)>),
+    /// Events after position P (the last shown) that match the Log's filter: how many,
+    /// and whether counting stopped at its cap.
+    NewInLog(Position, u64, bool),
     /// An export ended without its file (the reason); another may start.
     ExportFailed(String),
     /// An export under way has written this many events.
@@ -151,6 +154,8 @@ pub struct App {
     /// What `f` follows: the Log or the open stream.
     following: Option<Screen>,
     stats_pending: bool,
+    /// A count of the Log's new matching events is under way.
+    counting_new: bool,
 }
 
 /// What the status bar shows.
@@ -207,6 +212,7 @@ impl App {
             follow_task: None,
             following: None,
             stats_pending: false,
+            counting_new: false,
         }
     }
 
@@ -355,8 +361,13 @@ impl App {
                 self.status.head = self.status.head.max(stats.head_position);
                 self.status.stats = Some(stats);
             }
+            Msg::NewInLog(after, count, capped) => {
+                self.counting_new = false;
+                self.log.new_since = Some((after, count, capped));
+            }
             Msg::Head(head) => {
                 self.status.head = head;
+                self.count_new_in_log();
                 self.travel_on_append();
                 if let Some(fetcher) = &self.fetcher {
                     self.status.notices = fetcher.notices();
@@ -1061,6 +1072,20 @@ impl App {
         };
     }
 
+    /// While the Log is paused at its end, counts the new events its filter matches.
+    fn count_new_in_log(&mut self) {
+        if self.counting_new || self.following == Some(Screen::Log) || !self.log.window.at_end() {
+            return;
+        }
+        let Some(last) = self.log.window.rows().last().map(|e| e.global_position) else {
+            return;
+        };
+        if let Some(fetcher) = &self.fetcher {
+            self.counting_new = true;
+            fetcher.count_new(last, self.log.filter.clone());
+        }
+    }
+
     fn refresh_stats(&mut self) {
         if self.stats_pending {
             return;
@@ -1106,9 +1131,7 @@ impl App {
         );
         match self.screen {
             Screen::Streams => self.streams.render(frame, main),
-            Screen::Log => self
-                .log
-                .render(frame, main, self.status.head, self.status.follow),
+            Screen::Log => self.log.render(frame, main, self.status.follow),
             Screen::Stream => {
                 if let Some(view) = &self.stream {
                     view.render(frame, main, &self.theme);

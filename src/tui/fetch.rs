@@ -12,6 +12,9 @@ use super::views::{StreamKey, StreamOrder};
 use super::window::{Fetch, PAGE};
 use crate::store::{LogFilter, LogQuery, Position, Store, StreamInfo, StreamQuery, StreamsQuery};
 
+/// The paused Log counts at most this many new events ("10000+ new").
+const NEW_COUNT_CAP: u64 = 10_000;
+
 /// How many streams a fuzzy search shows.
 pub const FUZZY_RESULTS: usize = 200;
 
@@ -287,6 +290,29 @@ impl Fetcher {
                 return Ok(Msg::ExportFailed(format!("export failed: {e}")));
             }
             Ok(Msg::ExportDone(path, written))
+        });
+    }
+
+    /// Counts the events after the one at `after` (in log order) that `filter` matches, up
+    /// to `NEW_COUNT_CAP`: the paused Log's "N new".
+    pub fn count_new(&self, after: Position, filter: LogFilter) {
+        let store = self.store.clone();
+        self.spawn(async move {
+            let mut pages = store.pages(
+                LogQuery {
+                    after,
+                    filter,
+                    limit: PAGE,
+                    ..Default::default()
+                },
+                Some(NEW_COUNT_CAP as usize + 1),
+            );
+            let mut count = 0u64;
+            while let Some(page) = pages.next_page().await.map_err(|e| e.to_string())? {
+                count += page.len() as u64;
+            }
+            let capped = count > NEW_COUNT_CAP;
+            Ok(Msg::NewInLog(after, count.min(NEW_COUNT_CAP), capped))
         });
     }
 

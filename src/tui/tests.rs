@@ -113,9 +113,21 @@ fn log_view_shows_positions_and_the_new_events_badge() {
             && text.contains(r#"{"amount":3}"#),
         "{text}"
     );
+    // The head moves: the badge waits for the count of matching events after the last
+    // one shown (issue 16, bug 5: it was head minus the last position, filter or not).
     app.update(Msg::Head(9));
+    assert!(!screen(&app).contains("paused,"));
+    app.update(Msg::NewInLog(5, 4, false));
     let text = screen(&app);
     assert!(text.contains("paused, 4 new (f follows)"), "{text}");
+    // Under a filter only the matching ones count; a count at its cap says so.
+    app.update(Msg::NewInLog(5, 1, false));
+    assert!(screen(&app).contains("paused, 1 new (f follows)"));
+    app.update(Msg::NewInLog(5, 10_000, true));
+    assert!(screen(&app).contains("paused, 10000+ new"));
+    // A count for an older last row is not shown.
+    app.update(Msg::NewInLog(4, 7, false));
+    assert!(!screen(&app).contains("paused,"));
 }
 
 #[test]

@@ -14,6 +14,9 @@ pub struct LogView {
     pub geometry: std::cell::Cell<Option<super::TableGeometry>>,
     /// Set by `:type`, `:category`, `:correlation`; cleared by `:clear`.
     pub filter: LogFilter,
+    /// While paused at the end: the events after the last one shown that match the
+    /// filter (after which position, how many, whether the count stopped at its cap).
+    pub new_since: Option<(Position, u64, bool)>,
 }
 
 impl LogView {
@@ -22,10 +25,11 @@ impl LogView {
             window: Window::new(|e: &RecordedEvent| e.global_position),
             geometry: std::cell::Cell::new(None),
             filter: LogFilter::default(),
+            new_since: None,
         }
     }
 
-    pub fn render(&self, frame: &mut Frame, area: Rect, head: Position, follow: bool) {
+    pub fn render(&self, frame: &mut Frame, area: Rect, follow: bool) {
         let data_width = area.width.saturating_sub(80).max(20) as usize;
         let rows = self
             .window
@@ -42,12 +46,18 @@ impl LogView {
             .collect();
         // New events beyond what is shown, while not following.
         let shown_last = self.window.rows().last().map_or(0, |e| e.global_position);
-        let badge = if !follow && self.window.at_end() && head > shown_last {
-            format!(" · paused, {} new (f follows)", head - shown_last)
-        } else if follow {
-            " · following".to_owned()
-        } else {
-            String::new()
+        // Counted by a background query in log order under the filter (issue 16, bug 5:
+        // `head - last shown` counted every event, and positions rather than events).
+        let counted = self
+            .new_since
+            .filter(|(after, n, _)| *after == shown_last && *n > 0);
+        let badge = match counted {
+            _ if follow => " · following".to_owned(),
+            Some((_, n, capped)) if self.window.at_end() => {
+                let more = if capped { "+" } else { "" };
+                format!(" · paused, {n}{more} new (f follows)")
+            }
+            _ => String::new(),
         };
         let geometry = ListTable {
             title: format!(" Log{}{badge} ", describe(&self.filter)),
