@@ -1000,7 +1000,22 @@ impl App {
                 }
             }
             Screen::Log => {
-                if let Some(f) = go!(&mut self.log.window) {
+                // G in a paused Log goes to the newest events, not to the end of what was
+                // loaded before they arrived (issue 16, bug 13).
+                let newer = self.status.head
+                    > self
+                        .log
+                        .window
+                        .rows()
+                        .last()
+                        .map_or(0, |e| e.global_position)
+                    || self.log.new_since.is_some_and(|(_, n, _)| n > 0);
+                let fetch = if action == Action::Last && newer {
+                    self.log.window.reload_last()
+                } else {
+                    go!(&mut self.log.window)
+                };
+                if let Some(f) = fetch {
                     self.fetch_log(f);
                 }
             }

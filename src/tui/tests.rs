@@ -727,3 +727,23 @@ fn the_footer_follows_the_key_map() {
     press(&mut app, KeyCode::Char('x'));
     assert!(app.quit);
 }
+
+/// `G` in a paused Log fetches the newest events (issue 16, bug 13: it stopped at the end
+/// of what was loaded before they arrived).
+#[test]
+fn last_in_a_paused_log_reaches_the_newest_events() {
+    let mut app = app_on('2');
+    app.update(Msg::Head(9));
+    press(&mut app, KeyCode::Char('G'));
+    // The last page is asked for again; its answer (newest first) is shown, G's row last.
+    app.update(Msg::LogRows(
+        Fetch::Last,
+        (1..=9)
+            .rev()
+            .map(|p| event(p, "Account-1", p, "MoneyDeposited"))
+            .collect(),
+    ));
+    let selected = app.log.window.selected().map(|e| e.global_position);
+    assert_eq!(selected, Some(9), "the newest event is selected");
+    assert!(screen(&app).contains("Account-1@9"));
+}

@@ -115,6 +115,11 @@ impl<T, K: Clone + PartialEq> Window<T, K> {
         self.request(Fetch::Last)
     }
 
+    /// Fetches the last page again, though the end was reached: rows arrived after it.
+    pub fn reload_last(&mut self) -> Option<Fetch<K>> {
+        self.request(Fetch::Last)
+    }
+
     /// Rows arrived for `fetch` (backward fetches give them newest first).
     pub fn arrived(&mut self, fetch: Fetch<K>, rows: Vec<T>) -> Option<Fetch<K>> {
         if self.pending.as_ref() != Some(&fetch) {
