@@ -193,3 +193,25 @@ fn the_paused_badge_counts_what_the_filter_matches() {
     assert!(!screen.contains("paused, 4 new"), "{screen}");
     tui.keys(&["q"]);
 }
+
+/// The Streams list by last activity shows another process's append at its top without a
+/// key (issue 16, bug 11).
+#[test]
+fn the_streams_list_by_activity_follows_appends() {
+    let s = Sandbox::new();
+    let (code, _, err) = run(s.rewind(&["demo", "--events", "300"]));
+    assert_eq!(code, 0, "{err}");
+    let tui = Tmux::start(&s, &[], true, "");
+    tui.expect("Account-1 ");
+    tui.keys(&["s"]);
+    tui.expect("by last activity");
+    let (code, _, err) = run(s.rewind(&["append", "Fresh-1", "Created", "--data", "{}"]));
+    assert_eq!(code, 0, "{err}");
+    let screen = tui.expect("Fresh-1");
+    let first_row = screen
+        .lines()
+        .find(|l| l.contains("Account-") || l.contains("Fresh-1") || l.contains("Order-"))
+        .unwrap_or_default();
+    assert!(first_row.contains("Fresh-1"), "at the top: {screen}");
+    tui.keys(&["q"]);
+}

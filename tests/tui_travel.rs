@@ -167,3 +167,22 @@ fn the_composer_shows_a_stale_expected_version_as_a_conflict_and_writes_nothing(
     );
     tui.keys(&["q"]);
 }
+
+/// An event appended by the composer shows in the open stream at once (issue 16, bug 10:
+/// only after `f`).
+#[test]
+fn a_composed_event_shows_in_the_open_stream() {
+    let s = demo();
+    let before = json_lines(&run(s.rewind(&["read", "Account-1"])).1).len();
+    let tui = Tmux::start(&s, &[], true, "");
+    tui.expect("Account-1 ");
+    tui.keys(&[":", "stream Account-1", "Enter"]);
+    tui.expect("Version");
+    tui.keys(&["G"]);
+    tui.keys(&["a"]);
+    tui.expect("Append an event");
+    tui.keys(&["Noted", "Tab", "Tab", "\"note\": \"composed\"", "C-s"]);
+    tui.expect("appended Noted to Account-1@");
+    tui.expect(&format!("Noted @ {}", before + 1));
+    tui.keys(&["q"]);
+}

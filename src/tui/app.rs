@@ -368,6 +368,7 @@ impl App {
             Msg::Head(head) => {
                 self.status.head = head;
                 self.count_new_in_log();
+                self.refresh_streams_at_top();
                 self.travel_on_append();
                 if let Some(fetcher) = &self.fetcher {
                     self.status.notices = fetcher.notices();
@@ -1087,6 +1088,24 @@ impl App {
         };
     }
 
+    /// The Streams list, read from its top, shows appends as they happen (issue 16, bug
+    /// 11: by last activity it stayed as first loaded): its first page is read again when
+    /// the head moves, unless its reader moved down the list or a fetch is under way.
+    fn refresh_streams_at_top(&mut self) {
+        let w = &self.streams.window;
+        if self.screen != Screen::Streams
+            || self.streams.fuzzy.is_some()
+            || w.is_loading()
+            || !w.at_start()
+            || w.selected_index() != 0
+        {
+            return;
+        }
+        if let Some(f) = self.streams.window.reset() {
+            self.fetch_streams(f);
+        }
+    }
+
     /// While the Log is paused at its end, counts the new events its filter matches.
     fn count_new_in_log(&mut self) {
         if self.counting_new || self.following == Some(Screen::Log) || !self.log.window.at_end() {
@@ -1123,7 +1142,7 @@ impl App {
         }
     }
 
-    fn fetch_stream_events(&self, fetch: Fetch<u64>) {
+    pub(super) fn fetch_stream_events(&self, fetch: Fetch<u64>) {
         if let (Some(fetcher), Some(view)) = (&self.fetcher, &self.stream) {
             fetcher.stream_events(view.stream_id.clone(), fetch);
         }

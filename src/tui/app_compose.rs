@@ -73,6 +73,17 @@ impl App {
                     "appended {} to {}@{} at position {}",
                     event.event_type, event.stream_id, event.version, event.global_position
                 ));
+                // The open stream shows what was just appended to it (issue 16, bug 10),
+                // unless its reader scrolled away from the end.
+                let reload = self
+                    .stream
+                    .as_mut()
+                    .filter(|v| v.stream_id == event.stream_id)
+                    .filter(|v| v.window.at_end() || v.window.is_empty())
+                    .and_then(|v| v.window.reload_last());
+                if let Some(fetch) = reload {
+                    self.fetch_stream_events(fetch);
+                }
             }
             Err((message, conflict)) => {
                 if let Some(composer) = self.composer.as_mut() {

@@ -747,3 +747,68 @@ fn last_in_a_paused_log_reaches_the_newest_events() {
     assert_eq!(selected, Some(9), "the newest event is selected");
     assert!(screen(&app).contains("Account-1@9"));
 }
+
+/// An append by the composer shows in the open stream at once (issue 16, bug 10: only
+/// after `f`).
+#[test]
+fn a_composed_event_shows_in_the_open_stream() {
+    let mut app = app();
+    press(&mut app, KeyCode::Enter);
+    app.update(Msg::StreamEvents(
+        "Account-1".into(),
+        Fetch::First,
+        vec![
+            event(1, "Account-1", 1, "AccountOpened"),
+            event(9, "Account-1", 2, "MoneyDeposited"),
+        ],
+    ));
+    app.update(Msg::Composed(Ok(event(
+        12,
+        "Account-1",
+        3,
+        "MoneyWithdrawn",
+    ))));
+    let view = app.stream.as_ref().unwrap();
+    assert!(
+        view.window.is_loading(),
+        "the stream's last page is read again"
+    );
+    app.update(Msg::StreamEvents(
+        "Account-1".into(),
+        Fetch::Last,
+        vec![
+            event(12, "Account-1", 3, "MoneyWithdrawn"),
+            event(9, "Account-1", 2, "MoneyDeposited"),
+            event(1, "Account-1", 1, "AccountOpened"),
+        ],
+    ));
+    assert!(screen(&app).contains("MoneyWithdrawn"));
+}
+
+/// The Streams list, read from its top, reads its first page again when the head moves
+/// (issue 16, bug 11: by last activity it stayed as first loaded).
+#[test]
+fn the_streams_list_refreshes_on_appends() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('s'));
+    app.update(Msg::StreamRows(
+        Fetch::First,
+        vec![stream("Order-7", 3), stream("Account-1", 42)],
+    ));
+    assert!(!app.streams.window.is_loading());
+    app.update(Msg::Head(6));
+    assert!(app.streams.window.is_loading(), "asked again");
+    app.update(Msg::StreamRows(
+        Fetch::First,
+        vec![
+            stream("Fresh-1", 1),
+            stream("Order-7", 3),
+            stream("Account-1", 42),
+        ],
+    ));
+    assert!(screen(&app).contains("Fresh-1"));
+    // Moved down the list: left as it is.
+    press(&mut app, KeyCode::Down);
+    app.update(Msg::Head(7));
+    assert!(!app.streams.window.is_loading());
+}

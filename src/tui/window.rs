@@ -72,6 +72,11 @@ impl<T, K: Clone + PartialEq> Window<T, K> {
         self.pending.is_some()
     }
 
+    /// Whether the window holds the very first row (nothing before it).
+    pub fn at_start(&self) -> bool {
+        self.at_start
+    }
+
     /// Whether the window holds the very last row (nothing after it).
     pub fn at_end(&self) -> bool {
         self.at_end
