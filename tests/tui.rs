@@ -215,3 +215,20 @@ fn the_streams_list_by_activity_follows_appends() {
     assert!(first_row.contains("Fresh-1"), "at the top: {screen}");
     tui.keys(&["q"]);
 }
+
+/// At 80x24 a refusal is readable (on the footer line) and `:messages` keeps it (issue
+/// 16, bug 8).
+#[test]
+fn messages_are_readable_at_80_columns() {
+    let s = Sandbox::new();
+    let (code, _, err) = run(s.rewind(&["demo", "--events", "300"]));
+    assert_eq!(code, 0, "{err}");
+    let tui = Tmux::start_sized(&s, &["--read-only"], true, "", (80, 24));
+    tui.expect("Account-1 ");
+    tui.keys(&["a"]);
+    tui.expect("the composer is off: the store is read-only");
+    tui.keys(&[":", "messages", "Enter"]);
+    let screen = tui.expect("the composer is off");
+    assert!(!screen.contains("no messages"), "{screen}");
+    tui.keys(&["Escape", "q"]);
+}

@@ -239,7 +239,16 @@ impl App {
 
     /// The one update function. Returns whether the screen needs drawing again.
     pub fn update(&mut self, msg: Msg) -> bool {
+        let before = self.status.message.clone();
         let dirty = self.handle(msg);
+        // Every message the status line shows is kept for `:messages` (issue 16, bug 8:
+        // some paths set only the status line, and `:messages` said "no messages").
+        if let Some(message) = &self.status.message
+            && before.as_ref() != Some(message)
+            && self.messages.last() != Some(message)
+        {
+            self.messages.push(message.clone());
+        }
         if let Some(view) = self.stream.as_mut() {
             view.sync_tree();
         }
@@ -1188,11 +1197,15 @@ impl App {
             exported: self.exporting,
             ..self.status.clone()
         };
-        views::render_status(frame, status, &status_info);
+        let footer_taken = self.command.is_some() || self.filter_input.is_some();
+        views::render_status(frame, status, &status_info, footer_taken);
         match (&self.command, &self.filter_input) {
             (Some(line), _) => views::render_command(frame, hints, line),
             (None, Some(query)) => views::render_filter(frame, hints, query),
-            (None, None) => views::render_hints(frame, hints, self.screen, &self.keymap),
+            (None, None) => match &self.status.message {
+                Some(message) => views::render_message(frame, hints, message),
+                None => views::render_hints(frame, hints, self.screen, &self.keymap),
+            },
         }
         if self.help {
             views::render_help(frame, &self.keymap, self.screen);

@@ -812,3 +812,40 @@ fn the_streams_list_refreshes_on_appends() {
     app.update(Msg::Head(7));
     assert!(!app.streams.window.is_loading());
 }
+
+/// Messages are readable at 80x24 and kept in `:messages` (issue 16, bug 8: the status
+/// line was cut before them, and paths that set only the status line left `:messages`
+/// empty).
+#[test]
+fn messages_are_readable_at_80_columns_and_kept() {
+    let status = Status {
+        store: "postgres://someone@db.example.com:5432/orders · Message DB".into(),
+        read_only: true,
+        write_hint: Some("Message DB: rewind never writes here".into()),
+        notices: vec!["Message DB keeps no transaction id: log read by position".into()],
+        ..Default::default()
+    };
+    let mut app = App::new(Keymap::default(), status, None);
+    app.start();
+    press(&mut app, KeyCode::Char('a'));
+    let narrow = |app: &App| {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|frame| app.render(frame)).unwrap();
+        super::harness::buffer_text(terminal.backend().buffer())
+    };
+    let text = narrow(&app);
+    assert!(
+        text.contains("the composer is off: the store is read-only"),
+        "{text}"
+    );
+    // A message set by a path that did not push it itself is kept too.
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "version x");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "messages");
+    press(&mut app, KeyCode::Enter);
+    let text = narrow(&app);
+    assert!(text.contains("the composer is off"), "{text}");
+    assert!(!text.contains("no messages"), "{text}");
+}

@@ -53,7 +53,9 @@ pub fn render_tabs(
     frame.render_widget(Line::from(spans), area);
 }
 
-pub fn render_status(frame: &mut Frame, area: Rect, status: &Status) {
+/// The status line; `with_message`: the message goes here, first (while the command or
+/// filter line holds the footer).
+pub fn render_status(frame: &mut Frame, area: Rect, status: &Status, with_message: bool) {
     let mut text = format!(" {}", status.store);
     match &status.stats {
         Some(stats) => text.push_str(&format!(
@@ -92,11 +94,14 @@ pub fn render_status(frame: &mut Frame, area: Rect, status: &Status) {
             FRAMES[status.spinner % FRAMES.len()]
         ));
     }
-    let mut line = vec![Span::raw(text)];
-    if let Some(message) = &status.message {
-        line.push(Span::raw("  "));
-        line.push(Span::styled(message.clone(), Style::new().reversed()));
+    let mut line = Vec::new();
+    if let Some(message) = status.message.as_ref().filter(|_| with_message) {
+        line.push(Span::styled(
+            format!(" {message} "),
+            Style::new().reversed(),
+        ));
     }
+    line.push(Span::raw(text));
     frame.render_widget(
         Line::from(line).style(Style::new().add_modifier(Modifier::DIM)),
         area,
@@ -183,6 +188,19 @@ fn hints_of(screen: Screen) -> &'static [Hint] {
             HELP,
         ],
     }
+}
+
+/// A message (an error, a refusal, what a command did) on the footer's line, in place of
+/// the key hints until the next key: the status line above is cut at the terminal's
+/// width, and a message at its end went unseen at 80 columns (issue 16, bug 8).
+pub fn render_message(frame: &mut Frame, area: Rect, message: &str) {
+    frame.render_widget(
+        Line::from(Span::styled(
+            format!(" {message} "),
+            Style::new().reversed(),
+        )),
+        area,
+    );
 }
 
 pub fn render_hints(frame: &mut Frame, area: Rect, screen: Screen, keymap: &Keymap) {
