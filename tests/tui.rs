@@ -232,3 +232,29 @@ fn messages_are_readable_at_80_columns() {
     assert!(!screen.contains("no messages"), "{screen}");
     tui.keys(&["Escape", "q"]);
 }
+
+/// An unreachable PostgreSQL server (refused at once) is reported at once, not after a
+/// blank screen and the pool's 30 s timeout (issue 16, bug 7).
+#[test]
+fn a_refused_postgres_is_reported_at_once() {
+    let s = Sandbox::new();
+    let config = s.config().display().to_string();
+    let started = std::time::Instant::now();
+    let tui = Tmux::start(
+        &s,
+        &["--config", &config, "--db", "postgres://x@127.0.0.1:1/x"],
+        false,
+        "; echo REWIND-EXITED $?; sleep 30",
+    );
+    let screen = tui.expect("REWIND-EXITED 1");
+    // The terminal wraps the one line at its width.
+    assert!(
+        screen.replace('\n', "").contains("Connection refused"),
+        "{screen}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
