@@ -303,6 +303,7 @@ impl App {
                     }
                     Update::Result(result) => view.set_result(result),
                     Update::Step(step) => view.set_step(*step),
+                    Update::SteppedBack { undone, now } => view.set_stepped_back(undone, now),
                     Update::Breakpoint(at) => view.breakpoint_at = Some(at),
                     Update::Fault(fault) => {
                         // Show the faulting line in the editor.

@@ -178,3 +178,37 @@ fn unsaved_edits_are_not_dropped() {
     press(&mut app, KeyCode::Enter);
     assert!(app.quit, ":q! discards");
 }
+
+/// After `N` the step pane no longer shows the undone step (issue 16, bug 14): it says
+/// what was undone and where the state is now.
+#[test]
+fn the_step_pane_follows_a_step_back() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Esc);
+    let generation = app.workbench.as_ref().unwrap().generation;
+    let step = crate::projection::StepReport {
+        event: super::tests::event(7, "Account-1", 3, "MoneyDeposited"),
+        partition: None,
+        before: json!({"count": 6}),
+        after: json!({"count": 7}),
+        diff: json_patch::diff(&json!({"count": 6}), &json!({"count": 7})),
+        handled: true,
+    };
+    app.update(Msg::Workbench(generation, Update::Step(Box::new(step))));
+    assert!(screen(&app).contains("Account-1@3"), "{}", screen(&app));
+    app.update(Msg::Workbench(
+        generation,
+        Update::SteppedBack { undone: 7, now: 6 },
+    ));
+    let text = screen(&app);
+    assert!(
+        text.contains("stepped back: undid the event at position 7"),
+        "{text}"
+    );
+    assert!(text.contains("as after position 6"), "{text}");
+    assert!(
+        !text.contains("Account-1@3"),
+        "the undone step is gone: {text}"
+    );
+}

@@ -83,6 +83,11 @@ pub enum Update {
     /// Events `emit`/`linkTo` asked for (shown, never written by the workbench).
     Emitted(Vec<Value>),
     Step(Box<StepReport>),
+    /// `N` undid the event at `undone`: the state is as after `now` (0: the start).
+    SteppedBack {
+        undone: Position,
+        now: Position,
+    },
     Breakpoint(Position),
     Fault(Fault),
 }
@@ -236,7 +241,10 @@ async fn session(
             }
             Some(Command::StepBack) => {
                 running = false;
-                debugger.step_back().await?;
+                let undone = debugger.position();
+                if let Some(now) = debugger.step_back().await? {
+                    send(Update::SteppedBack { undone, now });
+                }
                 report(&debugger, RunStatus::Paused);
                 send(Update::Result(debugger.result().await?));
             }

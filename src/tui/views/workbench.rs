@@ -53,6 +53,8 @@ pub struct WorkbenchView {
     pub partition: usize,
     pub tree: Option<JsonTree>,
     pub step: Option<StepReport>,
+    /// `N` undid a step: (the event undone, the position the state is now after).
+    pub stepped_back: Option<(Position, Position)>,
     /// The step's states before and after as compact JSON, made once when it arrives.
     step_states: (String, String),
     pub fault: Option<Fault>,
@@ -84,6 +86,7 @@ impl WorkbenchView {
             partition: 0,
             tree: None,
             step: None,
+            stepped_back: None,
             step_states: Default::default(),
             fault: None,
             breakpoint_at: None,
@@ -100,6 +103,14 @@ impl WorkbenchView {
         let compact = |v: &Value| serde_json::to_string(v).unwrap_or_default();
         self.step_states = (compact(&step.before), compact(&step.after));
         self.step = Some(step);
+        self.stepped_back = None;
+    }
+
+    /// `N` undid the event at `undone`: the pane says so instead of showing that step,
+    /// which no longer describes the state (issue 16, bug 14).
+    pub fn set_stepped_back(&mut self, undone: Position, now: Position) {
+        self.step = None;
+        self.stepped_back = Some((undone, now));
     }
 
     /// After a fault: the last good event, where a fixed script resumes (the one before
@@ -359,6 +370,23 @@ impl WorkbenchView {
     }
 
     fn step_pane(&self, theme: &Theme) -> Paragraph<'static> {
+        if let (None, Some((undone, now))) = (&self.step, self.stepped_back) {
+            let at = if now == 0 {
+                "the start".to_owned()
+            } else {
+                format!("position {now}")
+            };
+            return Paragraph::new(vec![
+                Line::raw(format!(
+                    "stepped back: undid the event at position {undone}"
+                )),
+                Line::styled(
+                    format!("the state is as after {at} · n steps forward again"),
+                    theme.muted,
+                ),
+            ])
+            .block(Block::bordered().title(" Step "));
+        }
         let Some(step) = &self.step else {
             return Paragraph::new(Line::styled(
                 "n steps one event: its state before and after",
