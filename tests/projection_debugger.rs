@@ -183,3 +183,63 @@ async fn stepping_back_restores_exactly_the_earlier_state() {
     assert_eq!(short.step_back().await.unwrap(), None);
     assert_eq!(short.result().await.unwrap(), json!({}));
 }
+
+/// A fault in the middle of a batch leaves the run at the last good event: its position,
+/// count and state (issue 16, bug 2); a fixed script goes on from there, not from the
+/// start (bug 3), and faults again where it still fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_leaves_the_run_at_the_last_good_event_and_a_fix_goes_on_from_it() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    seed(&store, 10).await;
+    let script = |code: &str| ScriptSource {
+        name: "count.js".into(),
+        code: code.into(),
+    };
+    // Counts every event, and mutates the state before throwing at position 7.
+    let faulty = "fromAll().when({ $init: () => ({ n: 0 }), \
+        $any: (s, e) => { s.n += 1; if (e.position === 7) { s.n = 1000; throw new Error('boom'); } } })";
+    let mut debugger = Debugger::start(store.clone(), script(faulty), RunOptions::default())
+        .await
+        .unwrap();
+    let err = debugger.run(None, usize::MAX).await.unwrap_err();
+    assert!(err.to_string().contains("boom"), "{err}");
+    assert_eq!(debugger.position(), 6, "the last good event");
+    assert_eq!(debugger.folded(), 6);
+    assert_eq!(
+        debugger.result().await.unwrap(),
+        json!({"n": 6}),
+        "its state"
+    );
+    let point = debugger.resume_point().await.unwrap();
+
+    // The fix counts by ten: going on from the last good event gives 6 + 4 × 10.
+    let fixed = "fromAll().when({ $init: () => ({ n: 0 }), $any: (s, e) => { s.n += 10; } })";
+    let mut resumed = Debugger::resume(
+        store.clone(),
+        script(fixed),
+        RunOptions::default(),
+        Some(point.clone()),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        resumed.run(None, usize::MAX).await.unwrap(),
+        Stop::Head(10)
+    ));
+    assert_eq!(resumed.result().await.unwrap(), json!({"n": 46}));
+    assert_eq!(resumed.folded(), 10);
+
+    // A "fix" that still fails there shows that fault again, from the same point.
+    let mut again = Debugger::resume(
+        store.clone(),
+        script(faulty),
+        RunOptions::default(),
+        Some(point),
+    )
+    .await
+    .unwrap();
+    let err = again.run(None, usize::MAX).await.unwrap_err();
+    assert!(err.to_string().contains("boom"), "{err}");
+    assert_eq!(again.position(), 6);
+}

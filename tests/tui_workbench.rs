@@ -135,3 +135,29 @@ fn unsaved_edits_survive_q_until_q_bang() {
     let text = std::fs::read_to_string(s.path("count.js")).unwrap();
     assert_eq!(text, COUNT, "the file as it was");
 }
+
+/// After a fault the panes show the last good event's figures and state (issue 16, bug
+/// 2); Ctrl-r with the script fixed goes on from that event, not from the start (bug 3).
+#[test]
+fn a_fixed_script_resumes_from_the_last_good_event() {
+    let s = demo();
+    let script = "fromAll()\n  .when({\n    $init: () => ({ count: 0 }),\n    $any: (s, e) => {\n      s.count += typeof FIXED === 'undefined' ? 1 : FIXED;\n      if (e.position === 2000 && typeof FIXED === 'undefined') { s.count = -1; throw new Error('boom'); }\n    },\n  })\n  .outputState();\n";
+    std::fs::write(s.path("faulty.js"), script).unwrap();
+    let path = s.path("faulty.js").display().to_string();
+    let tui = Tmux::start(&s, &["workbench", &path], true, "");
+    tui.expect("5 Workbench");
+    tui.keys(&["C-r"]);
+    let screen = tui.expect("FAULT at line");
+    assert!(screen.contains("boom"), "{screen}");
+    // The state and count of event 1999, not of an earlier report or the half-done 2000.
+    let screen = tui.expect("count: 1999");
+    assert!(screen.contains("1,999"), "processed: {screen}");
+    // Fix it (the fixed script counts by ten) and run on: 1999 + 10 × 1001.
+    // (The editor's cursor is on the faulting line: up to the first; no `;`, which tmux
+    // takes for its own.)
+    tui.keys(&["Enter"]);
+    tui.keys(&["Up"; 8]);
+    tui.keys(&["Home", "var FIXED = 10", "Enter", "C-r"]);
+    tui.expect("caught up");
+    tui.expect("count: 12009");
+}

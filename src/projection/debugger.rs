@@ -21,6 +21,15 @@ const KEEP_EVERY: u64 = 256;
 const KEEP_AT_MOST: usize = 64;
 const PAGE: usize = 512;
 
+/// Where a run stood (its result, the event it was after, how many it folded), for a
+/// fixed script to go on from.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    pub result: Value,
+    pub position: Position,
+    pub folded: u64,
+}
+
 /// What one step did.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepReport {
@@ -74,8 +83,23 @@ impl Debugger {
         source: ScriptSource,
         options: RunOptions,
     ) -> Result<Debugger, ProjectionError> {
+        Debugger::resume(store, source, options, None).await
+    }
+
+    /// As `start`, going on from `from` (a state saved by an earlier run, for a script
+    /// fixed after a fault): its result, the event it was after and how many it folded.
+    pub async fn resume(
+        store: Store,
+        source: ScriptSource,
+        options: RunOptions,
+        from: Option<Resume>,
+    ) -> Result<Debugger, ProjectionError> {
+        let (state, position, folded) = match from {
+            Some(r) => (Some(r.result.to_string()), r.position, r.folded),
+            None => (None, 0, 0),
+        };
         let (thread, definition) =
-            FoldThread::start(&source, &options.upcasters, options.limits, None)?;
+            FoldThread::start(&source, &options.upcasters, options.limits, state)?;
         let filter = pushdown(&definition.source);
         let mut debugger = Debugger {
             store,
@@ -83,13 +107,22 @@ impl Debugger {
             definition,
             filter,
             min_position: options.from_position,
-            position: 0,
-            folded: 0,
+            position,
+            folded,
             kept: VecDeque::new(),
             breakpoints: Breakpoints::default(),
         };
         debugger.keep().await?;
         Ok(debugger)
+    }
+
+    /// Where this run stands, to go on from with another script (`resume`).
+    pub async fn resume_point(&self) -> Result<Resume, ProjectionError> {
+        Ok(Resume {
+            result: self.result().await?,
+            position: self.position,
+            folded: self.folded,
+        })
     }
 
     pub fn definition(&self) -> &Definition {
@@ -162,10 +195,29 @@ impl Debugger {
             }
             let positions: Vec<Position> = events.iter().map(|e| e.global_position).collect();
             let has_predicate = self.breakpoints.predicate.is_some();
-            let (folded, _) = self
+            let ran = self
                 .thread
                 .run_until(events, self.breakpoints.event_types.clone(), has_predicate)
-                .await?;
+                .await;
+            let (folded, _) = match ran {
+                Ok(ran) => ran,
+                // The state, position and count go back to the last good event, so that
+                // what a fault shows beside it is true (the batch's earlier events folded,
+                // the faulting one half did).
+                Err(ProjectionError::Faulted {
+                    error,
+                    checkpoint_position,
+                }) => {
+                    if let Some(at) = error.position.filter(|p| positions.contains(p)) {
+                        self.rewind_to_before(at).await?;
+                    }
+                    return Err(ProjectionError::Faulted {
+                        error,
+                        checkpoint_position,
+                    });
+                }
+                Err(other) => return Err(other),
+            };
             for &position in &positions[..folded] {
                 self.advance(position).await?;
             }
@@ -214,7 +266,14 @@ impl Debugger {
         if self.position == 0 {
             return Ok(None);
         }
-        let undone = self.position;
+        self.rewind_to_before(self.position).await?;
+        Ok(Some(self.position))
+    }
+
+    /// Sets the state to what it was just before the event at `undone` (log order):
+    /// restores the newest in-memory checkpoint before it and re-folds (ignoring
+    /// breakpoints) the events between.
+    async fn rewind_to_before(&mut self, undone: Position) -> Result<(), ProjectionError> {
         while self.kept.len() > 1 && self.kept.back().is_some_and(|(p, ..)| *p >= undone) {
             self.kept.pop_back();
         }
@@ -224,8 +283,15 @@ impl Debugger {
         self.position = position;
         self.folded = folded;
         loop {
-            let mut events = self.next_events(PAGE).await?;
-            events.retain(|e| e.global_position < undone);
+            let page = self.next_events(PAGE).await?;
+            let whole = page.len();
+            // Up to the event undone, in log order (not by number: PostgreSQL's log order
+            // is not position order).
+            let events: Vec<RecordedEvent> = page
+                .into_iter()
+                .take_while(|e| e.global_position != undone)
+                .collect();
+            let reached = events.len() < whole;
             if events.is_empty() {
                 break;
             }
@@ -234,8 +300,11 @@ impl Debugger {
             for position in positions {
                 self.advance(position).await?;
             }
+            if reached {
+                break;
+            }
         }
-        Ok(Some(self.position))
+        Ok(())
     }
 
     async fn advance(&mut self, position: Position) -> Result<(), ProjectionError> {

@@ -6,7 +6,7 @@
 mod debugger;
 mod fold_thread;
 
-pub use debugger::{Breakpoints, Debugger, StepReport, Stop};
+pub use debugger::{Breakpoints, Debugger, Resume, StepReport, Stop};
 
 use std::collections::BTreeSet;
 

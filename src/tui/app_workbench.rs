@@ -10,7 +10,7 @@ use crate::projection::Breakpoints;
 use crate::store::Position;
 use crate::tui::keymap::Action;
 use crate::tui::views::workbench::{WorkbenchView, template};
-use crate::tui::workbench_session::{Command, Update};
+use crate::tui::workbench_session::{Begin, Command, Update};
 
 /// What refusing to drop unsaved edits says.
 pub(super) const UNSAVED: &str = "unsaved changes (:w saves, :q! discards)";
@@ -142,20 +142,36 @@ impl App {
 
     /// Ctrl-r: runs the editor's script from the start — or, after a fault, resumes: the
     /// (fixed) script re-folds up to the last good event, then runs on.
+    /// Ctrl-r: runs the script; after a fault, goes on from the last good event with the
+    /// script as it is now (fixed), from where the faulted run began (issue 16, bug 3: it
+    /// ran again from the start).
     fn run_workbench(&mut self) {
-        let resume = self
+        let (begin, from) = self
             .workbench
             .as_ref()
-            .and_then(WorkbenchView::resume_point);
-        self.start_session(resume, None, true);
+            .map_or((Begin::Fresh, None), |view| {
+                (Self::after_fault(view).unwrap_or(Begin::Fresh), view.from)
+            });
+        self.start_session(begin, from, true);
     }
 
-    fn start_session(&mut self, resume_to: Option<Position>, from: Option<Position>, run: bool) {
+    /// Where a run goes on from after a fault: its kept state, else re-folding to it.
+    fn after_fault(view: &WorkbenchView) -> Option<Begin> {
+        view.fault.as_ref()?;
+        match &view.resume {
+            Some(point) => Some(Begin::From(point.clone())),
+            None => view.resume_point().map(Begin::RefoldTo),
+        }
+    }
+
+    fn start_session(&mut self, begin: Begin, from: Option<Position>, run: bool) {
         let Some(fetcher) = self.fetcher.clone() else {
             return;
         };
         let view = self.workbench_mut();
         view.generation += 1;
+        view.resume = None;
+        view.from = from;
         view.fault = None;
         view.step = None;
         view.breakpoint_at = None;
@@ -173,7 +189,7 @@ impl App {
         };
         let generation = view.generation;
         let breakpoints = view.breakpoints.clone();
-        let session = fetcher.workbench_session(source, from, resume_to, run, generation);
+        let session = fetcher.workbench_session(source, from, begin, run, generation);
         if !breakpoints.event_types.is_empty() || breakpoints.predicate.is_some() {
             session.send(Command::Breakpoints(breakpoints));
         }
@@ -182,16 +198,16 @@ impl App {
 
     /// `x` after a fault: re-fold to the last good event, pass over the faulting one, run on.
     fn skip_fault(&mut self) {
-        let Some(last_good) = self
+        let Some((begin, from)) = self
             .workbench
             .as_ref()
-            .and_then(WorkbenchView::resume_point)
+            .and_then(|view| Self::after_fault(view).map(|begin| (begin, view.from)))
         else {
             self.status.message =
                 Some("x skips the event a fault stopped at (no fault now)".into());
             return;
         };
-        self.start_session(Some(last_good), None, false);
+        self.start_session(begin, from, false);
         self.session_command(Command::SkipNext);
     }
 
@@ -237,7 +253,7 @@ impl App {
                 Err(_) => self.status.message = Some(":runto needs a position".into()),
             },
             "from" if on_workbench => match argument.parse::<Position>() {
-                Ok(p) => self.start_session(None, Some(p), true),
+                Ok(p) => self.start_session(Begin::Fresh, Some(p), true),
                 Err(_) => self.status.message = Some(":from needs a position".into()),
             },
             "break" | "breakif" | "nobreak" if on_workbench => {
@@ -304,6 +320,7 @@ impl App {
                     Update::Result(result) => view.set_result(result),
                     Update::Step(step) => view.set_step(*step),
                     Update::SteppedBack { undone, now } => view.set_stepped_back(undone, now),
+                    Update::Resumable(point) => view.resume = Some(point),
                     Update::Breakpoint(at) => view.breakpoint_at = Some(at),
                     Update::Fault(fault) => {
                         // Show the faulting line in the editor.

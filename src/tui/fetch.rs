@@ -420,7 +420,7 @@ impl Fetcher {
         &self,
         source: crate::script::ScriptSource,
         from: Option<Position>,
-        resume_to: Option<Position>,
+        begin: super::workbench_session::Begin,
         run: bool,
         generation: u64,
     ) -> super::workbench_session::Session {
@@ -439,7 +439,7 @@ impl Fetcher {
             self.store.clone(),
             source,
             options,
-            resume_to,
+            begin,
             run,
             self.tx.clone(),
             generation,

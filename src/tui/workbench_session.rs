@@ -83,6 +83,8 @@ pub enum Update {
     /// Events `emit`/`linkTo` asked for (shown, never written by the workbench).
     Emitted(Vec<Value>),
     Step(Box<StepReport>),
+    /// Where a faulted run stands (its last good event), for the fixed script to go on.
+    Resumable(crate::projection::Resume),
     /// `N` undid the event at `undone`: the state is as after `now` (0: the start).
     SteppedBack {
         undone: Position,
@@ -92,20 +94,31 @@ pub enum Update {
     Fault(Fault),
 }
 
+/// Where a session's run begins.
+#[derive(Debug, Clone)]
+pub enum Begin {
+    /// From the start (or the run's `from_position`).
+    Fresh,
+    /// Folding silently up to this position first (the last good event before a fault,
+    /// when no state of it was kept).
+    RefoldTo(Position),
+    /// From a faulted run's last good event, its state as that run left it.
+    From(crate::projection::Resume),
+}
+
 pub struct Session {
     commands: mpsc::UnboundedSender<Command>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Session {
-    /// Starts a run of `source`: from `from_position` (a moved checkpoint), first folding
-    /// silently up to `resume_to` (the last good event before a fault), then, when
-    /// `run`, running on.
+    /// Starts a run of `source`: from `from_position` (a moved checkpoint) or as `begin`
+    /// says, then, when `run`, running on.
     pub fn start(
         store: Store,
         source: ScriptSource,
         options: RunOptions,
-        resume_to: Option<Position>,
+        begin: Begin,
         run: bool,
         tx: mpsc::UnboundedSender<Msg>,
         generation: u64,
@@ -113,7 +126,7 @@ impl Session {
         let (commands, rx) = mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
             let send = |update: Update| tx.send(Msg::Workbench(generation, update)).is_ok();
-            if let Err(e) = session(store, source, options, resume_to, run, rx, &send).await {
+            if let Err(e) = session(store, source, options, begin, run, rx, &send).await {
                 send(Update::Fault(fault(e)));
             }
         });
@@ -154,15 +167,20 @@ async fn session(
     store: Store,
     source: ScriptSource,
     options: RunOptions,
-    resume_to: Option<Position>,
+    begin: Begin,
     mut running: bool,
     mut commands: mpsc::UnboundedReceiver<Command>,
     send: &impl Fn(Update) -> bool,
 ) -> Result<(), ProjectionError> {
-    let mut debugger = Debugger::start(store.clone(), source, options).await?;
+    let (resume, refold_to) = match begin {
+        Begin::Fresh => (None, None),
+        Begin::RefoldTo(target) => (None, Some(target).filter(|p| *p > 0)),
+        Begin::From(point) => (Some(point), None),
+    };
+    let mut debugger = Debugger::resume(store.clone(), source, options, resume).await?;
     let partitioned = debugger.definition().partition != "none";
     let mut head_watch = store.head_watch();
-    if let Some(target) = resume_to.filter(|p| *p > 0) {
+    if let Some(target) = refold_to {
         debugger.run_to(target).await?;
     }
     let started = Instant::now();
@@ -196,103 +214,118 @@ async fn session(
         },
     );
     send(Update::Result(debugger.result().await?));
-    loop {
-        // Take every command waiting (or wait for one when there is nothing to do).
-        let command = if running && !caught_up {
-            commands.try_recv().ok()
-        } else {
-            tokio::select! {
-                command = commands.recv() => match command {
-                    Some(command) => Some(command),
-                    None => return Ok(()),
-                },
-                changed = head_watch.changed(), if running => {
-                    if changed.is_err() {
-                        return Ok(());
+    let outcome: Result<(), ProjectionError> = async {
+        loop {
+            // Take every command waiting (or wait for one when there is nothing to do).
+            let command = if running && !caught_up {
+                commands.try_recv().ok()
+            } else {
+                tokio::select! {
+                    command = commands.recv() => match command {
+                        Some(command) => Some(command),
+                        None => return Ok(()),
+                    },
+                    changed = head_watch.changed(), if running => {
+                        if changed.is_err() {
+                            return Ok(());
+                        }
+                        caught_up = false;
+                        None
                     }
+                }
+            };
+            match command {
+                Some(Command::Run) => {
+                    running = true;
                     caught_up = false;
-                    None
                 }
-            }
-        };
-        match command {
-            Some(Command::Run) => {
-                running = true;
-                caught_up = false;
-            }
-            Some(Command::Pause) => {
-                running = false;
-                report(&debugger, RunStatus::Paused);
-                send(Update::Result(debugger.result().await?));
-            }
-            Some(Command::Step) => {
-                running = false;
-                match debugger.step().await? {
-                    Some(step) => {
-                        send(Update::Step(Box::new(step)));
-                        send_emitted(&debugger, send).await?;
-                    }
-                    None => {
-                        report(&debugger, RunStatus::CaughtUp);
-                    }
-                }
-                report(&debugger, RunStatus::Paused);
-                send(Update::Result(debugger.result().await?));
-            }
-            Some(Command::StepBack) => {
-                running = false;
-                let undone = debugger.position();
-                if let Some(now) = debugger.step_back().await? {
-                    send(Update::SteppedBack { undone, now });
-                }
-                report(&debugger, RunStatus::Paused);
-                send(Update::Result(debugger.result().await?));
-            }
-            Some(Command::RunTo(target)) => {
-                running = false;
-                let stop = debugger.run_to(target).await?;
-                if let Stop::Breakpoint(at) = stop {
-                    send(Update::Breakpoint(at));
-                }
-                report(&debugger, RunStatus::Paused);
-                send(Update::Result(debugger.result().await?));
-            }
-            Some(Command::Breakpoints(breakpoints)) => {
-                debugger.set_breakpoints(breakpoints).await?;
-            }
-            Some(Command::SkipNext) => {
-                debugger.skip_next().await?;
-                running = true;
-                caught_up = false;
-            }
-            None => {}
-        }
-        if running && !caught_up {
-            let stop = debugger.run(None, SLICE).await?;
-            send_emitted(&debugger, send).await?;
-            match stop {
-                Stop::Breakpoint(at) => {
+                Some(Command::Pause) => {
                     running = false;
-                    send(Update::Breakpoint(at));
                     report(&debugger, RunStatus::Paused);
                     send(Update::Result(debugger.result().await?));
                 }
-                Stop::Head(_) => {
-                    caught_up = true;
-                    report(&debugger, RunStatus::CaughtUp);
+                Some(Command::Step) => {
+                    running = false;
+                    match debugger.step().await? {
+                        Some(step) => {
+                            send(Update::Step(Box::new(step)));
+                            send_emitted(&debugger, send).await?;
+                        }
+                        None => {
+                            report(&debugger, RunStatus::CaughtUp);
+                        }
+                    }
+                    report(&debugger, RunStatus::Paused);
                     send(Update::Result(debugger.result().await?));
-                    last_result = Instant::now();
                 }
-                Stop::Reached(_) => {
-                    report(&debugger, RunStatus::Running);
-                    if last_result.elapsed() >= RESULT_EVERY {
+                Some(Command::StepBack) => {
+                    running = false;
+                    let undone = debugger.position();
+                    if let Some(now) = debugger.step_back().await? {
+                        send(Update::SteppedBack { undone, now });
+                    }
+                    report(&debugger, RunStatus::Paused);
+                    send(Update::Result(debugger.result().await?));
+                }
+                Some(Command::RunTo(target)) => {
+                    running = false;
+                    let stop = debugger.run_to(target).await?;
+                    if let Stop::Breakpoint(at) = stop {
+                        send(Update::Breakpoint(at));
+                    }
+                    report(&debugger, RunStatus::Paused);
+                    send(Update::Result(debugger.result().await?));
+                }
+                Some(Command::Breakpoints(breakpoints)) => {
+                    debugger.set_breakpoints(breakpoints).await?;
+                }
+                Some(Command::SkipNext) => {
+                    debugger.skip_next().await?;
+                    running = true;
+                    caught_up = false;
+                }
+                None => {}
+            }
+            if running && !caught_up {
+                let stop = debugger.run(None, SLICE).await?;
+                send_emitted(&debugger, send).await?;
+                match stop {
+                    Stop::Breakpoint(at) => {
+                        running = false;
+                        send(Update::Breakpoint(at));
+                        report(&debugger, RunStatus::Paused);
+                        send(Update::Result(debugger.result().await?));
+                    }
+                    Stop::Head(_) => {
+                        caught_up = true;
+                        report(&debugger, RunStatus::CaughtUp);
                         send(Update::Result(debugger.result().await?));
                         last_result = Instant::now();
+                    }
+                    Stop::Reached(_) => {
+                        report(&debugger, RunStatus::Running);
+                        if last_result.elapsed() >= RESULT_EVERY {
+                            send(Update::Result(debugger.result().await?));
+                            last_result = Instant::now();
+                        }
                     }
                 }
             }
         }
     }
+    .await;
+    // After a fault the run stands at the last good event (the debugger went back to
+    // it): say so, show its result, and let a fixed script go on from there.
+    if let Err(ProjectionError::Faulted { .. }) = &outcome {
+        report(&debugger, RunStatus::Faulted);
+        if let Ok(result) = debugger.result().await {
+            send(Update::Result(result));
+        }
+        if let Ok(point) = debugger.resume_point().await {
+            send(Update::Resumable(point));
+        }
+    }
+    outcome
 }
 
 /// Sends what `emit`/`linkTo` asked for since the last look, if anything.

@@ -66,6 +66,11 @@ pub struct WorkbenchView {
     pub last_emitted: Vec<Value>,
     /// The last event folded before a fault (where a fixed script resumes).
     pub last_good: Position,
+    /// A faulted run's state at its last good event, for Ctrl-r (the fixed script) or
+    /// `x` to go on from.
+    pub resume: Option<crate::projection::Resume>,
+    /// Where the session's run began (`:from P`, `m`): a new run begins there too.
+    pub from: Option<Position>,
     /// The first editor line drawn (kept so the cursor stays in view).
     top: Cell<usize>,
 }
@@ -94,6 +99,8 @@ impl WorkbenchView {
             emitted: 0,
             last_emitted: Vec::new(),
             last_good: 0,
+            resume: None,
+            from: None,
             top: Cell::new(0),
         }
     }
