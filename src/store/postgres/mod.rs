@@ -97,7 +97,6 @@ struct Inner {
     live: live::Live,
     gaps: gaps::Gaps,
     own_writes: visibility::OwnWrites,
-    last_cursor: read::LastCursor,
     /// Where a kind keeps stream types beside its events (Marten): their cache.
     stream_types: Option<stream_types::StreamTypes>,
 }
@@ -217,7 +216,6 @@ impl PostgresStore {
                 live: live::Live::new(),
                 gaps: gaps::Gaps::new(Duration::from_millis(options.gap_wait_ms)),
                 own_writes: visibility::OwnWrites::default(),
-                last_cursor: read::LastCursor::default(),
                 stream_types: layout
                     .as_ref()
                     .and_then(|l| l.stream_types.clone())
@@ -609,15 +607,7 @@ impl PostgresStore {
                     .await?,
             )
         };
-        let page = read::read_log(
-            &self.inner.pool,
-            &st,
-            &q,
-            before,
-            horizon,
-            &self.inner.last_cursor,
-        )
-        .await?;
+        let page = read::read_log(&self.inner.pool, &st, &q, before, horizon).await?;
         self.with_stream_types(page).await
     }
 

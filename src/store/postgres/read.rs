@@ -47,25 +47,6 @@ async fn events<'e>(ex: impl PgExecutor<'e>, b: Built) -> Result<Vec<RecordedEve
     rows.iter().map(sql::event_from_row).collect()
 }
 
-/// The transaction id of the last event a forward log read returned: the next page's
-/// cursor names that event, and knowing its transaction spares looking it up (on a table
-/// without an index on positions, Emmett's, the lookup is a scan of its own).
-#[derive(Default)]
-pub struct LastCursor(std::sync::Mutex<Option<(Position, String)>>);
-
-impl LastCursor {
-    fn get(&self, position: Position) -> Option<String> {
-        let last = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        last.as_ref()
-            .filter(|(p, _)| *p == position)
-            .map(|(_, tx)| tx.clone())
-    }
-
-    fn set(&self, position: Position, tx: String) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((position, tx));
-    }
-}
-
 /// One page of the log in log order, between the query's bounds and `horizon` (the last
 /// position a table without `tx_id` may be read to; None with commit order). `before`
 /// (exclusive; Some(None): the end) reads backward, newest first.
@@ -75,12 +56,9 @@ pub async fn read_log(
     q: &LogQuery,
     before: Option<Option<Position>>,
     horizon: Option<Position>,
-    cursor: &LastCursor,
 ) -> Result<Vec<RecordedEvent>> {
-    // In commit order the page also brings each row's transaction id (column 10).
-    let tx_column = if st.commit_order { ", tx_id::text" } else { "" };
     let mut b = Built::new(format!(
-        "SELECT {}{tx_column} FROM {} WHERE true",
+        "SELECT {} FROM {} WHERE true",
         st.event_columns, st.events
     ));
     if st.commit_order {
@@ -92,15 +70,7 @@ pub async fn read_log(
     }
     if q.after > 0 {
         let p = b.bind(Bind::I64(clamp(q.after)));
-        match cursor.get(q.after).filter(|_| st.commit_order) {
-            Some(tx) => {
-                let t = b.bind(Bind::Text(tx));
-                b.push(&format!(
-                    " AND (tx_id, global_position) > (${t}::xid8, ${p})"
-                ));
-            }
-            None => b.push(&format!(" AND {}", st.log_bound(">", p, true))),
-        }
+        b.push(&format!(" AND {}", st.log_bound(">", p, true)));
     }
     if let Some(min) = q.min_position.filter(|m| *m > 0) {
         let p = b.bind(Bind::I64(clamp(min)));
@@ -116,17 +86,7 @@ pub async fn read_log(
         " ORDER BY {} LIMIT ${limit}",
         st.log_order(before.is_some())
     ));
-    let rows = b.query().fetch_all(pool).await?;
-    let page = rows
-        .iter()
-        .map(sql::event_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    if st.commit_order
-        && before.is_none()
-        && let (Some(row), Some(event)) = (rows.last(), page.last())
-    {
-        cursor.set(event.global_position, row.try_get(10)?);
-    }
+    let page = events(pool, b).await?;
     if page.is_empty() && q.after > 0 && !position_exists(pool, st, q.after).await? {
         return Err(StoreError::InvalidInput(format!(
             "no event at position {}: on PostgreSQL --after names a stored event (0: from the start)",
