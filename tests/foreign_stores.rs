@@ -134,24 +134,14 @@ fn pg_env(server: &str, command: &mut Command) {
 
 impl Drop for ForeignDb {
     fn drop(&mut self) {
-        let (server, name) = (self.server.clone(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                if let Ok(pool) = sqlx::PgPool::connect(&server).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE); DROP ROLE IF EXISTS {name}_ro"
-                    )))
-                    .execute(&pool)
-                    .await;
-                    pool.close().await;
-                }
-            });
-        })
-        .join();
+        // Two calls: DROP DATABASE refuses to run in a transaction, which is what several
+        // statements in one call become.
+        let name = &self.name;
+        common::pg::run_on_server(
+            &self.server,
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        );
+        common::pg::run_on_server(&self.server, format!("DROP ROLE IF EXISTS {name}_ro"));
     }
 }
 
@@ -631,10 +621,12 @@ async fn message_db() {
 
 // --- Emmett on PostgreSQL -----------------------------------------------------------
 
-fn emmett_append(url: &str, events: &[(&str, &str, Value)]) {
+/// Runs one of Emmett's writer scripts on `target` (a URL or a file), one JSON line per
+/// event on its stdin: (stream, type, data).
+fn emmett_write(script: &Path, target: &str, events: &[(&str, &str, Value)]) {
     let mut node = Command::new("node")
-        .arg(writers_dir().join("emmett.mjs"))
-        .arg(url)
+        .arg(script)
+        .arg(target)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -650,9 +642,14 @@ fn emmett_append(url: &str, events: &[(&str, &str, Value)]) {
     let out = node.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "Emmett's appendToStream: {}",
+        "Emmett's appendToStream ({}): {}",
+        script.display(),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn emmett_append(url: &str, events: &[(&str, &str, Value)]) {
+    emmett_write(&writers_dir().join("emmett.mjs"), url, events);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -983,27 +980,8 @@ fn sqlite_writer_dir() -> &'static Path {
 }
 
 fn emmett_sqlite_append(file: &Path, events: &[(&str, &str, Value)]) {
-    let mut node = Command::new("node")
-        .arg(sqlite_writer_dir().join("emmett-sqlite.mjs"))
-        .arg(file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    {
-        let stdin = node.stdin.as_mut().unwrap();
-        for (stream, event_type, data) in events {
-            let line = json!({"stream": stream, "type": event_type, "data": data});
-            writeln!(stdin, "{line}").unwrap();
-        }
-    }
-    let out = node.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "Emmett's appendToStream (SQLite): {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let script = sqlite_writer_dir().join("emmett-sqlite.mjs");
+    emmett_write(&script, &file.display().to_string(), events);
 }
 
 /// An Emmett SQLite file (SQLite: no server needed) written by Emmett itself: every read

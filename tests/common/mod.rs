@@ -214,25 +214,29 @@ pub mod pg {
 
     impl Drop for PgSchema {
         fn drop(&mut self) {
-            let (server, name) = (self.server.clone(), self.name.clone());
-            // Drop runs outside async code: a thread with a small runtime of its own.
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
-                runtime.block_on(async {
-                    if let Ok(pool) = sqlx::PgPool::connect(&server).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "DROP SCHEMA IF EXISTS {name} CASCADE"
-                        )))
-                        .execute(&pool)
-                        .await;
-                        pool.close().await;
-                    }
-                });
-            })
-            .join();
+            run_on_server(
+                &self.server,
+                format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name),
+            );
         }
+    }
+
+    /// Runs `sql` on the test server from outside async code (a `Drop`): a thread with a
+    /// small runtime of its own. Failures are ignored (clean-up is best effort).
+    pub fn run_on_server(server: &str, sql: String) {
+        let server = server.to_owned();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&server).await {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
+                    pool.close().await;
+                }
+            });
+        })
+        .join();
     }
 }
