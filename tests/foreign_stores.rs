@@ -215,6 +215,14 @@ struct Expect {
     config: &'static str,
 }
 
+/// Runs a writer's future to completion from a test thread (the checks run the binary
+/// synchronously on a runtime worker): on a thread of its own, on `runtime`.
+fn blocking(runtime: &tokio::runtime::Handle, work: impl std::future::Future<Output = ()> + Send) {
+    std::thread::scope(|s| {
+        s.spawn(|| runtime.block_on(work));
+    });
+}
+
 /// A reducer for the account stream that works whatever the store calls its types.
 const REDUCER: &str = "when({ $init: () => ({ balance: 0, n: 0 }), \
     $any: (s, e) => { if (e.data.owner) s.owner = e.data.owner; \
@@ -776,18 +784,15 @@ async fn marten() {
             category: "account".into(),
             config: "",
             append_one: Box::new(move || {
-                let writer = writer.clone();
-                // The check runs on a test thread: block on the writer on the runtime.
-                std::thread::scope(|s| {
-                    s.spawn(|| {
-                        runtime.block_on(marten_append(
-                            &writer,
-                            ACCOUNT_GUID,
-                            "account",
-                            &[("deposited", json!({"amount": 1}))],
-                        ))
-                    });
-                });
+                blocking(&runtime, async {
+                    marten_append(
+                        &writer,
+                        ACCOUNT_GUID,
+                        "account",
+                        &[("deposited", json!({"amount": 1}))],
+                    )
+                    .await
+                })
             }),
         },
     )
@@ -845,16 +850,10 @@ async fn eventuous() {
             category: "Account".into(),
             config: "",
             append_one: Box::new(move || {
-                let writer = writer.clone();
-                std::thread::scope(|s| {
-                    s.spawn(|| {
-                        runtime.block_on(eventuous_append(
-                            &writer,
-                            "Account-1",
-                            &[("Deposited", json!({"amount": 1}))],
-                        ))
-                    });
-                });
+                blocking(&runtime, async {
+                    eventuous_append(&writer, "Account-1", &[("Deposited", json!({"amount": 1}))])
+                        .await
+                })
             }),
         },
     )
@@ -909,17 +908,9 @@ async fn a_table_mapped_in_config() {
             config: MAPPING,
             // The table's own writer is whatever inserts rows: here, plain SQL.
             append_one: Box::new(move || {
-                let writer = writer.clone();
-                std::thread::scope(|s| {
-                    s.spawn(|| {
-                        runtime.block_on(insert(
-                            &writer,
-                            "Account-1",
-                            "Deposited",
-                            &json!({"amount": 1}),
-                        ))
-                    });
-                });
+                blocking(&runtime, async {
+                    insert(&writer, "Account-1", "Deposited", &json!({"amount": 1})).await
+                })
             }),
         },
     )

@@ -10,7 +10,7 @@ pub mod model;
 mod notify;
 pub mod pages;
 pub mod postgres;
-mod sidecar;
+pub(crate) mod sidecar;
 pub mod source;
 pub mod sqlite;
 mod subscription;
@@ -184,31 +184,19 @@ impl Store {
                 Backend::Postgres(PostgresStore::open(raw, url.to_string(), &options).await?)
             }
         };
-        // A foreign store's identity and a readable name for its sidecar file.
+        // A foreign store's identity, which names its sidecar file.
         let foreign = match (&backend, url) {
             (Backend::Postgres(pg), StoreUrl::Postgres(_)) if !pg.source().kind.writable() => {
-                let identity = pg.identity().await?;
-                let name = identity
-                    .rsplit(' ')
-                    .nth(2)
-                    .and_then(|address| address.rsplit('/').next())
-                    .unwrap_or("store")
-                    .to_owned();
-                Some((identity, pg.source().kind, name))
+                Some(pg.identity().await?)
             }
             (Backend::Sqlite(s), StoreUrl::Sqlite(path)) if !s.kind().writable() => {
-                let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-                let name = full
-                    .file_stem()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                Some((format!("sqlite {}", full.display()), s.kind(), name))
+                Some(sidecar::Identity::of_file(path, s.kind()))
             }
             _ => None,
         };
         let sidecar = match &foreign {
-            Some((identity, kind, name)) => {
-                let path = sidecar::path(&options, identity, *kind, name)?;
+            Some(identity) => {
+                let path = sidecar::path(&options, identity)?;
                 Some((sidecar::open(&path, &options).await?, path))
             }
             None => None,

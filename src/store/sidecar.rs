@@ -7,17 +7,36 @@ use std::sync::Arc;
 
 use super::backend::{NoState, StateStore};
 use super::error::{Result, StoreError};
-use super::source::SourceKind;
+use super::source::{FNV_OFFSET, SourceKind, fnv1a};
 use super::{OpenOptions, SqliteStore};
 
-/// The sidecar file for the store named `identity` (`name`: a readable part for the
-/// file name, the database's or file's name).
-pub fn path(
-    options: &OpenOptions,
-    identity: &str,
-    kind: SourceKind,
-    name: &str,
-) -> Result<PathBuf> {
+/// Which store a sidecar belongs to.
+pub struct Identity {
+    /// Stable across runs and builds: server, database, kind and schema (or a file's
+    /// canonical path).
+    pub key: String,
+    /// A readable part for the file name: the database's or the file's name.
+    pub name: String,
+    pub kind: SourceKind,
+}
+
+impl Identity {
+    /// A SQLite file's identity: its canonical path.
+    pub fn of_file(path: &Path, kind: SourceKind) -> Identity {
+        let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        Identity {
+            name: full
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            key: format!("sqlite {}", full.display()),
+            kind,
+        }
+    }
+}
+
+/// The sidecar file for the store `identity` names.
+pub fn path(options: &OpenOptions, identity: &Identity) -> Result<PathBuf> {
     let dir = match &options.sidecar_dir {
         Some(dir) => dir.clone(),
         None => dirs::data_local_dir()
@@ -29,23 +48,17 @@ pub fn path(
             .join("rewind")
             .join("sidecars"),
     };
-    let readable: String = name
+    let readable: String = identity
+        .name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .take(40)
         .collect();
     Ok(dir.join(format!(
         "{}-{readable}-{:016x}.db",
-        kind.name(),
-        fnv1a(identity)
+        identity.kind.name(),
+        fnv1a(FNV_OFFSET, &identity.key)
     )))
-}
-
-/// A stable hash (the file name must not change between builds, as std's hasher may).
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// Opens (creating when allowed) the sidecar at `path`. `--read-only` never creates it.

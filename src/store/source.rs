@@ -117,14 +117,20 @@ fn one() -> i64 {
 /// A stable uuid standing for a foreign store's event id that is not one (Emmett's ids
 /// are text): two FNV-1a hashes of the text, given a uuid's version bits.
 pub fn uuid_for_text(text: &str) -> uuid::Uuid {
-    let hash = |seed: u64| {
-        text.bytes().fold(seed, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-    };
-    let (a, b) = (hash(0xcbf2_9ce4_8422_2325), hash(0x6c62_272e_07bb_0142));
+    let (a, b) = (fnv1a(FNV_OFFSET, text), fnv1a(0x6c62_272e_07bb_0142, text));
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&a.to_be_bytes());
     bytes[8..].copy_from_slice(&b.to_be_bytes());
     uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// FNV-1a's standard offset basis.
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a from `seed`: a hash that stays the same across builds (file names, stand-in ids
+/// depend on it; std's hasher makes no such promise).
+pub(crate) fn fnv1a(seed: u64, text: &str) -> u64 {
+    text.bytes().fold(seed, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }

@@ -73,7 +73,12 @@ pub(super) fn press(app: &mut App, code: KeyCode) {
 }
 
 pub(super) fn screen(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(120, 24)).unwrap();
+    screen_sized(app, 120, 24)
+}
+
+/// The app drawn in a terminal of `columns` x `rows`.
+pub(super) fn screen_sized(app: &App, columns: u16, rows: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(columns, rows)).unwrap();
     terminal.draw(|frame| app.render(frame)).unwrap();
     super::harness::buffer_text(terminal.backend().buffer())
 }
@@ -828,11 +833,7 @@ fn messages_are_readable_at_80_columns_and_kept() {
     let mut app = App::new(Keymap::default(), status, None);
     app.start();
     press(&mut app, KeyCode::Char('a'));
-    let narrow = |app: &App| {
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        terminal.draw(|frame| app.render(frame)).unwrap();
-        super::harness::buffer_text(terminal.backend().buffer())
-    };
+    let narrow = |app: &App| screen_sized(app, 80, 24);
     let text = narrow(&app);
     assert!(
         text.contains("the composer is off: the store is read-only"),

@@ -134,10 +134,6 @@ impl Catalog {
         self.columns(&self.current, "events").is_some()
     }
 
-    pub fn has_rewind_schema(&self) -> bool {
-        self.columns(&self.current, "rewind_schema").is_some()
-    }
-
     /// Every foreign kind whose tables are here, with the schema it is in, in the order
     /// detection prefers them.
     pub fn foreign_kinds(&self) -> Vec<(SourceKind, String)> {

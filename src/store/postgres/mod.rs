@@ -141,13 +141,12 @@ impl PostgresStore {
             Catalog::read(&pool, options.mapping.as_ref().map(|m| m.table.as_str())).await?;
         let forced = options.source;
         let layout = Layout::detect(&catalog, forced, options.mapping.as_ref())?;
-        let mut schema = Schema::detect(&pool).await?;
-        let (statements, source) = match &layout {
+        let (schema, statements, source) = match &layout {
             Some(layout) => {
                 // A foreign store: read through its layout; rewind's own tables (if any
                 // in this schema) play no part.
-                schema = Schema::foreign();
                 (
+                    Schema::foreign(),
                     Statements::for_layout(layout),
                     SourceInfo {
                         kind: layout.kind,
@@ -158,6 +157,7 @@ impl PostgresStore {
                 )
             }
             None => {
+                let schema = Schema::detect(&pool).await?;
                 if !schema.events && !options.create {
                     return Err(StoreError::NoEventStore(display.clone()));
                 }
@@ -183,15 +183,14 @@ impl PostgresStore {
                     SourceKind::Rewind
                 };
                 let current = catalog.current_schema().to_owned();
-                (
-                    Statements::new(&schema),
-                    SourceInfo {
-                        kind,
-                        tables: schema.tables(&current),
-                        schema: current,
-                        others: Layout::others(&catalog, kind),
-                    },
-                )
+                let source = SourceInfo {
+                    kind,
+                    tables: schema.tables(&current),
+                    schema: current,
+                    others: Layout::others(&catalog, kind),
+                };
+                let statements = Statements::new(&schema);
+                (schema, statements, source)
             }
         };
         let head = if schema.events {
@@ -231,7 +230,7 @@ impl PostgresStore {
 
     /// A stable name for this store (server, database, kind and schema), which keys the
     /// sidecar file holding rewind's state for a foreign store.
-    pub async fn identity(&self) -> Result<String> {
+    pub async fn identity(&self) -> Result<crate::store::sidecar::Identity> {
         let row = sqlx::query(
             "SELECT coalesce(inet_server_addr()::text, 'local'), \
              coalesce(inet_server_port(), 0)::int4, current_database()::text, \
@@ -254,10 +253,14 @@ impl PostgresStore {
                 ("?".into(), 0, r.try_get(0)?, String::new())
             }
         };
-        Ok(format!(
-            "postgres {system} {host}:{port}/{database} {} {}",
-            self.inner.source.kind, self.inner.source.schema
-        ))
+        Ok(crate::store::sidecar::Identity {
+            key: format!(
+                "postgres {system} {host}:{port}/{database} {} {}",
+                self.inner.source.kind, self.inner.source.schema
+            ),
+            name: database,
+            kind: self.inner.source.kind,
+        })
     }
 
     pub fn is_read_only(&self) -> bool {

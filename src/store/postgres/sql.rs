@@ -323,14 +323,15 @@ pub fn event_from_row(row: &PgRow) -> Result<RecordedEvent> {
 /// Column 6: an int4, or (Emmett's `message_schema_version`) text holding a number, parsed
 /// here for the rows returned rather than in SQL for every row a sort passes over.
 fn schema_version(row: &PgRow) -> Result<u32> {
-    match row.try_get::<i32, _>(6) {
-        Ok(v) => Ok(v.max(0) as u32),
-        Err(_) => Ok(row
-            .try_get::<String, _>(6)?
-            .trim()
-            .parse::<u32>()
-            .unwrap_or(1)),
+    use sqlx::{Column, TypeInfo};
+    if row.columns()[6].type_info().name() == "INT4" {
+        return Ok(row.try_get::<i32, _>(6)?.max(0) as u32);
     }
+    Ok(row
+        .try_get::<String, _>(6)?
+        .trim()
+        .parse::<u32>()
+        .unwrap_or(1))
 }
 
 /// 2000-01-01T00:00:00Z in microseconds since the Unix epoch.
