@@ -63,9 +63,9 @@ pub enum Msg {
     Completion(String, Option<String>),
     /// A stream's events per day (the sparkline).
     Activity(String, Vec<(String, u64)>),
-    /// Events after position P (the last shown) that match the Log's filter: how many,
-    /// and whether counting stopped at its cap.
-    NewInLog(Position, u64, bool),
+    /// New events the Log's filter matches after the last one shown (or after the
+    /// previous count).
+    NewInLog(views::NewCount),
     /// An export ended without its file (the reason); another may start.
     ExportFailed(String),
     /// An export under way has written this many events.
@@ -370,9 +370,18 @@ impl App {
                 self.status.head = self.status.head.max(stats.head_position);
                 self.status.stats = Some(stats);
             }
-            Msg::NewInLog(after, count, capped) => {
+            Msg::NewInLog(counted) => {
                 self.counting_new = false;
-                self.log.new_since = Some((after, count, capped));
+                // A fresh count replaces; one that went on from the last adds to it.
+                if counted.from == counted.shown {
+                    self.log.new_since = Some(counted);
+                } else if let Some(total) = self
+                    .log
+                    .new_since
+                    .and_then(|c| c.then(counted, super::fetch::NEW_COUNT_CAP))
+                {
+                    self.log.new_since = Some(total);
+                }
             }
             Msg::Head(head) => {
                 self.status.head = head;
@@ -1019,7 +1028,7 @@ impl App {
                         .rows()
                         .last()
                         .map_or(0, |e| e.global_position)
-                    || self.log.new_since.is_some_and(|(_, n, _)| n > 0);
+                    || self.log.new_since.is_some_and(|c| c.count > 0);
                 let fetch = if action == Action::Last && newer {
                     self.log.window.reload_last()
                 } else {
@@ -1120,12 +1129,18 @@ impl App {
         if self.counting_new || self.following == Some(Screen::Log) || !self.log.window.at_end() {
             return;
         }
-        let Some(last) = self.log.window.rows().last().map(|e| e.global_position) else {
+        let Some(shown) = self.log.window.rows().last().map(|e| e.global_position) else {
             return;
+        };
+        // Only what arrived since the last count is read; a count at its cap stays.
+        let from = match self.log.new_since {
+            Some(c) if c.shown == shown && c.capped => return,
+            Some(c) if c.shown == shown => c.last,
+            _ => shown,
         };
         if let Some(fetcher) = &self.fetcher {
             self.counting_new = true;
-            fetcher.count_new(last, self.log.filter.clone());
+            fetcher.count_new(shown, from, self.log.filter.clone());
         }
     }
 

@@ -13,7 +13,7 @@ use super::window::{Fetch, PAGE};
 use crate::store::{LogFilter, LogQuery, Position, Store, StreamInfo, StreamQuery, StreamsQuery};
 
 /// The paused Log counts at most this many new events ("10000+ new").
-const NEW_COUNT_CAP: u64 = 10_000;
+pub(super) const NEW_COUNT_CAP: u64 = 10_000;
 
 /// How many streams a fuzzy search shows.
 pub const FUZZY_RESULTS: usize = 200;
@@ -293,26 +293,32 @@ impl Fetcher {
         });
     }
 
-    /// Counts the events after the one at `after` (in log order) that `filter` matches, up
-    /// to `NEW_COUNT_CAP`: the paused Log's "N new".
-    pub fn count_new(&self, after: Position, filter: LogFilter) {
+    /// Counts the events after the one at `from` (in log order) that `filter` matches, up
+    /// to `NEW_COUNT_CAP`: the paused Log's "N new" after the event `shown`.
+    pub fn count_new(&self, shown: Position, from: Position, filter: LogFilter) {
         let store = self.store.clone();
         self.spawn(async move {
             let mut pages = store.pages(
                 LogQuery {
-                    after,
+                    after: from,
                     filter,
                     limit: PAGE,
                     ..Default::default()
                 },
                 Some(NEW_COUNT_CAP as usize + 1),
             );
-            let mut count = 0u64;
+            let (mut count, mut last) = (0u64, from);
             while let Some(page) = pages.next_page().await.map_err(|e| e.to_string())? {
                 count += page.len() as u64;
+                last = page.last().map_or(last, |e| e.global_position);
             }
-            let capped = count > NEW_COUNT_CAP;
-            Ok(Msg::NewInLog(after, count.min(NEW_COUNT_CAP), capped))
+            Ok(Msg::NewInLog(super::views::NewCount {
+                shown,
+                from,
+                count: count.min(NEW_COUNT_CAP),
+                last,
+                capped: count > NEW_COUNT_CAP,
+            }))
         });
     }
 

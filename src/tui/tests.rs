@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::app::{App, Msg, Screen, Status};
 use super::keymap::Keymap;
+use super::views::NewCount;
 use super::window::Fetch;
 use crate::store::{RecordedEvent, StoreStats, StreamInfo};
 
@@ -122,16 +123,16 @@ fn log_view_shows_positions_and_the_new_events_badge() {
     // one shown (issue 16, bug 5: it was head minus the last position, filter or not).
     app.update(Msg::Head(9));
     assert!(!screen(&app).contains("paused,"));
-    app.update(Msg::NewInLog(5, 4, false));
+    app.update(Msg::NewInLog(NewCount::fresh(5, 4, false)));
     let text = screen(&app);
     assert!(text.contains("paused, 4 new (f follows)"), "{text}");
     // Under a filter only the matching ones count; a count at its cap says so.
-    app.update(Msg::NewInLog(5, 1, false));
+    app.update(Msg::NewInLog(NewCount::fresh(5, 1, false)));
     assert!(screen(&app).contains("paused, 1 new (f follows)"));
-    app.update(Msg::NewInLog(5, 10_000, true));
+    app.update(Msg::NewInLog(NewCount::fresh(5, 10_000, true)));
     assert!(screen(&app).contains("paused, 10000+ new"));
     // A count for an older last row is not shown.
-    app.update(Msg::NewInLog(4, 7, false));
+    app.update(Msg::NewInLog(NewCount::fresh(4, 7, false)));
     assert!(!screen(&app).contains("paused,"));
 }
 
@@ -849,4 +850,28 @@ fn messages_are_readable_at_80_columns_and_kept() {
     let text = narrow(&app);
     assert!(text.contains("the composer is off"), "{text}");
     assert!(!text.contains("no messages"), "{text}");
+}
+
+/// The paused Log's count goes on from where the last one ended: a count that follows on
+/// adds to it; one that does not is dropped.
+#[test]
+fn new_event_counts_add_up() {
+    let first = NewCount {
+        shown: 5,
+        from: 5,
+        count: 3,
+        last: 9,
+        capped: false,
+    };
+    let next = NewCount {
+        from: 9,
+        count: 2,
+        last: 12,
+        ..first
+    };
+    let total = first.then(next, 10_000).unwrap();
+    assert_eq!((total.count, total.last, total.capped), (5, 12, false));
+    assert_eq!(first.then(NewCount { from: 7, ..next }, 10_000), None);
+    let capped = first.then(next, 4).unwrap();
+    assert_eq!((capped.count, capped.capped), (4, true));
 }

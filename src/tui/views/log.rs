@@ -14,9 +14,52 @@ pub struct LogView {
     pub geometry: std::cell::Cell<Option<super::TableGeometry>>,
     /// Set by `:type`, `:category`, `:correlation`; cleared by `:clear`.
     pub filter: LogFilter,
-    /// While paused at the end: the events after the last one shown that match the
-    /// filter (after which position, how many, whether the count stopped at its cap).
-    pub new_since: Option<(Position, u64, bool)>,
+    /// While paused at the end: the new events the filter matches after the last one
+    /// shown.
+    pub new_since: Option<NewCount>,
+}
+
+/// A count of the Log's new matching events, kept up by counting only what arrived since
+/// the last count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewCount {
+    /// The last event shown: what the count is after.
+    pub shown: Position,
+    /// Where this count began (`shown` for a fresh count, else where the last one ended).
+    pub from: Position,
+    pub count: u64,
+    /// The last event counted: where the next count begins.
+    pub last: Position,
+    /// Whether the count stopped at its cap.
+    pub capped: bool,
+}
+
+impl NewCount {
+    /// A count of `count` events after `shown`, counted afresh.
+    pub fn fresh(shown: Position, count: u64, capped: bool) -> NewCount {
+        NewCount {
+            shown,
+            from: shown,
+            count,
+            last: shown,
+            capped,
+        }
+    }
+
+    /// This count with `next` (counted from where this one ended) added; None when
+    /// `next` does not follow on from it.
+    pub fn then(self, next: NewCount, cap: u64) -> Option<NewCount> {
+        (next.shown == self.shown && next.from == self.last).then(|| {
+            let count = self.count + next.count;
+            NewCount {
+                from: self.from,
+                count: count.min(cap),
+                last: next.last,
+                capped: self.capped || next.capped || count > cap,
+                ..self
+            }
+        })
+    }
 }
 
 impl LogView {
@@ -50,12 +93,12 @@ impl LogView {
         // `head - last shown` counted every event, and positions rather than events).
         let counted = self
             .new_since
-            .filter(|(after, n, _)| *after == shown_last && *n > 0);
+            .filter(|c| c.shown == shown_last && c.count > 0);
         let badge = match counted {
             _ if follow => " · following".to_owned(),
-            Some((_, n, capped)) if self.window.at_end() => {
-                let more = if capped { "+" } else { "" };
-                format!(" · paused, {n}{more} new (f follows)")
+            Some(c) if self.window.at_end() => {
+                let more = if c.capped { "+" } else { "" };
+                format!(" · paused, {}{more} new (f follows)", c.count)
             }
             _ => String::new(),
         };

@@ -11,7 +11,7 @@ mod streams;
 pub mod travel;
 pub mod workbench;
 
-pub use log::LogView;
+pub use log::{LogView, NewCount};
 pub use stream::StreamView;
 pub use streams::{StreamKey, StreamOrder, StreamsView};
 
