@@ -76,7 +76,7 @@ fn main() {
         h.settle().await;
         let scroll = Instant::now();
         let mut presses = 0u64;
-        while !(h.app.log.window.at_end() && h.app.log.window.selected_index() + 1 >= h.app.log.window.len()) {
+        while !(h.app.screens.log.window.at_end() && h.app.screens.log.window.selected_index() + 1 >= h.app.screens.log.window.len()) {
             h.press(KeyCode::PageDown);
             h.settle().await;
             presses += 1;

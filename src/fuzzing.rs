@@ -218,7 +218,7 @@ pub fn json_patches(bytes: &[u8]) {
     let _ = first_difference(&a, &b);
 
     let theme = crate::tui::theme::Theme::default();
-    let _ = crate::tui::views::travel::patch_lines(&diff, &theme);
+    let _ = crate::tui::screens::travel::patch_lines(&diff, &theme);
     let mut tree = crate::tui::widgets::json_tree::JsonTree::new(vec![
         ("a".into(), a.clone()),
         ("b".into(), b.clone()),

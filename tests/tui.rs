@@ -79,7 +79,7 @@ fn browse_streams_log_and_a_stream_then_quit() {
     tui.expect("Live-1@2");
 
     tui.keys(&["?"]);
-    tui.expect("Keys (any key closes)");
+    tui.expect("keys and commands (any key closes)");
     tui.keys(&["Escape"]);
     tui.keys(&["q"]);
     // Exit code 0, the alternate screen left (the UI is gone), the mouse released.

@@ -23,10 +23,13 @@ fn run_a_projection_follow_appends_and_fault_at_a_line() {
     let script = s.path("count.js").display().to_string();
     let tui = Tmux::start(&s, &["workbench", &script], true, "");
     let screen = tui.expect("5 Workbench");
+    // It opens in normal mode (digits and `:` are keys); Enter or i edits.
     assert!(
-        screen.contains("fromAll()") && screen.contains("editing"),
+        screen.contains("fromAll()") && screen.contains("Enter edits"),
         "{screen}"
     );
+    tui.keys(&["i"]);
+    tui.expect("editing");
     // Edit and save: the file on disk changes.
     tui.keys(&["C-End", "// counted by the workbench", "C-s"]);
     tui.expect("saved");
@@ -75,7 +78,7 @@ fn a_breakpoint_stops_and_a_step_shows_the_event() {
     let script = s.path("count.js").display().to_string();
     let tui = Tmux::start(&s, &["workbench", &script], true, "");
     tui.expect("5 Workbench");
-    tui.keys(&["Escape", ":", "break OrderPlaced", "Enter"]);
+    tui.keys(&[":", "break OrderPlaced", "Enter"]);
     tui.expect("breaks     OrderPlaced");
     tui.keys(&["C-r"]);
     tui.expect("stopped at a breakpoint");
@@ -121,7 +124,7 @@ fn unsaved_edits_survive_q_until_q_bang() {
         "; echo REWIND-EXITED; sleep 30",
     );
     tui.expect("5 Workbench");
-    tui.keys(&["C-End", "// not saved"]);
+    tui.keys(&["i", "C-End", "// not saved"]);
     tui.expect("// not saved");
     tui.keys(&["C-c"]);
     // (The status line is cut at the width of the terminal: issue 16, bug 8.)

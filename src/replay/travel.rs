@@ -54,6 +54,8 @@ pub struct DiffAnswer {
 pub struct StepAnswer {
     pub state: StateAnswer,
     pub patch: json_patch::Patch,
+    /// Snapshots saved on the way (a long replay on a store that takes them).
+    pub saved_snapshots: u64,
 }
 
 /// Answers state queries over one store with one reducer.
@@ -197,21 +199,38 @@ impl TimeTravel {
                     replayed: 0,
                 },
                 patch: json_patch::Patch(Vec::new()),
+                saved_snapshots: 0,
             });
         }
         let snapshot = self.snapshot_for(stream_id, version - 1).await?;
         let before = version - 1;
+        // A long replay saves snapshots on the way, as `state_at` does, so the next step
+        // near here starts close by (a scrubber on a long stream replayed it all each time).
+        let start = snapshot.as_ref().map_or(0, |s| s.version);
+        let every = self.snapshot_every;
+        let save = version - start > every && self.store.saves_while_reading();
+        let saves = move |v: Version| save && v > start && v.is_multiple_of(every);
         let outcome = self
-            .fold(stream_id, snapshot.as_ref(), version, move |v| v == before)
+            .fold(stream_id, snapshot.as_ref(), version, move |v| {
+                v == before || saves(v)
+            })
             .await?;
         let from = outcome
             .captured
             .iter()
             .find(|(v, _)| *v == before)
-            .map(|(_, s)| s)
-            .unwrap_or(&empty);
+            .map(|(_, s)| s.clone())
+            .unwrap_or(empty);
+        let to_save: Vec<_> = outcome
+            .captured
+            .into_iter()
+            .filter(|(v, _)| saves(*v))
+            .collect();
+        let saved_snapshots = to_save.len() as u64;
+        self.save(stream_id, to_save).await?;
         Ok(StepAnswer {
-            patch: json_patch::diff(from, &outcome.state),
+            saved_snapshots,
+            patch: json_patch::diff(&from, &outcome.state),
             state: StateAnswer {
                 stream_id: stream_id.to_owned(),
                 version,

@@ -7,14 +7,15 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 
-use super::app::{App, Msg, Status};
-use super::fetch::Fetcher;
+use super::app::{App, Msg};
+use super::chrome::Status;
+use super::io::{Io, Response};
 use super::keymap::Keymap;
 use crate::store::Store;
 
 pub struct Harness {
     pub app: App,
-    rx: mpsc::UnboundedReceiver<Msg>,
+    rx: mpsc::UnboundedReceiver<Response>,
     terminal: Terminal<TestBackend>,
 }
 
@@ -37,11 +38,7 @@ impl Harness {
             read_only: store.is_read_only(),
             ..Default::default()
         };
-        let mut app = App::new(
-            Keymap::default(),
-            status,
-            Some(Fetcher::new(store, tx).with_replay(super::fetch::Replay::new(config))),
-        );
+        let mut app = App::new(Keymap::default(), status, Some(Io::new(store, config, tx)));
         app.start();
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("a test backend");
         Harness { app, rx, terminal }
@@ -63,15 +60,15 @@ impl Harness {
     /// Handles messages until no query is under way.
     pub async fn settle(&mut self) {
         loop {
-            while let Ok(msg) = self.rx.try_recv() {
-                self.app.update(msg);
+            while let Ok(response) = self.rx.try_recv() {
+                self.app.update(Msg::Io(response));
             }
             if !self.app.is_loading() {
                 return;
             }
             match self.rx.recv().await {
-                Some(msg) => {
-                    self.app.update(msg);
+                Some(response) => {
+                    self.app.update(Msg::Io(response));
                 }
                 None => return,
             }

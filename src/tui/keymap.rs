@@ -5,200 +5,96 @@ use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Quit,
-    Streams,
-    Log,
-    TimeTravel,
-    Snapshots,
-    Previous,
-    Next,
-    JumpTime,
-    Play,
-    Faster,
-    Slower,
-    Compare,
-    Build,
-    BuildAll,
-    Verify,
-    VerifyAll,
-    Compose,
-    Workbench,
-    Run,
-    Save,
-    Pause,
-    Step,
-    StepBack,
-    Skip,
-    MoveCheckpoint,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    First,
-    Last,
-    Open,
-    Back,
-    Follow,
-    Cause,
-    Effect,
-    Copy,
-    Sort,
-    Filter,
-    NextPane,
-    PrevPane,
-    Raw,
-    Command,
-    Help,
+/// Declares `Action` from one table: each action's variant, the name config.toml's
+/// `[keys]` uses, and the help's description. The order is the help's order.
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $describe:literal;)*) => {
+        /// Something a key does.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            /// Every action, in help order.
+            pub const ALL: &[Action] = &[$(Action::$variant,)*];
+
+            /// The name config.toml's `[keys]` uses.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+
+            /// What the help says it does.
+            pub fn describe(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $describe,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Streams => "streams", "Streams view";
+    Log => "log", "Log view (global, by position)";
+    TimeTravel => "time_travel", "Time travel: a stream version by version";
+    Snapshots => "snapshots", "Snapshots view";
+    Workbench => "workbench", "Projections workbench";
+    Previous => "previous", "previous version; earlier moment (as-of)";
+    Next => "next", "next version; later moment (as-of)";
+    JumpTime => "jump_time", "jump to a time";
+    Play => "play", "play / pause through the versions";
+    Faster => "faster", "play faster";
+    Slower => "slower", "play slower";
+    Compare => "compare", "compare: mark this version (again: end)";
+    Build => "build", "build the selected stream's snapshots";
+    BuildAll => "build_all", "build every stream's snapshots";
+    Verify => "verify", "verify the selected stream's snapshots";
+    VerifyAll => "verify_all", "verify every snapshot (Esc cancels)";
+    Compose => "compose", "append an event (the composer)";
+    Run => "run", "run the projection (after a fault: resume)";
+    Save => "save", "save the script";
+    Undo => "undo", "undo the last edit";
+    Redo => "redo", "redo the edit undone";
+    Pause => "pause", "pause / resume the run";
+    Step => "step", "step one event";
+    StepBack => "step_back", "step back one event";
+    Skip => "skip", "after a fault: skip the event, run on";
+    MoveCheckpoint => "move_checkpoint", "move the checkpoint (:from P)";
+    Up => "up", "previous row";
+    Down => "down", "next row";
+    PageUp => "page_up", "page up";
+    PageDown => "page_down", "page down";
+    First => "first", "first row";
+    Last => "last", "last row";
+    Open => "open", "open the selected row; fold a tree node";
+    Edit => "edit", "edit the script";
+    Back => "back", "back where you came from";
+    Follow => "follow", "follow new events live";
+    Cause => "cause", "jump to the event that caused this one";
+    Effect => "effect", "jump to an event this one caused";
+    Copy => "copy", "copy the event: JSON, id, stream@version, path";
+    Sort => "sort", "sort streams by name / by last activity";
+    Filter => "filter", "filter: fuzzy stream ids; in the editor, search";
+    NextPane => "next_pane", "next pane";
+    PrevPane => "previous_pane", "previous pane";
+    Raw => "raw", "the event as a folding tree / raw JSON";
+    Command => "command", "command line (Tab completes)";
+    Help => "help", "this help";
+    Quit => "quit", "quit";
 }
 
 impl Action {
-    /// The name config.toml's `[keys]` uses.
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Streams => "streams",
-            Action::Log => "log",
-            Action::TimeTravel => "time_travel",
-            Action::Snapshots => "snapshots",
-            Action::Previous => "previous",
-            Action::Next => "next",
-            Action::JumpTime => "jump_time",
-            Action::Play => "play",
-            Action::Faster => "faster",
-            Action::Slower => "slower",
-            Action::Compare => "compare",
-            Action::Build => "build",
-            Action::BuildAll => "build_all",
-            Action::Verify => "verify",
-            Action::VerifyAll => "verify_all",
-            Action::Compose => "compose",
-            Action::Workbench => "workbench",
-            Action::Run => "run",
-            Action::Save => "save",
-            Action::Pause => "pause",
-            Action::Step => "step",
-            Action::StepBack => "step_back",
-            Action::Skip => "skip",
-            Action::MoveCheckpoint => "move_checkpoint",
-            Action::Up => "up",
-            Action::Down => "down",
-            Action::PageUp => "page_up",
-            Action::PageDown => "page_down",
-            Action::First => "first",
-            Action::Last => "last",
-            Action::Open => "open",
-            Action::Back => "back",
-            Action::Follow => "follow",
-            Action::Command => "command",
-            Action::Cause => "cause",
-            Action::Copy => "copy",
-            Action::Sort => "sort",
-            Action::Filter => "filter",
-            Action::NextPane => "next_pane",
-            Action::Raw => "raw",
-            Action::PrevPane => "previous_pane",
-            Action::Effect => "effect",
-            Action::Help => "help",
-        }
+    /// Whether the action's key still acts while text is being typed (the workbench's
+    /// editor): keys that type no character do, so `q` types a q but Ctrl-s saves.
+    pub fn acts_while_typing(self) -> bool {
+        matches!(
+            self,
+            Action::Run | Action::Save | Action::Undo | Action::Redo | Action::Back | Action::Quit
+        )
     }
-
-    fn describe(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Streams => "Streams view",
-            Action::Log => "Log view (global, by position)",
-            Action::TimeTravel => "Time travel: a stream version by version",
-            Action::Snapshots => "Snapshots view",
-            Action::Previous => "previous version; earlier moment (as-of)",
-            Action::Next => "next version; later moment (as-of)",
-            Action::JumpTime => "jump to a time",
-            Action::Play => "play / pause through the versions",
-            Action::Faster => "play faster",
-            Action::Slower => "play slower",
-            Action::Compare => "compare: mark this version (again: end)",
-            Action::Build => "build the selected stream's snapshots",
-            Action::BuildAll => "build every stream's snapshots",
-            Action::Verify => "verify the selected stream's snapshots",
-            Action::VerifyAll => "verify every snapshot (Esc cancels)",
-            Action::Compose => "append an event (the composer)",
-            Action::Workbench => "Projections workbench",
-            Action::Run => "run the projection (after a fault: resume)",
-            Action::Save => "save the script",
-            Action::Pause => "pause / resume the run",
-            Action::Step => "step one event",
-            Action::StepBack => "step back one event",
-            Action::Skip => "after a fault: skip the event, run on",
-            Action::MoveCheckpoint => "move the checkpoint (:from P)",
-            Action::Up => "previous row",
-            Action::Down => "next row",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::First => "first row",
-            Action::Last => "last row",
-            Action::Open => "open the selected row; fold a tree node",
-            Action::Back => "back",
-            Action::Follow => "follow new events live (Log)",
-            Action::Cause => "jump to the event that caused this one",
-            Action::Copy => "copy the event: JSON, id or stream@version",
-            Action::Sort => "sort streams by name / by last activity",
-            Action::Filter => "fuzzy-filter the streams (Esc clears)",
-            Action::NextPane => "next pane (list / tree)",
-            Action::Raw => "the event as a folding tree / raw JSON",
-            Action::PrevPane => "previous pane",
-            Action::Effect => "jump to the first event this one caused",
-            Action::Command => "command line (Tab completes; see README)",
-            Action::Help => "this help",
-        }
-    }
-
-    const ALL: [Action; 44] = [
-        Action::Streams,
-        Action::Log,
-        Action::TimeTravel,
-        Action::Snapshots,
-        Action::Previous,
-        Action::Next,
-        Action::JumpTime,
-        Action::Play,
-        Action::Faster,
-        Action::Slower,
-        Action::Compare,
-        Action::Build,
-        Action::BuildAll,
-        Action::Verify,
-        Action::VerifyAll,
-        Action::Compose,
-        Action::Workbench,
-        Action::Run,
-        Action::Save,
-        Action::Pause,
-        Action::Step,
-        Action::StepBack,
-        Action::Skip,
-        Action::MoveCheckpoint,
-        Action::Up,
-        Action::Down,
-        Action::PageUp,
-        Action::PageDown,
-        Action::First,
-        Action::Last,
-        Action::Open,
-        Action::Back,
-        Action::Follow,
-        Action::Cause,
-        Action::Effect,
-        Action::Copy,
-        Action::Sort,
-        Action::Filter,
-        Action::NextPane,
-        Action::PrevPane,
-        Action::Raw,
-        Action::Command,
-        Action::Help,
-        Action::Quit,
-    ];
 }
 
 /// A key with its modifiers.
@@ -303,6 +199,8 @@ impl Default for Keymap {
             (Key::plain(Char('5')), Action::Workbench),
             (Key::ctrl('r'), Action::Run),
             (Key::ctrl('s'), Action::Save),
+            (Key::ctrl('z'), Action::Undo),
+            (Key::ctrl('y'), Action::Redo),
             (Key::plain(Char(' ')), Action::Pause),
             (Key::plain(Char('n')), Action::Step),
             (Key::plain(Char('N')), Action::StepBack),
@@ -321,6 +219,7 @@ impl Default for Keymap {
             (Key::plain(Char('G')), Action::Last),
             (Key::plain(End), Action::Last),
             (Key::plain(Enter), Action::Open),
+            (Key::plain(Char('i')), Action::Edit),
             (Key::plain(Esc), Action::Back),
             (Key::plain(Char('f')), Action::Follow),
             (Key::plain(Char(':')), Action::Command),
@@ -347,7 +246,8 @@ impl Keymap {
         let mut keymap = Keymap::default();
         for (name, key) in overrides {
             let action = Action::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .find(|a| a.name() == name)
                 .ok_or_else(|| format!("[keys]: unknown action {name:?}"))?;
             let key = Key::parse(key).map_err(|e| format!("[keys] {name}: {e}"))?;
@@ -380,6 +280,17 @@ impl Keymap {
         bound.next().map(|(k, _)| k.label()).unwrap_or_default()
     }
 
+    /// Every key bound to `action`, as the help shows them ("" for none).
+    pub fn keys_for(&self, action: Action) -> String {
+        let keys: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|(_, a)| *a == action)
+            .map(|(k, _)| k.label())
+            .collect();
+        keys.join(" ")
+    }
+
     /// (keys, description) for every action, in help order.
     pub fn help(&self) -> Vec<(String, &'static str)> {
         self.help_for(|_| true)
@@ -388,17 +299,10 @@ impl Keymap {
     /// (keys, description) for the actions `applies` picks (a view's keys).
     pub fn help_for(&self, applies: impl Fn(Action) -> bool) -> Vec<(String, &'static str)> {
         Action::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|a| applies(*a))
-            .map(|action| {
-                let keys: Vec<String> = self
-                    .bindings
-                    .iter()
-                    .filter(|(_, a)| *a == action)
-                    .map(|(k, _)| k.label())
-                    .collect();
-                (keys.join(" "), action.describe())
-            })
+            .map(|action| (self.keys_for(action), action.describe()))
             .collect()
     }
 }

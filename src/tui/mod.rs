@@ -3,24 +3,29 @@
 //! error and on panic (ratatui's init installs the hook).
 
 mod app;
-mod fetch;
+mod chrome;
+mod command;
+mod effect;
 pub mod harness;
+pub mod io;
 pub mod keymap;
+mod overlays;
+mod place;
+pub mod screens;
 pub mod theme;
-pub(crate) mod views;
 pub mod widgets;
-mod window;
-mod workbench_session;
 
-use std::io;
+use std::io as stdio;
 
 use tokio::sync::mpsc;
 
-pub use app::{App, Msg, Screen, Status};
+pub use app::{App, Msg};
+pub use chrome::Status;
+pub use place::ScreenId;
 
 /// A new projection's text (`all`, `category`, `partition`); empty for an unknown name.
 pub fn workbench_template(name: &str) -> &'static str {
-    views::workbench::template(name).unwrap_or_default()
+    screens::workbench::template(name).unwrap_or_default()
 }
 
 use crate::store::{SourceKind, Store};
@@ -33,8 +38,9 @@ pub async fn run(
     theme: theme::Theme,
     store_name: String,
     workbench: Option<(String, Option<std::path::PathBuf>)>,
-) -> io::Result<()> {
+) -> stdio::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let (io_tx, mut io_rx) = mpsc::unbounded_channel();
     let capabilities = store.capabilities();
     let store_name = match capabilities.kind {
         SourceKind::Rewind => store_name,
@@ -47,9 +53,8 @@ pub async fn run(
         notices: store.notices(),
         ..Default::default()
     };
-    let fetcher = fetch::Fetcher::new(store, tx.clone()).with_replay(fetch::Replay::new(config));
-    let head_task = fetcher.watch_head();
-    let mut app = App::new(keymap, status, Some(fetcher));
+    let io = io::Io::new(store, config, io_tx);
+    let mut app = App::new(keymap, status, Some(io));
     app.theme = theme;
     let mut terminal = ratatui::try_init()?;
     mouse_capture(true)?;
@@ -69,11 +74,19 @@ pub async fn run(
     }
     let result = async {
         terminal.draw(|frame| app.render(frame))?;
-        while let Some(msg) = rx.recv().await {
+        loop {
+            let msg = tokio::select! {
+                msg = rx.recv() => msg,
+                response = io_rx.recv() => response.map(Msg::Io),
+            };
+            let Some(msg) = msg else { break };
             let mut dirty = app.update(msg);
             // Take whatever else is waiting before drawing once.
             while let Ok(msg) = rx.try_recv() {
                 dirty |= app.update(msg);
+            }
+            while let Ok(response) = io_rx.try_recv() {
+                dirty |= app.update(Msg::Io(response));
             }
             if app.quit {
                 break;
@@ -81,7 +94,7 @@ pub async fn run(
             if let Some(text) = app.clipboard.take() {
                 // OSC 52: the terminal puts it on the clipboard (also over ssh).
                 crossterm::execute!(
-                    io::stdout(),
+                    stdio::stdout(),
                     crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
                 )?;
             }
@@ -89,10 +102,10 @@ pub async fn run(
                 terminal.draw(|frame| app.render(frame))?;
             }
         }
-        Ok::<(), io::Error>(())
+        Ok::<(), stdio::Error>(())
     }
     .await;
-    head_task.abort();
+    drop(app);
     ticks.abort();
     input.abort();
     mouse_capture(false)?;
@@ -102,17 +115,17 @@ pub async fn run(
 
 /// Turns mouse reporting on or off. On, a panic turns it off again before ratatui's hook
 /// restores the rest of the terminal.
-fn mouse_capture(on: bool) -> io::Result<()> {
+fn mouse_capture(on: bool) -> stdio::Result<()> {
     use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
     if on {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+            let _ = crossterm::execute!(stdio::stdout(), DisableMouseCapture);
             previous(info);
         }));
-        crossterm::execute!(io::stdout(), EnableMouseCapture)
+        crossterm::execute!(stdio::stdout(), EnableMouseCapture)
     } else {
-        crossterm::execute!(io::stdout(), DisableMouseCapture)
+        crossterm::execute!(stdio::stdout(), DisableMouseCapture)
     }
 }
 
@@ -131,9 +144,3 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) -> tokio::task::JoinHandle<()> {
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_composer;
-#[cfg(test)]
-mod tests_travel;
-#[cfg(test)]
-mod tests_workbench;

@@ -2,3 +2,5 @@
 
 pub mod js;
 pub mod json_tree;
+pub mod paged;
+pub mod window;

@@ -1,7 +1,7 @@
-//! The projection workbench (`5`): a JavaScript editor (ratatui-textarea for editing:
-//! undo, search; drawn here with syntax colours and line numbers), and the run beside
-//! it — status panel, result per partition as a folding tree, the last step's event and
-//! patch, a fault placed at its line.
+//! The workbench's state and drawing: the JavaScript editor (ratatui-textarea for
+//! editing: undo, search; drawn here with syntax colours and line numbers), and the run
+//! beside it — status panel, result per partition as a folding tree, the last step's
+//! patch and event, a fault placed at its line.
 
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -14,14 +14,14 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 use serde_json::Value;
 
-use super::group;
-use super::travel::patch_lines;
 use crate::projection::{Breakpoints, StepReport};
 use crate::store::Position;
+use crate::tui::chrome::group;
+use crate::tui::io::session::{Fault, RunFigures, RunStatus};
+use crate::tui::screens::travel::patch_lines;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::js::highlight;
 use crate::tui::widgets::json_tree::JsonTree;
-use crate::tui::workbench_session::{Fault, RunFigures, RunStatus};
 
 /// New projections start from one of these (`:new all`, `:new category`, `:new partition`).
 pub fn template(name: &str) -> Option<&'static str> {
@@ -39,11 +39,13 @@ pub fn template(name: &str) -> Option<&'static str> {
     })
 }
 
-pub struct WorkbenchView {
+pub struct WorkbenchScreen {
     pub editor: TextArea<'static>,
     pub path: Option<PathBuf>,
     pub dirty: bool,
     pub editor_focused: bool,
+    /// A run is under way (its session takes commands).
+    pub running: bool,
     /// The run's generation: answers of older runs are dropped.
     pub generation: u64,
     pub figures: Option<RunFigures>,
@@ -75,15 +77,18 @@ pub struct WorkbenchView {
     top: Cell<usize>,
 }
 
-impl WorkbenchView {
-    pub fn new(text: &str, path: Option<PathBuf>) -> WorkbenchView {
+impl WorkbenchScreen {
+    pub fn new(text: &str, path: Option<PathBuf>) -> WorkbenchScreen {
         let mut editor = TextArea::new(text.lines().map(str::to_owned).collect());
         editor.set_max_histories(500);
-        WorkbenchView {
+        WorkbenchScreen {
             editor,
             path,
             dirty: false,
-            editor_focused: true,
+            // Opens in normal mode: `:open …` and digits do not type into the script
+            // (Enter or `i` edits).
+            editor_focused: false,
+            running: false,
             generation: 0,
             figures: None,
             result: None,

@@ -4,26 +4,44 @@
 
 use std::collections::VecDeque;
 
-/// How many rows a fetch brings.
-pub const PAGE: usize = 200;
+pub use crate::tui::io::{Fetch, PAGE};
+
 /// The most rows held at once.
 const CAPACITY: usize = PAGE * 4;
 /// Fetch more when the selection is this close to an end of the window.
 const MARGIN: usize = 50;
 
-/// What the window wants from the store next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fetch<K> {
-    /// The first page.
+/// A move of a list's selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    By(isize),
     First,
-    /// The last page (read backward).
     Last,
-    /// The page after this key.
-    After(K),
-    /// The page before this key (read backward).
-    Before(K),
-    /// A fresh window starting with the page after this key (a jump).
-    From(K),
+}
+
+impl Move {
+    /// The move a navigation key makes, if it is one.
+    pub fn of(action: crate::tui::keymap::Action, page: isize) -> Option<Move> {
+        use crate::tui::keymap::Action;
+        Some(match action {
+            Action::Up => Move::By(-1),
+            Action::Down => Move::By(1),
+            Action::PageUp => Move::By(-page),
+            Action::PageDown => Move::By(page),
+            Action::First => Move::First,
+            Action::Last => Move::Last,
+            _ => return None,
+        })
+    }
+
+    /// As rows by (an end as a move far enough to reach it).
+    pub fn rows(self) -> isize {
+        match self {
+            Move::By(n) => n,
+            Move::First => isize::MIN / 2,
+            Move::Last => isize::MAX / 2,
+        }
+    }
 }
 
 pub struct Window<T, K> {
@@ -96,6 +114,15 @@ impl<T, K: Clone + PartialEq> Window<T, K> {
         let last = self.rows.len() - 1;
         self.selected = (self.selected as isize + delta).clamp(0, last as isize) as usize;
         self.more()
+    }
+
+    /// Makes `step`; may ask for rows.
+    pub fn go(&mut self, step: Move) -> Option<Fetch<K>> {
+        match step {
+            Move::By(delta) => self.move_by(delta),
+            Move::First => self.first(),
+            Move::Last => self.last(),
+        }
     }
 
     pub fn first(&mut self) -> Option<Fetch<K>> {

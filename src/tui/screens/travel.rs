@@ -13,36 +13,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use serde_json::Value;
 
-use super::short_time;
+use super::{BACK, DrawContext, FIRST_LAST, HELP, Hint, PAGE_STEP, Place, Screen, ScreenId};
 use crate::replay::Target;
-use crate::store::{RecordedEvent, Version};
+use crate::store::{Position, RecordedEvent, Version};
+use crate::tui::chrome::short_time;
+use crate::tui::command::{Command, CommandKind};
+use crate::tui::effect::Effects;
+use crate::tui::io::{IoError, Request, Response, TravelFrame};
+use crate::tui::keymap::Action;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::json_tree::JsonTree;
-
-/// One answered step: everything the panes show.
-#[derive(Debug, Clone)]
-pub struct TravelFrame {
-    pub stream_id: String,
-    pub version: Version,
-    /// The stream's version when asked (the scrubber's end).
-    pub last: Version,
-    pub state: Value,
-    /// The event at `version` (None at version 0).
-    pub event: Option<RecordedEvent>,
-    pub patch: json_patch::Patch,
-    pub snapshot_version: Option<Version>,
-    pub replayed: u64,
-    pub reducer: String,
-    /// How long the step took, asking to answer.
-    pub elapsed: Duration,
-    /// The stream's events around `version`.
-    pub timeline: Vec<RecordedEvent>,
-}
 
 /// Play speeds: time between versions.
 const SPEEDS: [u64; 6] = [2000, 1000, 500, 250, 100, 50];
 
-pub struct TravelView {
+pub struct TravelScreen {
     pub stream_id: String,
     /// The version the keys asked for last (the frame may still be on its way).
     pub wanted: Target,
@@ -66,9 +51,9 @@ pub struct TravelView {
     compare_pretty: String,
 }
 
-impl TravelView {
-    pub fn new(stream_id: String, wanted: Target) -> TravelView {
-        TravelView {
+impl TravelScreen {
+    pub fn new(stream_id: String, wanted: Target) -> TravelScreen {
+        TravelScreen {
             stream_id,
             wanted,
             frame: None,
@@ -123,7 +108,7 @@ impl TravelView {
     pub fn arrived(
         &mut self,
         generation: u64,
-        answer: Result<TravelFrame, String>,
+        answer: Result<Box<TravelFrame>, IoError>,
     ) -> Option<(Target, u64)> {
         if self.in_flight != Some(generation) {
             return None;
@@ -140,10 +125,10 @@ impl TravelView {
                 if let Some((_, base_state, patch)) = self.compare.as_mut() {
                     *patch = json_patch::diff(base_state, &frame.state);
                 }
-                self.frame = Some(frame);
+                self.frame = Some(*frame);
             }
             Err(e) => {
-                self.error = Some(e);
+                self.error = Some(e.to_string());
                 self.playing = false;
                 // Moves go on from what is shown, not from a target that failed (a
                 // version past the end would send the next ← to the last version).
@@ -283,8 +268,11 @@ impl TravelView {
                         self.interval().as_millis()
                     ));
                 }
+                if f.saved_snapshots > 0 {
+                    facts.push_str(&format!(" · saved {} snapshots", f.saved_snapshots));
+                }
                 if self.in_flight.is_some() {
-                    facts.push_str(" · …");
+                    facts.push_str(" · computing…");
                 }
                 match &self.error {
                     Some(e) => lines.push(Line::styled(format!(" {e}"), Style::new().reversed())),
@@ -293,7 +281,7 @@ impl TravelView {
             }
             None => match &self.error {
                 Some(e) => lines.push(Line::styled(format!(" {e}"), Style::new().reversed())),
-                None => lines.push(Line::raw(" loading…")),
+                None => lines.push(Line::raw(" computing the state…")),
             },
         }
         Paragraph::new(lines).block(Block::bordered().title(title))
@@ -358,6 +346,224 @@ impl TravelView {
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(Block::bordered().title(format!(" event v{}: {} ", e.version, e.event_type)))
+    }
+}
+
+impl TravelScreen {
+    /// Time travel on `stream_id` at `target`, its first step asked for in `fx`.
+    pub fn open(stream_id: String, target: Target, fx: &mut Effects) -> TravelScreen {
+        let mut screen = TravelScreen::new(stream_id, target);
+        screen.travel_to(target, fx);
+        screen
+    }
+
+    /// Moves the scrubber to `target` (one fold in flight; the newest wins).
+    pub fn travel_to(&mut self, target: Target, fx: &mut Effects) {
+        if let Some(generation) = self.ask(target) {
+            fx.request(Request::Travel {
+                stream: self.stream_id.clone(),
+                target,
+                generation,
+            });
+        }
+    }
+
+    fn step(&mut self, delta: i64, fx: &mut Effects) {
+        if let Some(version) = self.moved(delta) {
+            self.playing = false;
+            self.travel_to(Target::Version(version), fx);
+        }
+    }
+}
+
+impl Screen for TravelScreen {
+    fn id(&self) -> ScreenId {
+        ScreenId::TimeTravel
+    }
+
+    fn action(&mut self, action: Action, fx: &mut Effects) -> bool {
+        if self.tree_focused
+            && let Some(tree) = self.tree.as_mut()
+        {
+            match action {
+                Action::Up => tree.move_by(-1),
+                Action::Down => tree.move_by(1),
+                Action::PageUp => tree.move_by(-PAGE_STEP),
+                Action::PageDown => tree.move_by(PAGE_STEP),
+                Action::Open => tree.toggle(),
+                _ => {}
+            }
+            if matches!(
+                action,
+                Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Open
+            ) {
+                return true;
+            }
+        }
+        match action {
+            Action::Previous | Action::Up => self.step(-1, fx),
+            Action::Next | Action::Down => self.step(1, fx),
+            Action::PageUp => self.step(-(PAGE_STEP as i64), fx),
+            Action::PageDown => self.step(PAGE_STEP as i64, fx),
+            Action::First => {
+                self.playing = false;
+                let first = 1.min(self.last().unwrap_or(0));
+                self.travel_to(Target::Version(first), fx);
+            }
+            Action::Last => {
+                self.playing = false;
+                self.travel_to(Target::Latest, fx);
+            }
+            Action::NextPane | Action::PrevPane => self.tree_focused = !self.tree_focused,
+            Action::Play => self.toggle_play(),
+            Action::Faster => self.faster(),
+            Action::Slower => self.slower(),
+            Action::Compare => {
+                let on = self.toggle_compare();
+                let version = self.version();
+                fx.say(if on {
+                    format!("v{version} marked: move to another version to compare (c ends)")
+                } else {
+                    "comparison ended".into()
+                });
+            }
+            Action::JumpTime => fx.command_line("time "),
+            Action::Back => {
+                // Esc stops playing first; again, it goes back.
+                if !self.playing {
+                    return false;
+                }
+                self.playing = false;
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn command(&mut self, command: &Command, fx: &mut Effects) -> bool {
+        match command {
+            // Past the end: said at once, and the view stays where it is.
+            Command::Version(v) if self.last().is_some_and(|last| *v > last) => {
+                let last = self.last().unwrap_or(0);
+                fx.say(format!(
+                    "v{v} is past the end of {} (last v{last})",
+                    self.stream_id
+                ));
+            }
+            Command::Version(v) => self.travel_to(Target::Version(*v), fx),
+            Command::Time(t) => self.travel_to(Target::Time(*t), fx),
+            Command::Position(p) => self.travel_to(Target::Position(*p), fx),
+            _ => return false,
+        }
+        true
+    }
+
+    fn response(&mut self, response: Response, fx: &mut Effects) -> Option<Response> {
+        match response {
+            Response::Travel(generation, answer) => {
+                if let Some((target, generation)) = self.arrived(generation, answer) {
+                    fx.request(Request::Travel {
+                        stream: self.stream_id.clone(),
+                        target,
+                        generation,
+                    });
+                }
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    /// New events somewhere: ask again for what is shown, so the stream's new versions
+    /// (the scrubber's end, the timeline, the state at the latest) appear. Not while
+    /// playing or a step is in flight.
+    fn head_moved(&mut self, _head: Position, shown: bool, fx: &mut Effects) {
+        if shown && !self.playing && self.in_flight.is_none() {
+            let target = self.wanted;
+            self.travel_to(target, fx);
+        }
+    }
+
+    fn tick(&mut self, fx: &mut Effects) -> bool {
+        if self.play_due()
+            && let Some(next) = self.moved(1)
+        {
+            self.travel_to(Target::Version(next), fx);
+        }
+        self.playing
+    }
+
+    fn busy(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &DrawContext) {
+        self.render(frame, area, cx.theme);
+    }
+
+    fn hints(&self) -> &'static [Hint] {
+        &[
+            Hint::Keys(
+                &[(Action::Previous, "←"), (Action::Next, "→")],
+                "",
+                "version",
+            ),
+            FIRST_LAST,
+            Hint::Keys(&[(Action::JumpTime, "t")], "", "time"),
+            Hint::Text(":version N"),
+            Hint::Keys(&[(Action::Play, "p")], "", "play"),
+            Hint::Keys(
+                &[(Action::Faster, "+"), (Action::Slower, "-")],
+                "/",
+                "speed",
+            ),
+            Hint::Keys(&[(Action::Compare, "c")], "", "compare"),
+            Hint::Keys(&[(Action::NextPane, "Tab")], "", "state tree"),
+            BACK,
+            HELP,
+        ]
+    }
+
+    fn keys(&self) -> &'static [Action] {
+        use Action::*;
+        &[
+            Previous, Next, Up, Down, PageUp, PageDown, First, Last, JumpTime, Play, Faster,
+            Slower, Compare, NextPane, Open, Copy,
+        ]
+    }
+
+    fn commands(&self) -> &'static [CommandKind] {
+        &[
+            CommandKind::Version,
+            CommandKind::Time,
+            CommandKind::Position,
+        ]
+    }
+
+    fn place(&self) -> Place {
+        Place::Travel {
+            stream: self.stream_id.clone(),
+            target: match &self.frame {
+                Some(f) => Target::Version(f.version),
+                None => self.wanted,
+            },
+        }
+    }
+
+    fn tab_note(&self) -> Option<String> {
+        Some(self.stream_id.clone())
+    }
+
+    fn selected_event(&self) -> Option<&RecordedEvent> {
+        self.frame.as_ref()?.event.as_ref()
+    }
+
+    fn stream_in_context(&self) -> Option<String> {
+        Some(self.stream_id.clone())
+    }
+
+    fn copy_path(&self) -> Option<String> {
+        self.tree.as_ref()?.cursor_pointer()
     }
 }
 

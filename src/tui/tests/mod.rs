@@ -6,11 +6,17 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
 
-use super::app::{App, Msg, Screen, Status};
+mod composer;
+mod travel;
+mod workbench;
+
+use super::app::{App, Msg};
+use super::chrome::Status;
+use super::io::{Fetch, IoError, NewCount, Response};
 use super::keymap::Keymap;
-use super::views::NewCount;
-use super::window::Fetch;
-use crate::store::{RecordedEvent, StoreStats, StreamInfo};
+use super::overlays::Overlay;
+use super::screens::ScreenId;
+use crate::store::{RecordedEvent, StoreError, StoreStats, StreamInfo};
 
 pub(super) fn event(position: u64, stream: &str, version: u64, event_type: &str) -> RecordedEvent {
     serde_json::from_value(json!({
@@ -34,6 +40,27 @@ fn stream(id: &str, version: u64) -> StreamInfo {
     }
 }
 
+/// The command line's text, while it is open.
+pub(super) fn command_line(app: &App) -> Option<&str> {
+    app.overlays.iter().rev().find_map(|o| match o {
+        Overlay::CommandLine(line) => Some(line.text.as_str()),
+        _ => None,
+    })
+}
+
+/// The composer, while it is open.
+pub(super) fn composer(app: &App) -> Option<&crate::tui::overlays::Composer> {
+    app.overlays.iter().rev().find_map(|o| match o {
+        Overlay::Composer(composer) => Some(&**composer),
+        _ => None,
+    })
+}
+
+/// A failure as the I/O layer reports one.
+pub(super) fn failure(text: &str) -> IoError {
+    IoError::Store(StoreError::Database(text.into()))
+}
+
 pub(super) fn app() -> App {
     let status = Status {
         store: "sqlite://demo.db".into(),
@@ -41,21 +68,21 @@ pub(super) fn app() -> App {
     };
     let mut app = App::new(Keymap::default(), status, None);
     app.start();
-    app.update(Msg::StreamRows(
+    app.update(Msg::Io(Response::StreamRows(
         Fetch::First,
         vec![stream("Account-1", 42), stream("Order-7", 3)],
-    ));
-    app.update(Msg::LogRows(
+    )));
+    app.update(Msg::Io(Response::LogRows(
         Fetch::First,
         (1..=5)
             .map(|p| event(p, "Account-1", p, "MoneyDeposited"))
             .collect(),
-    ));
-    app.update(Msg::Stats(StoreStats {
+    )));
+    app.update(Msg::Io(Response::Stats(StoreStats {
         events: 1_234_567,
         streams: 2,
         head_position: 5,
-    }));
+    })));
     app
 }
 
@@ -81,7 +108,7 @@ pub(super) fn screen(app: &App) -> String {
 pub(super) fn screen_sized(app: &App, columns: u16, rows: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(columns, rows)).unwrap();
     terminal.draw(|frame| app.render(frame)).unwrap();
-    super::harness::buffer_text(terminal.backend().buffer())
+    crate::tui::harness::buffer_text(terminal.backend().buffer())
 }
 
 #[test]
@@ -111,7 +138,7 @@ fn streams_view_lists_streams_with_chrome() {
 fn log_view_shows_positions_and_the_new_events_badge() {
     let mut app = app();
     press(&mut app, KeyCode::Char('2'));
-    assert_eq!(app.screen, Screen::Log);
+    assert_eq!(app.screen, ScreenId::Log);
     let text = screen(&app);
     assert!(
         text.contains("Position")
@@ -121,18 +148,20 @@ fn log_view_shows_positions_and_the_new_events_badge() {
     );
     // The head moves: the badge waits for the count of matching events after the last
     // one shown (issue 16, bug 5: it was head minus the last position, filter or not).
-    app.update(Msg::Head(9));
+    app.update(Msg::Io(Response::Head(9)));
     assert!(!screen(&app).contains("paused,"));
-    app.update(Msg::NewInLog(NewCount::fresh(5, 4, false)));
+    app.update(Msg::Io(Response::NewInLog(NewCount::fresh(5, 4, false))));
     let text = screen(&app);
     assert!(text.contains("paused, 4 new (f follows)"), "{text}");
     // Under a filter only the matching ones count; a count at its cap says so.
-    app.update(Msg::NewInLog(NewCount::fresh(5, 1, false)));
+    app.update(Msg::Io(Response::NewInLog(NewCount::fresh(5, 1, false))));
     assert!(screen(&app).contains("paused, 1 new (f follows)"));
-    app.update(Msg::NewInLog(NewCount::fresh(5, 10_000, true)));
+    app.update(Msg::Io(Response::NewInLog(NewCount::fresh(
+        5, 10_000, true,
+    ))));
     assert!(screen(&app).contains("paused, 10000+ new"));
     // A count for an older last row is not shown.
-    app.update(Msg::NewInLog(NewCount::fresh(4, 7, false)));
+    app.update(Msg::Io(Response::NewInLog(NewCount::fresh(4, 7, false))));
     assert!(!screen(&app).contains("paused,"));
 }
 
@@ -140,15 +169,15 @@ fn log_view_shows_positions_and_the_new_events_badge() {
 fn stream_view_shows_the_selected_event() {
     let mut app = app();
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.screen, Screen::Stream);
-    app.update(Msg::StreamEvents(
+    assert_eq!(app.screen, ScreenId::Stream);
+    app.update(Msg::Io(Response::StreamEvents(
         "Account-1".into(),
         Fetch::First,
         vec![
             event(1, "Account-1", 1, "AccountOpened"),
             event(9, "Account-1", 2, "MoneyDeposited"),
         ],
-    ));
+    )));
     press(&mut app, KeyCode::Down);
     let text = screen(&app);
     assert!(text.contains("MoneyDeposited @ 2"), "{text}");
@@ -157,44 +186,65 @@ fn stream_view_shows_the_selected_event() {
         "{text}"
     );
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.screen, Screen::Streams);
+    assert_eq!(app.screen, ScreenId::Streams);
 }
 
 #[test]
-fn help_lists_every_key_from_the_keymap() {
+fn help_lists_exactly_the_shown_views_keys_and_commands() {
+    use crate::tui::screens::GLOBAL_KEYS;
     let mut app = app();
     press(&mut app, KeyCode::Char('?'));
     let text = screen(&app);
-    assert!(text.contains("Keys (any key closes)"), "{text}");
-    // Each view's help lists every key of that view.
-    for (view, key) in [
-        (Screen::Streams, '1'),
-        (Screen::Log, '2'),
-        (Screen::TimeTravel, '3'),
-        (Screen::Snapshots, '4'),
-    ] {
+    assert!(text.contains("Streams · keys and commands"), "{text}");
+    assert!(text.contains("filter: fuzzy") && !text.contains("play / pause"));
+    // Each view's help lists its own keys (as bound now) and commands, and the app's.
+    for key in ['1', '2', '3', '4', '5'] {
         let mut app = app_on(key);
-        assert_eq!(app.screen, view);
         press(&mut app, KeyCode::Char('?'));
-        let text = screen(&app);
-        let keys = Keymap::default().help_for(|a| super::views::applies(a, view));
-        for (keys, what) in keys {
-            assert!(text.contains(what), "{view:?} {what}: {text}");
-            assert!(text.contains(&keys), "{view:?} {keys}: {text}");
+        let text = screen_sized(&app, 160, 70);
+        let shown = app.current();
+        for action in shown.keys().iter().chain(GLOBAL_KEYS) {
+            assert!(
+                text.contains(action.describe()),
+                "{key}: {action:?}: {text}"
+            );
+            assert!(
+                text.contains(&app.keymap.keys_for(*action)),
+                "{key}: {action:?}: {text}"
+            );
+        }
+        for kind in shown.commands() {
+            assert!(text.contains(&kind.usage()), "{key}: {kind:?}: {text}");
         }
     }
-    assert!(text.contains("fuzzy-filter") && !text.contains("play / pause"));
+    // The workbench's: its editing keys and run commands, not the Streams view's.
+    let mut bench = app_on('5');
+    press(&mut bench, KeyCode::Char('?'));
+    let text = screen_sized(&bench, 160, 70);
+    for wanted in [
+        "Ctrl-z",
+        "Ctrl-y",
+        ":breakif EXPR",
+        ":runto P",
+        ":new",
+        ":search REGEX",
+    ] {
+        assert!(text.contains(wanted), "{wanted}: {text}");
+    }
+    assert!(!text.contains("sort streams"), "{text}");
     press(&mut app, KeyCode::Char('x'));
-    assert!(!screen(&app).contains("Keys (any key closes)"));
+    assert!(!screen(&app).contains("keys and commands"));
 }
 
 #[test]
 fn errors_show_in_the_status_line_and_never_crash() {
     let mut app = app();
-    app.update(Msg::Failed("database error: disk I/O error".into()));
+    app.update(Msg::Io(Response::Failed(failure(
+        "database error: disk I/O error",
+    ))));
     assert!(screen(&app).contains("database error: disk I/O error"));
     press(&mut app, KeyCode::Char('f'));
-    assert!(screen(&app).contains("f follows the Log (2) or an open stream"));
+    assert!(screen(&app).contains("f (follow new events live) does nothing in Streams"));
     press(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
 }
@@ -207,7 +257,7 @@ fn empty_store_says_so() {
     };
     let mut app = App::new(Keymap::default(), status, None);
     app.start();
-    app.update(Msg::StreamRows(Fetch::First, vec![]));
+    app.update(Msg::Io(Response::StreamRows(Fetch::First, vec![])));
     assert!(screen(&app).contains("no streams yet"));
 }
 
@@ -223,7 +273,7 @@ fn the_command_line_filters_jumps_and_opens() {
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "ty");
     press(&mut app, KeyCode::Tab);
-    assert_eq!(app.command.as_deref(), Some("type "));
+    assert_eq!(command_line(&app), Some("type "));
     type_text(&mut app, "MoneyDeposited");
     let text = screen(&app);
     assert!(
@@ -231,12 +281,12 @@ fn the_command_line_filters_jumps_and_opens() {
         "{text}"
     );
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.screen, Screen::Log);
-    assert_eq!(app.log.filter.event_types, ["MoneyDeposited"]);
-    app.update(Msg::LogRows(
+    assert_eq!(app.screen, ScreenId::Log);
+    assert_eq!(app.screens.log.filter.event_types, ["MoneyDeposited"]);
+    app.update(Msg::Io(Response::LogRows(
         Fetch::First,
         vec![event(2, "Account-1", 2, "MoneyDeposited")],
-    ));
+    )));
     let text = screen(&app);
     assert!(
         text.contains("Log · type MoneyDeposited") && text.contains("Account-1@2"),
@@ -246,13 +296,13 @@ fn the_command_line_filters_jumps_and_opens() {
     // Digits and q type text while the command line is open.
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "position 12");
-    assert_eq!(app.screen, Screen::Log);
+    assert_eq!(app.screen, ScreenId::Log);
     assert!(!app.quit);
     press(&mut app, KeyCode::Enter);
-    app.update(Msg::LogRows(
+    app.update(Msg::Io(Response::LogRows(
         Fetch::From(11),
         vec![event(12, "Order-7", 1, "OrderCreated")],
-    ));
+    )));
     assert!(screen(&app).contains("Order-7@1"));
 
     press(&mut app, KeyCode::Char(':'));
@@ -261,9 +311,9 @@ fn the_command_line_filters_jumps_and_opens() {
     assert_eq!(
         (
             app.screen,
-            app.stream.as_ref().map(|s| s.stream_id.as_str())
+            app.screens.stream.as_ref().map(|s| s.stream_id.as_str())
         ),
-        (Screen::Stream, Some("Order-7"))
+        (ScreenId::Stream, Some("Order-7"))
     );
 
     press(&mut app, KeyCode::Char(':'));
@@ -272,7 +322,7 @@ fn the_command_line_filters_jumps_and_opens() {
     assert!(screen(&app).contains("unknown command :bogus"));
     press(&mut app, KeyCode::Char(':'));
     press(&mut app, KeyCode::Esc);
-    assert!(app.command.is_none());
+    assert!(command_line(&app).is_none());
 }
 
 #[test]
@@ -280,12 +330,13 @@ fn the_stream_view_shows_the_causation_chain_and_jumps_along_it() {
     let mut app = app();
     press(&mut app, KeyCode::Enter);
     let placed = event(7, "Order-7", 3, "OrderPlaced");
-    app.update(Msg::StreamEvents(
+    app.update(Msg::Io(Response::StreamEvents(
         "Account-1".into(),
         Fetch::First,
         vec![event(8, "Account-1", 1, "MoneyWithdrawn")],
-    ));
+    )));
     let selected = app
+        .screens
         .stream
         .as_ref()
         .unwrap()
@@ -293,11 +344,11 @@ fn the_stream_view_shows_the_causation_chain_and_jumps_along_it() {
         .selected()
         .unwrap()
         .event_id;
-    app.update(Msg::Chain(
+    app.update(Msg::Io(Response::Chain(
         selected,
         Some(placed),
         vec![event(9, "Audit-1", 1, "Noted")],
-    ));
+    )));
     let text = screen(&app);
     assert!(
         text.contains("caused by ([ jumps)") && text.contains("Order-7@3 OrderPlaced"),
@@ -306,11 +357,11 @@ fn the_stream_view_shows_the_causation_chain_and_jumps_along_it() {
     assert!(text.contains("Audit-1@1 Noted"), "{text}");
     press(&mut app, KeyCode::Char('['));
     assert_eq!(
-        app.stream.as_ref().map(|s| s.stream_id.as_str()),
+        app.screens.stream.as_ref().map(|s| s.stream_id.as_str()),
         Some("Order-7")
     );
     assert!(
-        app.stream.as_ref().unwrap().window.is_loading(),
+        app.screens.stream.as_ref().unwrap().window.is_loading(),
         "its events at version 3 are on their way"
     );
     press(&mut app, KeyCode::Char(']'));
@@ -327,28 +378,31 @@ fn more_commands_version_category_messages() {
     type_text(&mut app, "category Order");
     press(&mut app, KeyCode::Enter);
     assert_eq!(
-        (app.screen, app.streams.category.as_deref()),
-        (Screen::Streams, Some("Order"))
+        (app.screen, app.screens.streams.category.as_deref()),
+        (ScreenId::Streams, Some("Order"))
     );
-    app.update(Msg::StreamRows(Fetch::First, vec![stream("Order-7", 3)]));
+    app.update(Msg::Io(Response::StreamRows(
+        Fetch::First,
+        vec![stream("Order-7", 3)],
+    )));
     assert!(screen(&app).contains("Streams · category Order"));
 
     press(&mut app, KeyCode::Enter);
-    app.update(Msg::StreamEvents(
+    app.update(Msg::Io(Response::StreamEvents(
         "Order-7".into(),
         Fetch::First,
         vec![event(3, "Order-7", 1, "OrderCreated")],
-    ));
+    )));
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "version 40");
     press(&mut app, KeyCode::Enter);
     assert!(
-        app.stream.as_ref().unwrap().window.is_loading(),
+        app.screens.stream.as_ref().unwrap().window.is_loading(),
         "jumping to version 40"
     );
 
-    app.update(Msg::Failed("first problem".into()));
-    app.update(Msg::Failed("second problem".into()));
+    app.update(Msg::Io(Response::Failed(failure("first problem"))));
+    app.update(Msg::Io(Response::Failed(failure("second problem"))));
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "messages");
     press(&mut app, KeyCode::Enter);
@@ -386,19 +440,19 @@ fn the_mouse_scrolls_and_clicks_select() {
     screen(&app); // draws, placing the rows
     // Tabs (row 0), the table's border (1) and header (2): the first row is on screen row 3.
     app.update(mouse(MouseEventKind::Down(MouseButton::Left), 5));
-    assert_eq!(app.log.window.selected_index(), 2);
+    assert_eq!(app.screens.log.window.selected_index(), 2);
     assert!(screen(&app).contains("Account-1@3"));
     app.update(mouse(MouseEventKind::ScrollDown, 0));
     assert_eq!(
-        app.log.window.selected_index(),
+        app.screens.log.window.selected_index(),
         4,
         "clamped to the last row"
     );
     app.update(mouse(MouseEventKind::ScrollUp, 0));
-    assert_eq!(app.log.window.selected_index(), 1);
+    assert_eq!(app.screens.log.window.selected_index(), 1);
     // A click below the rows selects nothing.
     app.update(mouse(MouseEventKind::Down(MouseButton::Left), 20));
-    assert_eq!(app.log.window.selected_index(), 1);
+    assert_eq!(app.screens.log.window.selected_index(), 1);
 }
 
 #[test]
@@ -430,7 +484,7 @@ fn the_copy_menu_puts_the_choice_on_the_clipboard() {
     );
     press(&mut app, KeyCode::Char('y'));
     press(&mut app, KeyCode::Esc);
-    assert!(!app.copy_menu);
+    assert!(!matches!(app.overlays.last(), Some(Overlay::Copy(_))));
 }
 
 #[test]
@@ -439,11 +493,11 @@ fn streams_sort_by_name_or_last_activity() {
     let text = screen(&app);
     assert!(text.contains("Streams · by name"), "{text}");
     press(&mut app, KeyCode::Char('s'));
-    assert!(app.streams.window.is_loading());
-    app.update(Msg::StreamRows(
+    assert!(app.screens.streams.window.is_loading());
+    app.update(Msg::Io(Response::StreamRows(
         Fetch::First,
         vec![stream("Order-7", 3), stream("Account-1", 42)],
-    ));
+    )));
     let text = screen(&app);
     assert!(text.contains("Streams · by last activity"), "{text}");
     assert!(text.find("Order-7") < text.find("Account-1"), "{text}");
@@ -480,11 +534,11 @@ fn json_is_coloured_by_the_theme_and_mono_has_no_colour() {
     };
     let mut app = app();
     press(&mut app, KeyCode::Enter);
-    app.update(Msg::StreamEvents(
+    app.update(Msg::Io(Response::StreamEvents(
         "Account-1".into(),
         Fetch::First,
         vec![event(1, "Account-1", 1, "AccountOpened")],
-    ));
+    )));
     assert_eq!(style_of(&app, "correlation_id:"), Color::Cyan);
     app.theme = super::theme::Theme::named(crate::config::ThemeName::Mono);
     assert_eq!(style_of(&app, "correlation_id:"), Color::Reset);
@@ -497,8 +551,16 @@ fn the_fuzzy_filter_shows_the_best_matches() {
     type_text(&mut app, "ord");
     assert!(app.is_loading(), "searching");
     assert!(screen(&app).contains("/ord█"));
-    app.update(Msg::FuzzyStreams(2, vec![stream("Account-1", 1)], 1)); // outdated: ignored
-    app.update(Msg::FuzzyStreams(3, vec![stream("Order-7", 3)], 1));
+    app.update(Msg::Io(Response::FuzzyStreams {
+        generation: 2,
+        rows: vec![stream("Account-1", 1)],
+        matched: 1,
+    })); // outdated: ignored
+    app.update(Msg::Io(Response::FuzzyStreams {
+        generation: 3,
+        rows: vec![stream("Order-7", 3)],
+        matched: 1,
+    }));
     let text = screen(&app);
     assert!(
         text.contains("Streams · matching \"ord\" (1)") && text.contains("Order-7"),
@@ -507,37 +569,40 @@ fn the_fuzzy_filter_shows_the_best_matches() {
     assert!(!text.contains("Account-1 "), "{text}");
     press(&mut app, KeyCode::Enter);
     assert!(
-        app.filter_input.is_none() && app.streams.fuzzy.is_some(),
+        app.overlays.is_empty() && app.screens.streams.fuzzy.is_some(),
         "Enter keeps the results"
     );
     press(&mut app, KeyCode::Char('/'));
     press(&mut app, KeyCode::Esc);
-    assert!(app.streams.fuzzy.is_none());
-    assert!(app.streams.window.is_loading(), "back to the full listing");
+    assert!(app.screens.streams.fuzzy.is_none());
+    assert!(
+        app.screens.streams.window.is_loading(),
+        "back to the full listing"
+    );
     press(&mut app, KeyCode::Char('2'));
     press(&mut app, KeyCode::Char('/'));
-    assert!(screen(&app).contains("/ filters the Streams view"));
+    assert!(screen(&app).contains("does nothing in Log"));
 }
 
 #[test]
 fn a_stream_can_be_followed_live() {
     let mut app = app();
     press(&mut app, KeyCode::Enter);
-    app.update(Msg::StreamEvents(
+    app.update(Msg::Io(Response::StreamEvents(
         "Account-1".into(),
         Fetch::First,
         vec![event(1, "Account-1", 1, "AccountOpened")],
-    ));
+    )));
     press(&mut app, KeyCode::Char('f'));
-    assert!(app.status.follow);
-    app.update(Msg::Live(
+    assert!(app.current().following());
+    app.update(Msg::Io(Response::Live(
         Some("Account-1".into()),
         vec![event(20, "Account-1", 2, "MoneyDeposited")],
-    ));
-    app.update(Msg::Live(
+    )));
+    app.update(Msg::Io(Response::Live(
         Some("Other-1".into()),
         vec![event(21, "Other-1", 1, "Ignored")],
-    ));
+    )));
     let text = screen(&app);
     assert!(
         text.contains("MoneyDeposited @ 2"),
@@ -553,7 +618,7 @@ fn the_streams_view_sparkline_shows_the_selected_stream_s_activity() {
     let mut app = app();
     assert!(screen(&app).contains(" Activity "));
     let days = vec![("2026-01-14".to_owned(), 3), ("2026-01-15".to_owned(), 9)];
-    app.update(Msg::Activity("Account-1".into(), days));
+    app.update(Msg::Io(Response::Activity("Account-1".into(), days)));
     let text = screen(&app);
     assert!(
         text.contains("Activity · events per active day, 2026-01-14 … 2026-01-15 · peak 9"),
@@ -561,10 +626,10 @@ fn the_streams_view_sparkline_shows_the_selected_stream_s_activity() {
     );
     // Another stream's answer does not show for this one.
     press(&mut app, KeyCode::Down);
-    app.update(Msg::Activity(
+    app.update(Msg::Io(Response::Activity(
         "Account-1".into(),
         vec![("2026-01-01".to_owned(), 1)],
-    ));
+    )));
     assert!(!screen(&app).contains("peak"), "the selection moved on");
 }
 
@@ -572,13 +637,13 @@ fn the_streams_view_sparkline_shows_the_selected_stream_s_activity() {
 fn tab_moves_between_a_stream_s_panes() {
     let mut app = app();
     press(&mut app, KeyCode::Tab);
-    assert!(screen(&app).contains("this view has one pane"));
+    assert!(screen(&app).contains("does nothing in Streams"));
     press(&mut app, KeyCode::Enter);
-    app.update(Msg::StreamEvents(
+    app.update(Msg::Io(Response::StreamEvents(
         "Account-1".into(),
         Fetch::First,
         vec![event(1, "Account-1", 1, "A"), event(2, "Account-1", 2, "B")],
-    ));
+    )));
     assert!(
         screen(&app).contains("│position 1 "),
         "the detail starts at its top"
@@ -588,7 +653,7 @@ fn tab_moves_between_a_stream_s_panes() {
     // In the event pane, ↓ walks the tree: data, data/amount, metadata.
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
-    let view = app.stream.as_mut().unwrap();
+    let view = app.screens.stream.as_mut().unwrap();
     assert_eq!(view.window.selected_index(), 0, "the selection stays");
     assert_eq!(
         view.tree_mut().unwrap().cursor_pointer().as_deref(),
@@ -600,7 +665,7 @@ fn tab_moves_between_a_stream_s_panes() {
     press(&mut app, KeyCode::Char('r'));
     assert!(screen(&app).contains("\"amount\": 1"));
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.stream.as_ref().unwrap().detail_scroll, 1);
+    assert_eq!(app.screens.stream.as_ref().unwrap().detail_scroll, 1);
     press(&mut app, KeyCode::Char('r'));
     // The copy menu's JSON path is the tree cursor's.
     press(&mut app, KeyCode::Char('y'));
@@ -608,7 +673,7 @@ fn tab_moves_between_a_stream_s_panes() {
     assert_eq!(app.clipboard.as_deref(), Some("/metadata"));
     press(&mut app, KeyCode::BackTab);
     press(&mut app, KeyCode::Down);
-    let view = app.stream.as_ref().unwrap();
+    let view = app.screens.stream.as_ref().unwrap();
     assert_eq!((view.window.selected_index(), view.detail_scroll), (1, 0));
 }
 
@@ -617,12 +682,22 @@ fn stream_ids_complete_on_the_command_line() {
     let mut app = app();
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "stream Acc");
-    app.update(Msg::Completion("Acc".into(), Some("Account-1".into())));
-    assert_eq!(app.command.as_deref(), Some("stream Account-1"));
+    app.update(Msg::Io(Response::Completion(
+        "Acc".into(),
+        Some("Account-1".into()),
+    )));
+    assert_eq!(command_line(&app), Some("stream Account-1"));
     // An answer for an older prefix does not overwrite what was typed since.
-    app.update(Msg::Completion("Ac".into(), Some("Account-9".into())));
-    assert_eq!(app.command.as_deref(), Some("stream Account-1"));
-    app.update(Msg::Completion("Zz".into(), None));
+    app.update(Msg::Io(Response::Completion(
+        "Ac".into(),
+        Some("Account-9".into()),
+    )));
+    assert_eq!(command_line(&app), Some("stream Account-1"));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "stream Zz");
+    press(&mut app, KeyCode::Tab);
+    app.update(Msg::Io(Response::Completion("Zz".into(), None)));
     assert!(screen(&app).contains("no stream starts with \"Zz\""));
 }
 
@@ -630,12 +705,13 @@ fn stream_ids_complete_on_the_command_line() {
 fn several_effects_open_a_picker_each_one_a_jump() {
     let mut app = app();
     press(&mut app, KeyCode::Enter);
-    app.update(Msg::StreamEvents(
+    app.update(Msg::Io(Response::StreamEvents(
         "Account-1".into(),
         Fetch::First,
         vec![event(8, "Account-1", 1, "Placed")],
-    ));
+    )));
     let selected = app
+        .screens
         .stream
         .as_ref()
         .unwrap()
@@ -647,7 +723,7 @@ fn several_effects_open_a_picker_each_one_a_jump() {
         event(9, "Audit-1", 1, "Noted"),
         event(10, "Mail-1", 4, "Sent"),
     ];
-    app.update(Msg::Chain(selected, None, effects));
+    app.update(Msg::Io(Response::Chain(selected, None, effects)));
     press(&mut app, KeyCode::Char(']'));
     let text = screen(&app);
     assert!(
@@ -656,7 +732,7 @@ fn several_effects_open_a_picker_each_one_a_jump() {
     );
     press(&mut app, KeyCode::Char('2'));
     assert_eq!(
-        app.stream.as_ref().map(|s| s.stream_id.as_str()),
+        app.screens.stream.as_ref().map(|s| s.stream_id.as_str()),
         Some("Mail-1")
     );
     press(&mut app, KeyCode::Char('['));
@@ -673,9 +749,13 @@ fn a_failed_export_frees_the_next() {
     let mut app = app();
     app.exporting = Some(0);
     assert!(screen(&app).contains("exporting: 0 events"));
-    app.update(Msg::ExportFailed(
-        "export failed: cannot create /nope/x.jsonl.partial: No such file or directory".into(),
-    ));
+    app.update(Msg::Io(Response::ExportFailed(
+        crate::tui::io::IoError::file(
+            "create",
+            std::path::Path::new("/nope/x.jsonl.partial"),
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        ),
+    )));
     assert_eq!(app.exporting, None);
     let text = screen(&app);
     assert!(!text.contains("exporting:"), "{text}");
@@ -696,10 +776,14 @@ fn the_fuzzy_filter_says_how_many_matched_in_all() {
     type_text(&mut app, "a");
     // One key typed: the first search.
     let generation = 1;
-    let best: Vec<StreamInfo> = (0..super::fetch::FUZZY_RESULTS)
+    let best: Vec<StreamInfo> = (0..crate::tui::io::FUZZY_RESULTS)
         .map(|n| stream(&format!("Account-{n}"), 1))
         .collect();
-    app.update(Msg::FuzzyStreams(generation, best, 424));
+    app.update(Msg::Io(Response::FuzzyStreams {
+        generation,
+        rows: best,
+        matched: 424,
+    }));
     let text = screen(&app);
     assert!(text.contains("matching \"a\" (200 of 424)"), "{text}");
 }
@@ -725,7 +809,7 @@ fn the_footer_follows_the_key_map() {
     );
     assert!(text.contains("L log") && !text.contains("2 log"), "{text}");
     assert!(
-        text.contains("↑↓ move · Enter open · g/G first/last"),
+        text.contains("↑↓ move · Enter open · / filter · s sort · g/G first/last"),
         "{text}"
     );
     press(&mut app, KeyCode::Char('q'));
@@ -739,17 +823,17 @@ fn the_footer_follows_the_key_map() {
 #[test]
 fn last_in_a_paused_log_reaches_the_newest_events() {
     let mut app = app_on('2');
-    app.update(Msg::Head(9));
+    app.update(Msg::Io(Response::Head(9)));
     press(&mut app, KeyCode::Char('G'));
     // The last page is asked for again; its answer (newest first) is shown, G's row last.
-    app.update(Msg::LogRows(
+    app.update(Msg::Io(Response::LogRows(
         Fetch::Last,
         (1..=9)
             .rev()
             .map(|p| event(p, "Account-1", p, "MoneyDeposited"))
             .collect(),
-    ));
-    let selected = app.log.window.selected().map(|e| e.global_position);
+    )));
+    let selected = app.screens.log.window.selected().map(|e| e.global_position);
     assert_eq!(selected, Some(9), "the newest event is selected");
     assert!(screen(&app).contains("Account-1@9"));
 }
@@ -760,26 +844,26 @@ fn last_in_a_paused_log_reaches_the_newest_events() {
 fn a_composed_event_shows_in_the_open_stream() {
     let mut app = app();
     press(&mut app, KeyCode::Enter);
-    app.update(Msg::StreamEvents(
+    app.update(Msg::Io(Response::StreamEvents(
         "Account-1".into(),
         Fetch::First,
         vec![
             event(1, "Account-1", 1, "AccountOpened"),
             event(9, "Account-1", 2, "MoneyDeposited"),
         ],
-    ));
-    app.update(Msg::Composed(Ok(event(
+    )));
+    app.update(Msg::Io(Response::Appended(Ok(event(
         12,
         "Account-1",
         3,
         "MoneyWithdrawn",
-    ))));
-    let view = app.stream.as_ref().unwrap();
+    )))));
+    let view = app.screens.stream.as_ref().unwrap();
     assert!(
         view.window.is_loading(),
         "the stream's last page is read again"
     );
-    app.update(Msg::StreamEvents(
+    app.update(Msg::Io(Response::StreamEvents(
         "Account-1".into(),
         Fetch::Last,
         vec![
@@ -787,7 +871,7 @@ fn a_composed_event_shows_in_the_open_stream() {
             event(9, "Account-1", 2, "MoneyDeposited"),
             event(1, "Account-1", 1, "AccountOpened"),
         ],
-    ));
+    )));
     assert!(screen(&app).contains("MoneyWithdrawn"));
 }
 
@@ -797,26 +881,26 @@ fn a_composed_event_shows_in_the_open_stream() {
 fn the_streams_list_refreshes_on_appends() {
     let mut app = app();
     press(&mut app, KeyCode::Char('s'));
-    app.update(Msg::StreamRows(
+    app.update(Msg::Io(Response::StreamRows(
         Fetch::First,
         vec![stream("Order-7", 3), stream("Account-1", 42)],
-    ));
-    assert!(!app.streams.window.is_loading());
-    app.update(Msg::Head(6));
-    assert!(app.streams.window.is_loading(), "asked again");
-    app.update(Msg::StreamRows(
+    )));
+    assert!(!app.screens.streams.window.is_loading());
+    app.update(Msg::Io(Response::Head(6)));
+    assert!(app.screens.streams.window.is_loading(), "asked again");
+    app.update(Msg::Io(Response::StreamRows(
         Fetch::First,
         vec![
             stream("Fresh-1", 1),
             stream("Order-7", 3),
             stream("Account-1", 42),
         ],
-    ));
+    )));
     assert!(screen(&app).contains("Fresh-1"));
     // Moved down the list: left as it is.
     press(&mut app, KeyCode::Down);
-    app.update(Msg::Head(7));
-    assert!(!app.streams.window.is_loading());
+    app.update(Msg::Io(Response::Head(7)));
+    assert!(!app.screens.streams.window.is_loading());
 }
 
 /// Messages are readable at 80x24 and kept in `:messages` (issue 16, bug 8: the status

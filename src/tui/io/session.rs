@@ -1,6 +1,6 @@
 //! A workbench run: a background task that owns the projection `Debugger` and takes
-//! commands (run, pause, step, step back, run to, breakpoints) from the app, answering
-//! with messages. Running folds in slices of events so that a pause lands within one
+//! commands (run, pause, step, step back, run to, breakpoints), answering with
+//! `Response::Run`. Running folds in slices of events so that a pause lands within one
 //! slice; at the head of the log it waits for new events (live follow) or a command.
 
 use std::time::{Duration, Instant};
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::app::Msg;
+use super::{Replay, Response};
 use crate::projection::{Breakpoints, Debugger, ProjectionError, RunOptions, StepReport, Stop};
 use crate::script::ScriptSource;
 use crate::store::{Position, Store};
@@ -18,6 +18,7 @@ const SLICE: usize = 2000;
 /// The result is sent at most this often while running (it can be large).
 const RESULT_EVERY: Duration = Duration::from_millis(250);
 
+#[derive(Debug)]
 pub enum Command {
     Run,
     Pause,
@@ -106,27 +107,65 @@ pub enum Begin {
     From(crate::projection::Resume),
 }
 
+/// A run to start.
+#[derive(Debug)]
+pub struct RunRequest {
+    pub source: ScriptSource,
+    /// Where the run begins (`:from P`); None: the start of the log.
+    pub from: Option<Position>,
+    pub begin: Begin,
+    /// Run at once (else wait for a command: `x` steps past a fault first).
+    pub run: bool,
+    /// The run's generation: the app drops the answers of older runs.
+    pub generation: u64,
+    pub breakpoints: Breakpoints,
+}
+
 pub struct Session {
     commands: mpsc::UnboundedSender<Command>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Session {
-    /// Starts a run of `source`: from `from_position` (a moved checkpoint) or as `begin`
-    /// says, then, when `run`, running on.
+    /// Starts a run: the config's upcasters and limits loaded (on the blocking pool),
+    /// then from `from` (a moved checkpoint) or as `begin` says, then, when `run`,
+    /// running on.
     pub fn start(
         store: Store,
-        source: ScriptSource,
-        options: RunOptions,
-        begin: Begin,
-        run: bool,
-        tx: mpsc::UnboundedSender<Msg>,
-        generation: u64,
+        replay: std::sync::Arc<Replay>,
+        request: RunRequest,
+        tx: mpsc::UnboundedSender<Response>,
     ) -> Session {
         let (commands, rx) = mpsc::unbounded_channel();
+        let generation = request.generation;
+        if !request.breakpoints.event_types.is_empty() || request.breakpoints.predicate.is_some() {
+            let _ = commands.send(Command::Breakpoints(request.breakpoints.clone()));
+        }
         let task = tokio::spawn(async move {
-            let send = |update: Update| tx.send(Msg::Workbench(generation, update)).is_ok();
-            if let Err(e) = session(store, source, options, begin, run, rx, &send).await {
+            let send = |update: Update| tx.send(Response::Run(generation, update)).is_ok();
+            let (limits, upcasters) = match replay.script_settings().await {
+                Ok(settings) => settings,
+                Err(e) => {
+                    send(Update::Fault(Fault::of_setup(e.to_string())));
+                    return;
+                }
+            };
+            let options = RunOptions {
+                from_position: request.from,
+                limits,
+                upcasters,
+                ..Default::default()
+            };
+            let run = session(
+                store,
+                request.source,
+                options,
+                request.begin,
+                request.run,
+                rx,
+                &send,
+            );
+            if let Err(e) = run.await {
                 send(Update::Fault(fault(e)));
             }
         });
@@ -141,6 +180,19 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+impl Fault {
+    /// A run that could not start (an upcaster script that cannot be read).
+    fn of_setup(message: String) -> Fault {
+        Fault {
+            message,
+            line: None,
+            column: None,
+            position: None,
+            event: None,
+        }
     }
 }
 

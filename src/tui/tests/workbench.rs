@@ -3,29 +3,41 @@
 use crossterm::event::KeyCode;
 use serde_json::json;
 
-use super::app::{Msg, Screen};
-use super::tests::{app, press, screen, type_text};
-use super::workbench_session::{Fault, RunFigures, RunStatus, Update};
+use super::{app, press, screen, type_text};
+use crate::tui::app::Msg;
+use crate::tui::io::Response;
+use crate::tui::io::session::{Fault, RunFigures, RunStatus, Update};
+use crate::tui::screens::ScreenId;
 
 #[test]
 fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
     let mut app = app();
     press(&mut app, KeyCode::Char('5'));
-    assert_eq!(app.screen, Screen::Workbench);
+    assert_eq!(app.screen, ScreenId::Workbench);
     let text = screen(&app);
     for expected in [
         "5 Workbench",
         " 1 // Counts every event by type.",
         " 2 fromAll()",
-        "editing",
+        "Enter edits",
         "not running",
     ] {
         assert!(text.contains(expected), "{expected:?} missing in\n{text}");
     }
-    // Keys type in the editor (q and digits too); Esc leaves it, then q is a view key.
+    // It opens in normal mode: Enter edits, and then keys type (q and digits too); Esc
+    // leaves the editor, and q is a view key again.
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("editing"));
     type_text(&mut app, "q5");
-    assert!(!app.quit && app.screen == Screen::Workbench);
-    assert!(app.workbench.as_ref().unwrap().text().starts_with("q5//"));
+    assert!(!app.quit && app.screen == ScreenId::Workbench);
+    assert!(
+        app.screens
+            .workbench
+            .as_ref()
+            .unwrap()
+            .text()
+            .starts_with("q5//")
+    );
     press(&mut app, KeyCode::Esc);
     assert!(
         screen(&app).contains("* · Enter edits"),
@@ -33,8 +45,8 @@ fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
     );
 
     // A partitioned run's reports.
-    let generation = app.workbench.as_ref().unwrap().generation;
-    app.update(Msg::Workbench(
+    let generation = app.screens.workbench.as_ref().unwrap().generation;
+    app.update(Msg::Io(Response::Run(
         generation,
         Update::Status(RunFigures {
             status: RunStatus::CaughtUp,
@@ -46,11 +58,11 @@ fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
             partitioned: true,
             checkpoint: 2816,
         }),
-    ));
-    app.update(Msg::Workbench(
+    )));
+    app.update(Msg::Io(Response::Run(
         generation,
         Update::Result(json!({"Account-1": {"balance": 10}, "Account-2": {"balance": 20}})),
-    ));
+    )));
     let text = screen(&app);
     for expected in [
         "caught up (following live)",
@@ -68,7 +80,7 @@ fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
     assert!(screen(&app).contains("balance: 20"));
 
     // A fault: at its line, with the event, and the recovery keys.
-    app.update(Msg::Workbench(
+    app.update(Msg::Io(Response::Run(
         generation,
         Update::Fault(Fault {
             message: "Error: no notes".into(),
@@ -77,7 +89,7 @@ fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
             position: Some(3001),
             event: Some("Account-1@44".into()),
         }),
-    ));
+    )));
     let text = screen(&app);
     for expected in [
         "FAULT at line 3, column 7 · event Account-1@44 at position",
@@ -86,9 +98,12 @@ fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
     ] {
         assert!(text.contains(expected), "{expected:?} missing in\n{text}");
     }
-    assert_eq!(app.workbench.as_ref().unwrap().resume_point(), Some(3000));
+    assert_eq!(
+        app.screens.workbench.as_ref().unwrap().resume_point(),
+        Some(3000)
+    );
     // The editor's cursor went to the faulting line.
-    assert_eq!(app.workbench.as_ref().unwrap().editor.cursor().0, 2);
+    assert_eq!(app.screens.workbench.as_ref().unwrap().editor.cursor().0, 2);
 }
 
 #[test]
@@ -98,7 +113,6 @@ fn templates_and_breakpoints_from_the_command_line() {
     type_text(&mut app, "new partition");
     press(&mut app, KeyCode::Enter);
     assert!(screen(&app).contains("partitionBy"));
-    press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "break OrderPlaced");
     press(&mut app, KeyCode::Enter);
@@ -126,6 +140,7 @@ fn unsaved_edits_are_not_dropped() {
     };
     let mut app = app();
     press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Enter);
     type_text(&mut app, "// mine");
     // Ctrl-c in the editor.
     app.update(ctrl_c());
@@ -142,7 +157,8 @@ fn unsaved_edits_are_not_dropped() {
         press(&mut app, KeyCode::Enter);
         assert!(!app.quit, ":{command}");
         assert!(
-            app.workbench
+            app.screens
+                .workbench
                 .as_ref()
                 .unwrap()
                 .text()
@@ -169,8 +185,9 @@ fn unsaved_edits_are_not_dropped() {
     press(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
 
-    let mut app = super::tests::app();
+    let mut app = super::app();
     press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Char('i'));
     type_text(&mut app, "x");
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char(':'));
@@ -185,22 +202,24 @@ fn unsaved_edits_are_not_dropped() {
 fn the_step_pane_follows_a_step_back() {
     let mut app = app();
     press(&mut app, KeyCode::Char('5'));
-    press(&mut app, KeyCode::Esc);
-    let generation = app.workbench.as_ref().unwrap().generation;
+    let generation = app.screens.workbench.as_ref().unwrap().generation;
     let step = crate::projection::StepReport {
-        event: super::tests::event(7, "Account-1", 3, "MoneyDeposited"),
+        event: super::event(7, "Account-1", 3, "MoneyDeposited"),
         partition: None,
         before: json!({"count": 6}),
         after: json!({"count": 7}),
         diff: json_patch::diff(&json!({"count": 6}), &json!({"count": 7})),
         handled: true,
     };
-    app.update(Msg::Workbench(generation, Update::Step(Box::new(step))));
+    app.update(Msg::Io(Response::Run(
+        generation,
+        Update::Step(Box::new(step)),
+    )));
     assert!(screen(&app).contains("Account-1@3"), "{}", screen(&app));
-    app.update(Msg::Workbench(
+    app.update(Msg::Io(Response::Run(
         generation,
         Update::SteppedBack { undone: 7, now: 6 },
-    ));
+    )));
     let text = screen(&app);
     assert!(
         text.contains("stepped back: undid the event at position 7"),

@@ -10,7 +10,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
+use super::Keep;
 use crate::store::{ExpectedVersion, NewEvent};
+use crate::tui::effect::Effects;
+use crate::tui::io::{Request, Response};
 use crate::tui::theme::Theme;
 
 /// The fields, in Tab order.
@@ -44,6 +47,8 @@ pub struct Composer {
     pub outcome: Option<Outcome>,
     /// The stream whose version filled the expected field (so it is not refilled).
     looked_up: Option<String>,
+    /// The append went through: the app closes the composer.
+    pub finished: bool,
 }
 
 /// An editor holding `text`, its cursor at the end (where a correction starts).
@@ -72,6 +77,7 @@ impl Composer {
             sending: false,
             outcome: None,
             looked_up: None,
+            finished: false,
         };
         // Inside the braces, ready for the first field.
         composer.fields[DATA].move_cursor(ratatui_textarea::CursorMove::Up);
@@ -160,6 +166,58 @@ impl Composer {
             schema_version: 1,
         };
         Ok((stream, expected, event))
+    }
+
+    /// A key as the top overlay: the composer's own action, carried out.
+    pub fn overlay_key(&mut self, key: KeyEvent, fx: &mut Effects) -> Keep {
+        match self.key(key) {
+            ComposerAction::None => {}
+            ComposerAction::Close => return Keep::Close,
+            ComposerAction::LookUp(stream) => fx.request(Request::StreamVersion(stream)),
+            ComposerAction::Submit => match self.request() {
+                Err(e) => self.outcome = Some(Outcome::Error(e)),
+                Ok((stream, expected, event)) => {
+                    self.sending = true;
+                    self.outcome = None;
+                    fx.request(Request::Append {
+                        stream,
+                        expected,
+                        event: Box::new(event),
+                    });
+                }
+            },
+        }
+        Keep::Open
+    }
+
+    /// The stream's version (to prefill) and the append's answer: done with a message,
+    /// or the error kept here (a conflict says so; nothing was written). A stored event
+    /// goes on to the screens (the open stream shows it).
+    pub fn response(&mut self, response: Response, fx: &mut Effects) -> Option<Response> {
+        match response {
+            Response::StreamVersion(stream, version) => {
+                self.version_arrived(&stream, version);
+                return Some(Response::StreamVersion(stream, version));
+            }
+            Response::Appended(Ok(event)) => {
+                self.finished = true;
+                fx.say(format!(
+                    "appended {} to {}@{} at position {}",
+                    event.event_type, event.stream_id, event.version, event.global_position
+                ));
+                return Some(Response::Appended(Ok(event)));
+            }
+            Response::Appended(Err(e)) => {
+                self.sending = false;
+                self.outcome = Some(if e.is_conflict() {
+                    Outcome::Conflict(format!("{e} — nothing written"))
+                } else {
+                    Outcome::Error(e.to_string())
+                });
+            }
+            other => return Some(other),
+        }
+        None
     }
 
     pub fn render(&self, frame: &mut Frame, theme: &Theme) {

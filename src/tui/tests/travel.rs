@@ -6,15 +6,16 @@ use std::time::Duration;
 use crossterm::event::KeyCode;
 use serde_json::json;
 
-use super::app::{App, Msg, Screen};
-use super::tests::{app, event, press, screen, type_text};
-use super::views::asof::AsOfRow;
-use super::views::travel::TravelFrame;
+use super::{app, command_line, event, failure, press, screen, type_text};
 use crate::replay::{Drift, Target};
 use crate::store::SnapshotInfo;
+use crate::tui::app::{App, Msg};
+use crate::tui::io::{AsOfRow, JobKind, JobProgress, JobReport, Response, TravelFrame};
+use crate::tui::screens::ScreenId;
 
 fn frame(version: u64, state: serde_json::Value, patch: serde_json::Value) -> TravelFrame {
     TravelFrame {
+        saved_snapshots: 0,
         stream_id: "Account-1".into(),
         version,
         last: 42,
@@ -35,16 +36,16 @@ fn frame(version: u64, state: serde_json::Value, patch: serde_json::Value) -> Tr
 fn travelling() -> App {
     let mut app = app();
     press(&mut app, KeyCode::Char('3'));
-    assert_eq!(app.screen, Screen::TimeTravel);
-    let generation = app.travel.as_ref().unwrap().in_flight.unwrap();
-    app.update(Msg::Travel(
+    assert_eq!(app.screen, ScreenId::TimeTravel);
+    let generation = app.screens.travel.as_ref().unwrap().in_flight.unwrap();
+    app.update(Msg::Io(Response::Travel(
         generation,
-        Ok(frame(
+        Ok(Box::new(frame(
             12,
             json!({"balance": 120, "owner": "ada"}),
             json!([{"op": "replace", "path": "/balance", "value": 120}]),
-        )),
-    ));
+        ))),
+    )));
     app
 }
 
@@ -73,21 +74,21 @@ fn time_travel_shows_state_event_patch_and_timeline() {
 fn arrows_step_one_version_at_a_time_and_the_newest_wins() {
     let mut app = travelling();
     press(&mut app, KeyCode::Right);
-    let view = app.travel.as_ref().unwrap();
+    let view = app.screens.travel.as_ref().unwrap();
     let first = view.in_flight.expect("a step asked for");
     assert_eq!(view.wanted, Target::Version(13));
     // Two more presses while the step is in flight queue one target, not two folds.
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::Right);
-    let view = app.travel.as_ref().unwrap();
+    let view = app.screens.travel.as_ref().unwrap();
     assert_eq!(view.in_flight, Some(first));
     assert_eq!(view.queued, Some(Target::Version(15)));
     // The answer for 13 arrives; 15 goes out next.
-    app.update(Msg::Travel(
+    app.update(Msg::Io(Response::Travel(
         first,
-        Ok(frame(13, json!({"balance": 130}), json!([]))),
-    ));
-    let view = app.travel.as_ref().unwrap();
+        Ok(Box::new(frame(13, json!({"balance": 130}), json!([])))),
+    )));
+    let view = app.screens.travel.as_ref().unwrap();
     assert_eq!(view.version(), 13);
     assert!(view.in_flight.is_some_and(|g| g != first));
     assert_eq!(view.wanted, Target::Version(15));
@@ -97,8 +98,11 @@ fn arrows_step_one_version_at_a_time_and_the_newest_wins() {
         "{text}"
     );
     // A stale answer is dropped.
-    app.update(Msg::Travel(first, Ok(frame(1, json!({}), json!([])))));
-    assert_eq!(app.travel.as_ref().unwrap().version(), 13);
+    app.update(Msg::Io(Response::Travel(
+        first,
+        Ok(Box::new(frame(1, json!({}), json!([])))),
+    )));
+    assert_eq!(app.screens.travel.as_ref().unwrap().version(), 13);
 }
 
 #[test]
@@ -107,19 +111,22 @@ fn commands_and_keys_jump_to_versions_and_times() {
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "version 7");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.travel.as_ref().unwrap().wanted, Target::Version(7));
+    assert_eq!(
+        app.screens.travel.as_ref().unwrap().wanted,
+        Target::Version(7)
+    );
     let mut app = travelling();
     press(&mut app, KeyCode::Char('t'));
-    assert_eq!(app.command.as_deref(), Some("time "));
+    assert_eq!(command_line(&app), Some("time "));
     type_text(&mut app, "2026-01-15");
     press(&mut app, KeyCode::Enter);
     assert!(matches!(
-        app.travel.as_ref().unwrap().wanted,
+        app.screens.travel.as_ref().unwrap().wanted,
         Target::Time(_)
     ));
     let mut app = travelling();
     press(&mut app, KeyCode::Char('G'));
-    assert_eq!(app.travel.as_ref().unwrap().wanted, Target::Latest);
+    assert_eq!(app.screens.travel.as_ref().unwrap().wanted, Target::Latest);
 }
 
 #[test]
@@ -127,11 +134,11 @@ fn compare_shows_two_versions_side_by_side_with_their_patch() {
     let mut app = travelling();
     press(&mut app, KeyCode::Char('c'));
     press(&mut app, KeyCode::Char('g'));
-    let generation = app.travel.as_ref().unwrap().in_flight.unwrap();
-    app.update(Msg::Travel(
+    let generation = app.screens.travel.as_ref().unwrap().in_flight.unwrap();
+    app.update(Msg::Io(Response::Travel(
         generation,
-        Ok(frame(1, json!({"owner": "ada"}), json!([]))),
-    ));
+        Ok(Box::new(frame(1, json!({"owner": "ada"}), json!([])))),
+    )));
     let text = screen(&app);
     for expected in ["v12 (marked)", "state at v1", "v12 → v1", "- /balance"] {
         assert!(text.contains(expected), "{expected:?} missing in\n{text}");
@@ -150,19 +157,22 @@ fn play_steps_on_ticks_and_stops_at_the_end() {
     assert!(screen(&app).contains("▶ playing every 50 ms"));
     std::thread::sleep(Duration::from_millis(60));
     app.update(Msg::Tick);
-    assert_eq!(app.travel.as_ref().unwrap().wanted, Target::Version(13));
-    let generation = app.travel.as_ref().unwrap().in_flight.unwrap();
-    app.update(Msg::Travel(
+    assert_eq!(
+        app.screens.travel.as_ref().unwrap().wanted,
+        Target::Version(13)
+    );
+    let generation = app.screens.travel.as_ref().unwrap().in_flight.unwrap();
+    app.update(Msg::Io(Response::Travel(
         generation,
-        Ok(TravelFrame {
+        Ok(Box::new(TravelFrame {
             last: 13,
             ..frame(13, json!({}), json!([]))
-        }),
-    ));
+        })),
+    )));
     std::thread::sleep(Duration::from_millis(60));
     app.update(Msg::Tick);
     assert!(
-        !app.travel.as_ref().unwrap().playing,
+        !app.screens.travel.as_ref().unwrap().playing,
         "stops at the last version"
     );
 }
@@ -171,14 +181,14 @@ fn play_steps_on_ticks_and_stops_at_the_end() {
 fn a_failed_step_is_shown_and_the_keys_keep_working() {
     let mut app = travelling();
     press(&mut app, KeyCode::Right);
-    let generation = app.travel.as_ref().unwrap().in_flight.unwrap();
-    app.update(Msg::Travel(
+    let generation = app.screens.travel.as_ref().unwrap().in_flight.unwrap();
+    app.update(Msg::Io(Response::Travel(
         generation,
-        Err("reducer threw at line 3".into()),
-    ));
+        Err(failure("reducer threw at line 3")),
+    )));
     assert!(screen(&app).contains("reducer threw at line 3"));
     press(&mut app, KeyCode::Left);
-    assert!(app.travel.as_ref().unwrap().in_flight.is_some());
+    assert!(app.screens.travel.as_ref().unwrap().in_flight.is_some());
 }
 
 #[test]
@@ -187,9 +197,9 @@ fn as_of_lists_each_stream_at_the_moment_and_moves_it() {
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "asof Account 2026-03-01");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.screen, Screen::TimeTravel);
-    let generation = app.as_of.as_ref().unwrap().list.generation;
-    app.update(Msg::AsOf(
+    assert_eq!(app.screen, ScreenId::AsOf);
+    let generation = app.screens.as_of.as_ref().unwrap().list.generation;
+    app.update(Msg::Io(Response::AsOf(
         generation,
         Ok(vec![
             AsOfRow {
@@ -203,7 +213,7 @@ fn as_of_lists_each_stream_at_the_moment_and_moves_it() {
                 state: "{}".into(),
             },
         ]),
-    ));
+    )));
     let text = screen(&app);
     for expected in [
         "Account streams as of 2026-03-01 00:00:00 UTC",
@@ -215,19 +225,22 @@ fn as_of_lists_each_stream_at_the_moment_and_moves_it() {
     }
     press(&mut app, KeyCode::Right);
     assert!(screen(&app).contains("as of 2026-03-02"));
-    assert!(app.as_of.as_ref().unwrap().list.generation > generation);
+    assert!(app.screens.as_of.as_ref().unwrap().list.generation > generation);
     // Enter opens the selected stream in time travel at its version then.
-    let generation = app.as_of.as_ref().unwrap().list.generation;
-    app.update(Msg::AsOf(
+    let generation = app.screens.as_of.as_ref().unwrap().list.generation;
+    app.update(Msg::Io(Response::AsOf(
         generation,
         Ok(vec![AsOfRow {
             stream_id: "Account-1".into(),
             version: 5,
             state: "{}".into(),
         }]),
-    ));
+    )));
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.travel.as_ref().unwrap().wanted, Target::Version(5));
+    assert_eq!(
+        app.screens.travel.as_ref().unwrap().wanted,
+        Target::Version(5)
+    );
 }
 
 fn snapshot(stream: &str, version: u64) -> SnapshotInfo {
@@ -244,12 +257,12 @@ fn snapshot(stream: &str, version: u64) -> SnapshotInfo {
 fn snapshots_view_lists_builds_with_progress_and_shows_drift() {
     let mut app = app();
     press(&mut app, KeyCode::Char('4'));
-    assert_eq!(app.screen, Screen::Snapshots);
-    let generation = app.snapshots.list.generation;
-    app.update(Msg::SnapshotRows(
+    assert_eq!(app.screen, ScreenId::Snapshots);
+    let generation = app.screens.snapshots.list.generation;
+    app.update(Msg::Io(Response::SnapshotRows(
         generation,
         vec![snapshot("Account-1", 100), snapshot("Account-1", 200)],
-    ));
+    )));
     let text = screen(&app);
     for expected in [
         "4 Snapshots",
@@ -262,31 +275,47 @@ fn snapshots_view_lists_builds_with_progress_and_shows_drift() {
         assert!(text.contains(expected), "{expected:?} missing in\n{text}");
     }
     // A job's progress (no fetcher here: set by hand, as the job's messages would).
-    app.snapshots.job = Some(super::views::snapshots::Job {
+    app.screens.snapshots.job = Some(crate::tui::screens::snapshots::Job {
         label: "verifying every snapshot".into(),
-        done: 0,
-        total: 0,
+        progress: JobProgress {
+            done: 0,
+            total: 0,
+            streams_per_second: 0.0,
+        },
         cancel: Default::default(),
     });
-    app.update(Msg::JobProgress(3, 12));
+    app.update(Msg::Io(Response::JobProgress(JobProgress {
+        done: 3,
+        total: 12,
+        streams_per_second: 1.5,
+    })));
     let text = screen(&app);
     assert!(
         text.contains("verifying every snapshot · Esc cancels"),
         "{text}"
     );
-    assert!(text.contains("3 / 12 streams"), "{text}");
+    assert!(
+        text.contains("3 / 12 streams · 1 streams/s · ETA 6 s"),
+        "{text}"
+    );
     press(&mut app, KeyCode::Esc);
     assert!(
-        app.snapshots
+        app.screens
+            .snapshots
             .job
             .as_ref()
             .unwrap()
             .cancel
             .load(std::sync::atomic::Ordering::Relaxed)
     );
-    app.update(Msg::JobDone(
-        "verified 2 snapshots of 1 streams: 1 drifted".into(),
-        vec![Drift {
+    app.update(Msg::Io(Response::JobDone(Ok(JobReport {
+        kind: JobKind::Verify,
+        stream: None,
+        streams: 1,
+        snapshots: 2,
+        cancelled: false,
+        seconds: 0.0,
+        drifts: vec![Drift {
             stream_id: "Account-1".into(),
             version: 200,
             reducer: "account@1a2b3c4d".into(),
@@ -294,7 +323,7 @@ fn snapshots_view_lists_builds_with_progress_and_shows_drift() {
             snapshot: json!({"balance": 999}),
             replayed: json!({"balance": 200}),
         }],
-    ));
+    }))));
     let text = screen(&app);
     for expected in [
         "1 drifted",
@@ -314,20 +343,26 @@ fn a_version_past_the_end_leaves_the_cursor_where_it_was() {
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "version 99999");
     press(&mut app, KeyCode::Enter);
-    assert!(screen(&app).contains("v99999 is past the end of the stream (last v42)"));
+    assert!(screen(&app).contains("v99999 is past the end of Account-1 (last v42)"));
     assert!(
-        app.travel.as_ref().unwrap().in_flight.is_none(),
+        app.screens.travel.as_ref().unwrap().in_flight.is_none(),
         "nothing asked"
     );
     press(&mut app, KeyCode::Left);
-    assert_eq!(app.travel.as_ref().unwrap().wanted, Target::Version(11));
+    assert_eq!(
+        app.screens.travel.as_ref().unwrap().wanted,
+        Target::Version(11)
+    );
     // A step that fails (the stream shrank under a filter, say) leaves moves relative to
     // what is shown.
-    let generation = app.travel.as_ref().unwrap().in_flight.unwrap();
-    app.update(Msg::Travel(
+    let generation = app.screens.travel.as_ref().unwrap().in_flight.unwrap();
+    app.update(Msg::Io(Response::Travel(
         generation,
-        Err("version 11 is past the end".into()),
-    ));
+        Err(failure("version 11 is past the end")),
+    )));
     press(&mut app, KeyCode::Left);
-    assert_eq!(app.travel.as_ref().unwrap().wanted, Target::Version(11));
+    assert_eq!(
+        app.screens.travel.as_ref().unwrap().wanted,
+        Target::Version(11)
+    );
 }

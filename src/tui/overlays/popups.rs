@@ -1,0 +1,102 @@
+//! Pages over the screen: the help (a view's keys and commands) and the messages, and the
+//! filter line; the bordered box they draw in.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Stylize;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+/// A bordered box of `lines` in the middle of the screen, over whatever is below.
+pub fn popup(frame: &mut Frame, title: &str, lines: Vec<Line>, min_width: u16) {
+    let area = frame.area();
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = (lines.iter().map(Line::width).max().unwrap_or(0) as u16 + 2)
+        .max(min_width)
+        .max(title.chars().count() as u16 + 4)
+        .min(area.width);
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    let [_, rect, _] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(width),
+        Constraint::Fill(1),
+    ])
+    .areas(middle);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title.to_owned())),
+        rect,
+    );
+}
+
+/// A view's help: its keys (with what they are bound to now) and its commands.
+pub struct HelpPage {
+    pub title: String,
+    /// (keys or usage, what it does)
+    pub entries: Vec<(String, String)>,
+}
+
+impl HelpPage {
+    pub fn draw(&self, frame: &mut Frame) {
+        let entry = |(keys, what): &(String, String), width: usize| {
+            vec![
+                Span::raw(format!("{keys:>16}  ")).bold(),
+                Span::raw(format!("{what:<width$}")),
+            ]
+        };
+        let fits = self.entries.len() + 4 <= frame.area().height as usize;
+        let lines = if fits {
+            self.entries
+                .iter()
+                .map(|e| Line::from(entry(e, 0)))
+                .collect()
+        } else {
+            // Two columns when one does not fit.
+            let half = self.entries.len().div_ceil(2);
+            (0..half)
+                .map(|i| {
+                    let mut spans = entry(&self.entries[i], 44);
+                    if let Some(right) = self.entries.get(half + i) {
+                        spans.push(Span::raw("  "));
+                        spans.extend(entry(right, 0));
+                    }
+                    Line::from(spans)
+                })
+                .collect()
+        };
+        popup(frame, &self.title, lines, 0);
+    }
+}
+
+pub fn draw_messages(frame: &mut Frame, messages: &[String]) {
+    let lines = if messages.is_empty() {
+        vec![Line::raw("no messages this session")]
+    } else {
+        messages
+            .iter()
+            .rev()
+            .map(|m| Line::raw(m.clone()))
+            .collect()
+    };
+    popup(
+        frame,
+        " Messages, newest first (any key closes) ",
+        lines,
+        frame.area().width.saturating_sub(4),
+    );
+}
+
+pub fn draw_filter(frame: &mut Frame, area: Rect, query: &str) {
+    let text = vec![
+        Span::raw("/").bold(),
+        Span::raw(query.to_owned()),
+        Span::raw("█"),
+        Span::raw("   fuzzy match on stream ids · Enter keeps · Esc clears").dim(),
+    ];
+    frame.render_widget(Line::from(text), area);
+}
