@@ -243,3 +243,73 @@ async fn a_fault_leaves_the_run_at_the_last_good_event_and_a_fix_goes_on_from_it
     assert!(err.to_string().contains("boom"), "{err}");
     assert_eq!(again.position(), 6);
 }
+
+/// Over a log longer than a read (the debugger reads ahead while it folds, and spaces its
+/// checkpoints by their cost): slices of a run, a breakpoint, steps and steps back each
+/// leave exactly the state a fresh run reaches, and no event is folded twice or missed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_ahead_keeps_every_event_once_across_slices_breaks_and_steps_back() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    let events: Vec<NewEvent> = (1..=5000u64)
+        .map(|n| {
+            let kind = if n == 4321 { "Mark" } else { "Tick" };
+            NewEvent::new(kind, json!({"n": n}))
+        })
+        .collect();
+    for (i, chunk) in events.chunks(1000).enumerate() {
+        let stream = if i % 2 == 0 { "A-1" } else { "B-1" };
+        store
+            .append(stream, ExpectedVersion::Any, chunk.to_vec())
+            .await
+            .unwrap();
+    }
+    let mut debugger = Debugger::start(store.clone(), source(), RunOptions::default())
+        .await
+        .unwrap();
+    // Slices of a run, as the workbench's session folds them.
+    assert_eq!(debugger.run(None, 1500).await.unwrap(), Stop::Reached(1500));
+    assert_eq!(debugger.run(None, 1500).await.unwrap(), Stop::Reached(3000));
+    assert_eq!(
+        debugger.result().await.unwrap(),
+        fresh_run_to(&store, 3000).await
+    );
+    // A breakpoint on a type: stops before it, the event read and not folded.
+    debugger
+        .set_breakpoints(Breakpoints {
+            event_types: vec!["Mark".into()],
+            predicate: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        debugger.run(None, usize::MAX).await.unwrap(),
+        Stop::Breakpoint(4321)
+    );
+    assert_eq!(debugger.next_event().map(|e| e.global_position), Some(4321));
+    assert_eq!(
+        debugger.result().await.unwrap(),
+        fresh_run_to(&store, 4320).await
+    );
+    let step = debugger.step().await.unwrap().unwrap();
+    assert_eq!(step.event.global_position, 4321);
+    assert_eq!(debugger.step_back().await.unwrap(), Some(4320));
+    assert_eq!(debugger.step_back().await.unwrap(), Some(4319));
+    assert_eq!(
+        debugger.result().await.unwrap(),
+        fresh_run_to(&store, 4319).await
+    );
+    debugger
+        .set_breakpoints(Breakpoints::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        debugger.run(None, usize::MAX).await.unwrap(),
+        Stop::Head(5000)
+    );
+    assert_eq!(debugger.folded(), 5000);
+    assert_eq!(
+        debugger.result().await.unwrap(),
+        fresh_run_to(&store, 5000).await
+    );
+}

@@ -5,6 +5,7 @@
 //! ask for the next step or run.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -14,12 +15,18 @@ use super::{ProjectionError, RunOptions, pushdown};
 use crate::script::{Definition, ScriptSource};
 use crate::store::{LogFilter, LogQuery, Position, RecordedEvent, Store};
 
-/// An in-memory checkpoint every this many folded events.
+/// In-memory checkpoints at least this many folded events apart.
 const KEEP_EVERY: u64 = 256;
+/// The share of a run's time checkpoints may take: saving the result costs more as the
+/// partitions grow, so checkpoints space out to keep a long run within this (with one
+/// every 256 events, a run over 1M events with thousands of partitions spent most of
+/// its time saving results).
+const KEEP_SHARE: f64 = 0.05;
 /// How many in-memory checkpoints are kept (older ones are dropped; stepping back past
 /// them re-runs from the start).
 const KEEP_AT_MOST: usize = 64;
-const PAGE: usize = 512;
+/// Events a log read brings (the next one is read while the script folds these).
+const PAGE: usize = 2048;
 
 /// Where a run stood (its result, the event it was after, how many it folded), for a
 /// fixed script to go on from.
@@ -72,8 +79,14 @@ pub struct Debugger {
     /// The last folded event (0: none).
     position: Position,
     folded: u64,
-    /// (position, folded count, result) kept every KEEP_EVERY events, oldest first.
+    /// (position, folded count, result as JSON text), oldest first.
     kept: VecDeque<(Position, u64, String)>,
+    /// The folded count at which the next checkpoint is kept.
+    next_keep: u64,
+    /// When the last checkpoint was kept (for the run's rate since).
+    kept_at: Instant,
+    /// Events read ahead, not folded yet, in log order after `position`.
+    ahead: VecDeque<RecordedEvent>,
     breakpoints: Breakpoints,
 }
 
@@ -110,6 +123,9 @@ impl Debugger {
             position,
             folded,
             kept: VecDeque::new(),
+            next_keep: folded,
+            kept_at: Instant::now(),
+            ahead: VecDeque::new(),
             breakpoints: Breakpoints::default(),
         };
         debugger.keep().await?;
@@ -184,8 +200,11 @@ impl Debugger {
         let mut budget = max_events;
         loop {
             let mut events = self.next_events(PAGE.min(budget)).await?;
-            if let Some(target) = until {
-                events.retain(|e| e.global_position <= target);
+            if let Some(target) = until
+                && let Some(past) = events.iter().position(|e| e.global_position > target)
+            {
+                let rest = events.split_off(past);
+                self.unread(rest);
             }
             if events.is_empty() {
                 return Ok(match until {
@@ -195,10 +214,22 @@ impl Debugger {
             }
             let positions: Vec<Position> = events.iter().map(|e| e.global_position).collect();
             let has_predicate = self.breakpoints.predicate.is_some();
+            // A breakpoint may stop the batch part way: what it did not fold goes back.
+            let stoppable =
+                (has_predicate || !self.breakpoints.event_types.is_empty()).then(|| events.clone());
+            let read_ahead = self.read_ahead(positions.last().copied());
             let ran = self
                 .thread
                 .run_until(events, self.breakpoints.event_types.clone(), has_predicate)
                 .await;
+            if ran.is_ok()
+                && let Some(read) = read_ahead
+            {
+                let more = read
+                    .await
+                    .map_err(|e| ProjectionError::Worker(e.to_string()))??;
+                self.ahead.extend(more);
+            }
             let (folded, _) = match ran {
                 Ok(ran) => ran,
                 // The state, position and count go back to the last good event, so that
@@ -223,6 +254,9 @@ impl Debugger {
             }
             budget = budget.saturating_sub(folded);
             if folded < positions.len() {
+                if let Some(mut events) = stoppable {
+                    self.unread(events.split_off(folded));
+                }
                 return Ok(Stop::Breakpoint(positions[folded]));
             }
             if until.is_some_and(|t| self.position >= t) {
@@ -242,6 +276,12 @@ impl Debugger {
         };
         self.position = event.global_position;
         Ok(Some(self.position))
+    }
+
+    /// The next event to fold, when it has been read (after a breakpoint: the event it
+    /// stopped before).
+    pub fn next_event(&self) -> Option<&RecordedEvent> {
+        self.ahead.front()
     }
 
     /// What `emit`/`linkTo` asked for since the last call: shown, never written.
@@ -282,16 +322,19 @@ impl Debugger {
         self.thread.restore(result).await?;
         self.position = position;
         self.folded = folded;
+        self.ahead.clear();
+        self.next_keep = folded + KEEP_EVERY;
         loop {
-            let page = self.next_events(PAGE).await?;
-            let whole = page.len();
+            let mut events = self.next_events(PAGE).await?;
             // Up to the event undone, in log order (not by number: PostgreSQL's log order
-            // is not position order).
-            let events: Vec<RecordedEvent> = page
-                .into_iter()
-                .take_while(|e| e.global_position != undone)
-                .collect();
-            let reached = events.len() < whole;
+            // is not position order); it and what follows are read again later.
+            let cut = events
+                .iter()
+                .position(|e| e.global_position == undone)
+                .unwrap_or(events.len());
+            let rest = events.split_off(cut);
+            let reached = !rest.is_empty();
+            self.unread(rest);
             if events.is_empty() {
                 break;
             }
@@ -310,32 +353,81 @@ impl Debugger {
     async fn advance(&mut self, position: Position) -> Result<(), ProjectionError> {
         self.position = position;
         self.folded += 1;
-        if self.folded.is_multiple_of(KEEP_EVERY) {
+        if self.folded >= self.next_keep {
             self.keep().await?;
         }
         Ok(())
     }
 
+    /// Keeps a checkpoint, and places the next one: at least KEEP_EVERY events on, and
+    /// far enough that saving takes at most KEEP_SHARE of the run at its rate since the
+    /// last one.
     async fn keep(&mut self) -> Result<(), ProjectionError> {
-        let result = self.thread.result().await?.to_string();
+        let since = self.kept_at.elapsed().as_secs_f64();
+        let events = self.folded - self.kept.back().map_or(0, |(_, n, _)| *n);
+        let started = Instant::now();
+        let result = self.thread.result_text().await?;
+        let cost = started.elapsed().as_secs_f64();
         self.kept.push_back((self.position, self.folded, result));
         if self.kept.len() > KEEP_AT_MOST {
             // Keep the start: stepping back further re-runs from it.
             self.kept.remove(1);
         }
+        let rate = events as f64 / since.max(1e-6);
+        let spacing = (rate * cost / KEEP_SHARE).min(u32::MAX as f64) as u64;
+        self.next_keep = self.folded + spacing.max(KEEP_EVERY);
+        self.kept_at = Instant::now();
         Ok(())
+    }
+
+    /// Puts events read but not folded back in front of those read ahead.
+    fn unread(&mut self, events: Vec<RecordedEvent>) {
+        for event in events.into_iter().rev() {
+            self.ahead.push_front(event);
+        }
+    }
+
+    /// Starts reading the page after `last` (the batch being folded) while the script
+    /// folds, unless enough is read ahead already.
+    fn read_ahead(
+        &self,
+        last: Option<Position>,
+    ) -> Option<tokio::task::JoinHandle<Result<Vec<RecordedEvent>, crate::store::StoreError>>> {
+        if self.ahead.len() >= PAGE {
+            return None;
+        }
+        let after = self.ahead.back().map(|e| e.global_position).or(last)?;
+        let query = self.query(after, PAGE);
+        let store = self.store.clone();
+        Some(tokio::spawn(async move { store.read_log(query).await }))
+    }
+
+    fn query(&self, after: Position, limit: usize) -> LogQuery {
+        LogQuery {
+            after,
+            min_position: self.min_position,
+            filter: self.filter.clone(),
+            limit,
+        }
     }
 
     /// The next events to fold, never past the next in-memory checkpoint: the fold thread
     /// folds a batch whole, so a checkpoint must fall between batches.
-    async fn next_events(&self, limit: usize) -> Result<Vec<RecordedEvent>, ProjectionError> {
-        let to_next_keep = (KEEP_EVERY - self.folded % KEEP_EVERY) as usize;
-        let query = LogQuery {
-            after: self.position,
-            min_position: self.min_position,
-            filter: self.filter.clone(),
-            limit: limit.min(to_next_keep).max(1),
-        };
-        Ok(self.store.read_log(query).await?)
+    async fn next_events(&mut self, limit: usize) -> Result<Vec<RecordedEvent>, ProjectionError> {
+        let to_next_keep = self.next_keep.saturating_sub(self.folded).max(1) as usize;
+        let limit = limit.min(to_next_keep).max(1);
+        if self.ahead.len() < limit {
+            let after = self
+                .ahead
+                .back()
+                .map_or(self.position, |e| e.global_position);
+            let more = self
+                .store
+                .read_log(self.query(after, PAGE.max(limit)))
+                .await?;
+            self.ahead.extend(more);
+        }
+        let take = limit.min(self.ahead.len());
+        Ok(self.ahead.drain(..take).collect())
     }
 }

@@ -19,6 +19,10 @@ pub enum Command {
     Result {
         reply: oneshot::Sender<Result<Value, ScriptError>>,
     },
+    /// The result as the script's JSON text (no parse: a checkpoint keeps it as is).
+    ResultText {
+        reply: oneshot::Sender<Result<String, ScriptError>>,
+    },
     /// What `emit`/`linkTo` asked for since the last call (drained).
     TakeEmitted { reply: oneshot::Sender<Vec<Value>> },
     /// Stepping (the debugger): one event, with its partition's state before and after.
@@ -153,6 +157,13 @@ impl FoldThread {
             })
     }
 
+    /// The result as JSON text, as the script made it.
+    pub async fn result_text(&self) -> Result<String, ProjectionError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::ResultText { reply }).await?;
+        answer.await.map_err(|_| gone())?.map_err(faulted)
+    }
+
     pub async fn step(&self, event: RecordedEvent) -> Result<StepState, ProjectionError> {
         let (reply, answer) = oneshot::channel();
         self.send(Command::Step {
@@ -221,6 +232,9 @@ fn serve(mut runtime: ScriptRuntime, mut rx: mpsc::Receiver<Command>) {
             }
             Command::Result { reply } => {
                 let _ = reply.send(result(&mut runtime));
+            }
+            Command::ResultText { reply } => {
+                let _ = reply.send(runtime.result());
             }
             Command::TakeEmitted { reply } => {
                 let emitted = runtime

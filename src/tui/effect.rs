@@ -11,8 +11,8 @@ use crate::store::RecordedEvent;
 pub enum OverlayRequest {
     /// The command line, with this typed.
     CommandLine(String),
-    /// The Streams view's fuzzy filter, with this typed.
-    Filter(String),
+    /// The shown screen's filter line (`what` it matches), with this typed.
+    Filter { text: String, what: &'static str },
     /// Which of an event's effects to jump to.
     EffectPicker(Vec<RecordedEvent>),
 }
@@ -30,8 +30,8 @@ pub enum Effect {
     Overlay(OverlayRequest),
     /// Put text on the clipboard (`what` names it for the message).
     Copy { what: &'static str, text: String },
-    /// The Streams view's fuzzy filter changed (None: cleared).
-    Fuzzy(Option<String>),
+    /// The shown screen's filter changed (None: cleared).
+    Filter(Option<String>),
     /// Run a `:` command line as typed.
     Command(String),
     /// Quit (`force`: even with unsaved edits).

@@ -77,7 +77,7 @@ actions! {
     Effect => "effect", "jump to an event this one caused";
     Copy => "copy", "copy the event: JSON, id, stream@version, path";
     Sort => "sort", "sort streams by name / by last activity";
-    Filter => "filter", "filter: fuzzy stream ids; in the editor, search";
+    Filter => "filter", "filter the list (stream ids, partitions); search the script";
     NextPane => "next_pane", "next pane";
     PrevPane => "previous_pane", "previous pane";
     Raw => "raw", "the event as a folding tree / raw JSON";

@@ -359,7 +359,7 @@ impl App {
                 Effect::Say(message) => self.say(message),
                 Effect::Overlay(request) => self.overlays.push(match request {
                     OverlayRequest::CommandLine(text) => Overlay::command_line(&text),
-                    OverlayRequest::Filter(text) => Overlay::Filter(text),
+                    OverlayRequest::Filter { text, what } => Overlay::Filter(text, what),
                     OverlayRequest::EffectPicker(effects) => {
                         Overlay::Effects(EffectPicker::new(&effects))
                     }
@@ -371,7 +371,7 @@ impl App {
                     ));
                     self.clipboard = Some(text);
                 }
-                Effect::Fuzzy(query) => self.screens.streams.set_fuzzy(query, &mut more),
+                Effect::Filter(query) => self.current_mut().filter(query, &mut more),
                 Effect::Command(line) => self.run_command(&line, &mut more),
                 Effect::Quit { force } => {
                     if force || !self.screens.unsaved_script() {

@@ -14,9 +14,12 @@ use crate::script::ScriptSource;
 use crate::store::{Position, Store};
 
 /// Events folded between looks at the command queue while running.
-const SLICE: usize = 2000;
+const SLICE: usize = 8192;
 /// The result is sent at most this often while running (it can be large).
 const RESULT_EVERY: Duration = Duration::from_millis(250);
+/// ... and, as it grows, at most this share of the run's time goes to making it: with
+/// thousands of partitions one result takes milliseconds.
+const RESULT_SHARE: u32 = 20;
 
 #[derive(Debug)]
 pub enum Command {
@@ -91,7 +94,8 @@ pub enum Update {
         undone: Position,
         now: Position,
     },
-    Breakpoint(Position),
+    /// A breakpoint stopped the run before this event (its position, and the event).
+    Breakpoint(Position, Option<Box<crate::store::RecordedEvent>>),
     Fault(Fault),
 }
 
@@ -238,6 +242,7 @@ async fn session(
     let started = Instant::now();
     let folded_at_start = debugger.folded();
     let mut last_result = Instant::now() - RESULT_EVERY;
+    let mut result_every = RESULT_EVERY;
     let mut caught_up = false;
     let status = |debugger: &Debugger, status: RunStatus, store: &Store| {
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);
@@ -323,7 +328,10 @@ async fn session(
                     running = false;
                     let stop = debugger.run_to(target).await?;
                     if let Stop::Breakpoint(at) = stop {
-                        send(Update::Breakpoint(at));
+                        send(Update::Breakpoint(
+                            at,
+                            debugger.next_event().cloned().map(Box::new),
+                        ));
                     }
                     report(&debugger, RunStatus::Paused);
                     send(Update::Result(debugger.result().await?));
@@ -344,7 +352,8 @@ async fn session(
                 match stop {
                     Stop::Breakpoint(at) => {
                         running = false;
-                        send(Update::Breakpoint(at));
+                        let event = debugger.next_event().cloned().map(Box::new);
+                        send(Update::Breakpoint(at, event));
                         report(&debugger, RunStatus::Paused);
                         send(Update::Result(debugger.result().await?));
                     }
@@ -356,8 +365,10 @@ async fn session(
                     }
                     Stop::Reached(_) => {
                         report(&debugger, RunStatus::Running);
-                        if last_result.elapsed() >= RESULT_EVERY {
+                        if last_result.elapsed() >= result_every {
+                            let started = Instant::now();
                             send(Update::Result(debugger.result().await?));
+                            result_every = RESULT_EVERY.max(started.elapsed() * RESULT_SHARE);
                             last_result = Instant::now();
                         }
                     }

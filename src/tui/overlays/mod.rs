@@ -27,8 +27,8 @@ pub enum Overlay {
     Effects(EffectPicker),
     Composer(Box<Composer>),
     CommandLine(CommandLine),
-    /// The Streams view's fuzzy filter being typed.
-    Filter(String),
+    /// A screen's filter being typed, and what it matches.
+    Filter(String, &'static str),
 }
 
 /// After a key: whether the overlay stays open.
@@ -81,7 +81,7 @@ impl Overlay {
             }
             Overlay::Composer(composer) => composer.overlay_key(key, fx),
             Overlay::CommandLine(line) => line.key(key, fx),
-            Overlay::Filter(query) => filter_key(query, key, fx),
+            Overlay::Filter(query, _) => filter_key(query, key, fx),
         }
     }
 
@@ -108,7 +108,7 @@ impl Overlay {
 
     /// Whether it draws on the footer's line (the hints and messages give way).
     pub fn takes_footer(&self) -> bool {
-        matches!(self, Overlay::CommandLine(_) | Overlay::Filter(_))
+        matches!(self, Overlay::CommandLine(_) | Overlay::Filter(..))
     }
 
     pub fn draw(&self, frame: &mut Frame, cx: &OverlayContext) {
@@ -119,7 +119,7 @@ impl Overlay {
             Overlay::Effects(picker) => picker.draw(frame),
             Overlay::Composer(composer) => composer.render(frame, cx.theme),
             Overlay::CommandLine(line) => line.draw(frame, cx.footer, cx.above),
-            Overlay::Filter(query) => popups::draw_filter(frame, cx.footer, query),
+            Overlay::Filter(query, what) => popups::draw_filter(frame, cx.footer, query, what),
         }
     }
 }
@@ -128,7 +128,7 @@ impl Overlay {
 fn filter_key(query: &mut String, key: KeyEvent, fx: &mut Effects) -> Keep {
     match key.code {
         KeyCode::Esc => {
-            fx.push(Effect::Fuzzy(None));
+            fx.push(Effect::Filter(None));
             return Keep::Close;
         }
         KeyCode::Enter => return Keep::Close,
@@ -138,6 +138,8 @@ fn filter_key(query: &mut String, key: KeyEvent, fx: &mut Effects) -> Keep {
         KeyCode::Char(c) => query.push(c),
         _ => return Keep::Open,
     }
-    fx.push(Effect::Fuzzy(Some(query.clone()).filter(|q| !q.is_empty())));
+    fx.push(Effect::Filter(
+        Some(query.clone()).filter(|q| !q.is_empty()),
+    ));
     Keep::Open
 }

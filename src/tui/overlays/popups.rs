@@ -91,12 +91,12 @@ pub fn draw_messages(frame: &mut Frame, messages: &[String]) {
     );
 }
 
-pub fn draw_filter(frame: &mut Frame, area: Rect, query: &str) {
+pub fn draw_filter(frame: &mut Frame, area: Rect, query: &str, what: &str) {
     let text = vec![
         Span::raw("/").bold(),
         Span::raw(query.to_owned()),
         Span::raw("█"),
-        Span::raw("   fuzzy match on stream ids · Enter keeps · Esc clears").dim(),
+        Span::raw(format!("   matches {what} · Enter keeps · Esc clears")).dim(),
     ];
     frame.render_widget(Line::from(text), area);
 }

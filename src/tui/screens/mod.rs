@@ -88,6 +88,9 @@ pub trait Screen {
         false
     }
 
+    /// The filter line changed (None: cleared).
+    fn filter(&mut self, _query: Option<String>, _fx: &mut Effects) {}
+
     /// A response; given back when it is not this screen's.
     fn response(&mut self, response: Response, fx: &mut Effects) -> Option<Response>;
 

@@ -136,9 +136,10 @@ impl Screen for StreamsScreen {
                     };
                     self.reload(fx);
                 }
-                Action::Filter => fx.overlay(OverlayRequest::Filter(
-                    self.fuzzy.clone().unwrap_or_default(),
-                )),
+                Action::Filter => fx.overlay(OverlayRequest::Filter {
+                    text: self.fuzzy.clone().unwrap_or_default(),
+                    what: "stream ids (fuzzy)",
+                }),
                 _ => return false,
             }
         }
@@ -157,6 +158,10 @@ impl Screen for StreamsScreen {
         }
         self.reload(fx);
         true
+    }
+
+    fn filter(&mut self, query: Option<String>, fx: &mut Effects) {
+        self.set_fuzzy(query, fx);
     }
 
     fn response(&mut self, response: Response, fx: &mut Effects) -> Option<Response> {

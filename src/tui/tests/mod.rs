@@ -7,6 +7,7 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 
 mod composer;
+mod navigation;
 mod travel;
 mod workbench;
 
@@ -196,7 +197,7 @@ fn help_lists_exactly_the_shown_views_keys_and_commands() {
     press(&mut app, KeyCode::Char('?'));
     let text = screen(&app);
     assert!(text.contains("Streams · keys and commands"), "{text}");
-    assert!(text.contains("filter: fuzzy") && !text.contains("play / pause"));
+    assert!(text.contains("filter the list") && !text.contains("play / pause"));
     // Each view's help lists its own keys (as bound now) and commands, and the app's.
     for key in ['1', '2', '3', '4', '5'] {
         let mut app = app_on(key);

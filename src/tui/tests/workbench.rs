@@ -3,11 +3,23 @@
 use crossterm::event::KeyCode;
 use serde_json::json;
 
-use super::{app, press, screen, type_text};
+use super::{app, press, screen, screen_sized, type_text};
 use crate::tui::app::Msg;
 use crate::tui::io::Response;
 use crate::tui::io::session::{Fault, RunFigures, RunStatus, Update};
 use crate::tui::screens::ScreenId;
+
+/// A step over `event` that took a count from 6 to 7.
+fn step_of(event: crate::store::RecordedEvent) -> crate::projection::StepReport {
+    crate::projection::StepReport {
+        event,
+        partition: None,
+        before: json!({"count": 6}),
+        after: json!({"count": 7}),
+        diff: json_patch::diff(&json!({"count": 6}), &json!({"count": 7})),
+        handled: true,
+    }
+}
 
 #[test]
 fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
@@ -70,14 +82,33 @@ fn the_workbench_edits_runs_and_shows_status_result_and_faults() {
         "250,000 events/s",
         "partitions 2",
         "at 2816",
-        "partition 1 of 2",
-        "Account-1",
+        "Result · 2 of 2 partitions",
+        "▶ Account-1",
+        "  Account-2",
         "balance: 10",
     ] {
         assert!(text.contains(expected), "{expected:?} missing in\n{text}");
     }
     press(&mut app, KeyCode::Right);
     assert!(screen(&app).contains("balance: 20"));
+    // `/` filters the partition keys; the selection stays on a key still listed.
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "t-2");
+    let text = screen_sized(&app, 160, 30);
+    assert!(
+        text.contains("1 of 2 partitions matching \"t-2\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("▶ Account-2") && !text.contains("Account-1 "),
+        "{text}"
+    );
+    assert!(text.contains("balance: 20"), "{text}");
+    type_text(&mut app, "x");
+    assert!(screen_sized(&app, 160, 30).contains("no partition matches"));
+    press(&mut app, KeyCode::Esc);
+    assert!(screen_sized(&app, 160, 30).contains("2 of 2 partitions"));
 
     // A fault: at its line, with the event, and the recovery keys.
     app.update(Msg::Io(Response::Run(
@@ -203,14 +234,7 @@ fn the_step_pane_follows_a_step_back() {
     let mut app = app();
     press(&mut app, KeyCode::Char('5'));
     let generation = app.screens.workbench.as_ref().unwrap().generation;
-    let step = crate::projection::StepReport {
-        event: super::event(7, "Account-1", 3, "MoneyDeposited"),
-        partition: None,
-        before: json!({"count": 6}),
-        after: json!({"count": 7}),
-        diff: json_patch::diff(&json!({"count": 6}), &json!({"count": 7})),
-        handled: true,
-    };
+    let step = step_of(super::event(7, "Account-1", 3, "MoneyDeposited"));
     app.update(Msg::Io(Response::Run(
         generation,
         Update::Step(Box::new(step)),
@@ -229,5 +253,93 @@ fn the_step_pane_follows_a_step_back() {
     assert!(
         !text.contains("Account-1@3"),
         "the undone step is gone: {text}"
+    );
+}
+
+/// A breakpoint shows the event it stopped before (which `n` folds), and a step shows
+/// its patch first, then the states.
+#[test]
+fn a_breakpoint_shows_its_event_and_a_step_its_patch_first() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('5'));
+    let generation = app.screens.workbench.as_ref().unwrap().generation;
+    let next = super::event(7, "Order-7", 3, "OrderPlaced");
+    app.update(Msg::Io(Response::Run(
+        generation,
+        Update::Status(RunFigures {
+            status: RunStatus::Paused,
+            position: 6,
+            head: 9,
+            processed: 6,
+            events_per_second: 0.0,
+            eta_seconds: None,
+            partitioned: false,
+            checkpoint: 0,
+        }),
+    )));
+    app.update(Msg::Io(Response::Run(
+        generation,
+        Update::Breakpoint(7, Some(Box::new(next))),
+    )));
+    let text = screen_sized(&app, 180, 40);
+    assert!(
+        text.contains("stopped at a breakpoint before position 7: Order-7@3 OrderPlaced"),
+        "{text}"
+    );
+    assert!(
+        text.contains("next: Order-7@3 OrderPlaced · position 7"),
+        "{text}"
+    );
+    assert!(text.contains("\"amount\": 7"), "the event's data: {text}");
+
+    let step = step_of(super::event(7, "Order-7", 3, "OrderPlaced"));
+    app.update(Msg::Io(Response::Run(
+        generation,
+        Update::Step(Box::new(step)),
+    )));
+    let text = screen_sized(&app, 180, 40);
+    let patch = text.find("~ /count = 7").expect("the patch");
+    let before = text.find("before {\"count\":6}").expect("the state before");
+    assert!(patch < before, "the patch comes first: {text}");
+}
+
+/// The editor's keys go through the keymap: a `[keys]` remap of run works while typing,
+/// and the remapped key types no character.
+#[test]
+fn the_editor_keys_follow_the_keymap() {
+    use crossterm::event::{Event, KeyEvent, KeyModifiers};
+    let keys = std::collections::BTreeMap::from([("run".to_owned(), "ctrl-e".to_owned())]);
+    let mut app = crate::tui::app::App::new(
+        crate::tui::keymap::Keymap::with_overrides(&keys).unwrap(),
+        Default::default(),
+        None,
+    );
+    app.start();
+    press(&mut app, KeyCode::Char('5'));
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "q");
+    let ctrl = |c| {
+        Msg::Input(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )))
+    };
+    app.update(ctrl('e'));
+    let view = app.screens.workbench.as_ref().unwrap();
+    assert!(
+        view.running && !view.editor_focused,
+        "Ctrl-e ran the script"
+    );
+    assert!(view.text().starts_with("q//"), "{}", view.text());
+    // Ctrl-z undoes through the keymap too.
+    press(&mut app, KeyCode::Enter);
+    app.update(ctrl('z'));
+    assert!(
+        app.screens
+            .workbench
+            .as_ref()
+            .unwrap()
+            .text()
+            .starts_with("//")
     );
 }

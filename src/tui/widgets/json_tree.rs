@@ -164,7 +164,12 @@ impl JsonTree {
                     Value::Object(_) | Value::Array(_) => {
                         spans.push(Span::styled(summary, theme.muted))
                     }
-                    Value::String(s) => spans.push(Span::styled(format!("{s:?}"), theme.string)),
+                    // JSON's escapes (quotes, control characters), not Rust's Debug, which
+                    // writes a joiner or an accent as `\u{200d}`.
+                    Value::String(s) => spans.push(Span::styled(
+                        serde_json::to_string(s).unwrap_or_default(),
+                        theme.string,
+                    )),
                     Value::Number(n) => spans.push(Span::styled(n.to_string(), theme.number)),
                     other => spans.push(Span::styled(other.to_string(), theme.literal)),
                 }

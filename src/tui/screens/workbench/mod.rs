@@ -2,6 +2,7 @@
 //! it event by event, break, fault, fix and resume. The run is a session in the I/O
 //! layer; this screen sends it commands and shows what it reports.
 
+mod partitions;
 mod view;
 
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ pub use view::{WorkbenchScreen, template};
 use super::{DrawContext, HELP, Hint, PAGE_STEP, Screen, ScreenId};
 use crate::projection::Breakpoints;
 use crate::tui::command::{Command, CommandKind};
-use crate::tui::effect::Effects;
+use crate::tui::effect::{Effects, OverlayRequest};
 use crate::tui::io::session::{Begin, Command as RunCommand, RunRequest, RunStatus, Update};
 use crate::tui::io::{Request, Response};
 use crate::tui::keymap::{Action, Keymap};
@@ -56,6 +57,7 @@ impl WorkbenchScreen {
         self.step = None;
         self.stepped_back = None;
         self.breakpoint_at = None;
+        self.breakpoint_event = None;
         self.figures = None;
         self.result = None;
         self.tree = None;
@@ -124,6 +126,7 @@ impl WorkbenchScreen {
             return;
         }
         self.breakpoint_at = None;
+        self.breakpoint_event = None;
         fx.request(Request::RunCommand(command));
     }
 
@@ -156,7 +159,10 @@ impl WorkbenchScreen {
             Update::Step(step) => self.set_step(*step),
             Update::SteppedBack { undone, now } => self.set_stepped_back(undone, now),
             Update::Resumable(point) => self.resume = Some(point),
-            Update::Breakpoint(at) => self.breakpoint_at = Some(at),
+            Update::Breakpoint(at, event) => {
+                self.breakpoint_at = Some(at);
+                self.breakpoint_event = event.map(|e| *e);
+            }
             Update::Fault(fault) => {
                 // The faulting line shown in the editor.
                 if let Some(line) = fault.line {
@@ -231,6 +237,11 @@ impl Screen for WorkbenchScreen {
                     });
                 }
             }
+            // `/` filters a partitioned result's keys; else it searches the script.
+            Action::Filter if !self.partitions.is_empty() => fx.overlay(OverlayRequest::Filter {
+                text: self.partitions.filter.clone().unwrap_or_default(),
+                what: "partition keys",
+            }),
             Action::Filter => fx.command_line("search "),
             _ => return false,
         }
@@ -268,6 +279,10 @@ impl Screen for WorkbenchScreen {
             _ => return false,
         }
         true
+    }
+
+    fn filter(&mut self, query: Option<String>, _fx: &mut Effects) {
+        self.filter_partitions(query);
     }
 
     fn response(&mut self, response: Response, fx: &mut Effects) -> Option<Response> {

@@ -50,9 +50,8 @@ pub struct WorkbenchScreen {
     pub generation: u64,
     pub figures: Option<RunFigures>,
     pub result: Option<Value>,
-    /// Partition keys of a partitioned result, and the one shown.
-    pub partitions: Vec<String>,
-    pub partition: usize,
+    /// Partition keys of a partitioned result, filtered, and the one shown.
+    pub partitions: super::partitions::Partitions,
     pub tree: Option<JsonTree>,
     pub step: Option<StepReport>,
     /// `N` undid a step: (the event undone, the position the state is now after).
@@ -61,6 +60,8 @@ pub struct WorkbenchScreen {
     step_states: (String, String),
     pub fault: Option<Fault>,
     pub breakpoint_at: Option<Position>,
+    /// The event a breakpoint stopped before, when the run had read it.
+    pub breakpoint_event: Option<crate::store::RecordedEvent>,
     pub breakpoints: Breakpoints,
     /// Events `emit`/`linkTo` asked for in this run (would-be: never written here), and
     /// the last few.
@@ -92,14 +93,14 @@ impl WorkbenchScreen {
             generation: 0,
             figures: None,
             result: None,
-            partitions: Vec::new(),
-            partition: 0,
+            partitions: Default::default(),
             tree: None,
             step: None,
             stepped_back: None,
             step_states: Default::default(),
             fault: None,
             breakpoint_at: None,
+            breakpoint_event: None,
             breakpoints: Breakpoints::default(),
             emitted: 0,
             last_emitted: Vec::new(),
@@ -151,21 +152,23 @@ impl WorkbenchScreen {
     /// A result arrived: the partition keys (when partitioned) and the tree shown.
     pub fn set_result(&mut self, result: Value) {
         let partitioned = self.figures.is_some_and(|f| f.partitioned);
-        self.partitions = match (&result, partitioned) {
+        let keys = match (&result, partitioned) {
             (Value::Object(map), true) => map.keys().cloned().collect(),
             _ => Vec::new(),
         };
-        self.partition = self.partition.min(self.partitions.len().saturating_sub(1));
+        self.partitions.set_keys(keys);
         self.result = Some(result);
         self.rebuild_tree();
     }
 
     pub fn pick_partition(&mut self, delta: isize) {
-        if self.partitions.is_empty() {
-            return;
-        }
-        let n = self.partitions.len() as isize;
-        self.partition = ((self.partition as isize + delta).rem_euclid(n)) as usize;
+        self.partitions.pick(delta);
+        self.rebuild_tree();
+    }
+
+    /// `/`: lists the partitions whose keys contain `filter`.
+    pub fn filter_partitions(&mut self, filter: Option<String>) {
+        self.partitions.set_filter(filter);
         self.rebuild_tree();
     }
 
@@ -175,8 +178,12 @@ impl WorkbenchScreen {
             return;
         };
         let cursor = self.tree.as_ref().map_or(0, |t| t.cursor);
-        let (label, value) = match self.partitions.get(self.partition) {
-            Some(key) => (key.clone(), result.get(key).cloned().unwrap_or(Value::Null)),
+        let (label, value) = match self.partitions.selected_key() {
+            Some(key) => (
+                key.to_owned(),
+                result.get(key).cloned().unwrap_or(Value::Null),
+            ),
+            None if !self.partitions.is_empty() => ("(no partition)".to_owned(), Value::Null),
             None => ("state".to_owned(), result.clone()),
         };
         let mut tree = JsonTree::new(vec![(label, value)]);
@@ -196,7 +203,7 @@ impl WorkbenchScreen {
         ])
         .areas(right);
         frame.render_widget(self.status_panel(theme), status);
-        frame.render_widget(self.result_pane(theme), result);
+        self.render_result(frame, result, theme);
         frame.render_widget(self.step_pane(theme), step);
     }
 
@@ -338,8 +345,12 @@ impl WorkbenchScreen {
                     group(self.emitted)
                 )));
                 if let Some(at) = self.breakpoint_at {
+                    let event = match &self.breakpoint_event {
+                        Some(e) => format!(": {}@{} {}", e.stream_id, e.version, e.event_type),
+                        None => String::new(),
+                    };
                     lines.push(Line::styled(
-                        format!("stopped at a breakpoint before position {at}"),
+                        format!("stopped at a breakpoint before position {at}{event}"),
                         theme.changed,
                     ));
                 }
@@ -363,22 +374,31 @@ impl WorkbenchScreen {
         )
     }
 
-    fn result_pane(&self, theme: &Theme) -> Paragraph<'static> {
-        let mut lines = Vec::new();
-        if !self.partitions.is_empty() {
-            lines.push(Line::styled(
-                format!(
-                    "partition {} of {} · ←/→ pick",
-                    self.partition + 1,
-                    self.partitions.len()
-                ),
-                theme.muted,
-            ));
+    /// The result: with partitions, their list beside the selected one's state.
+    fn render_result(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        let block = match self.partitions.is_empty() {
+            true => Block::bordered().title(" Result "),
+            false => Block::bordered().title(format!(
+                " Result · {} · ←/→ pick · / filters ",
+                self.partitions.describe()
+            )),
+        };
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let tree = self
+            .tree
+            .as_ref()
+            .map(|t| t.lines(theme, !self.editor_focused))
+            .unwrap_or_default();
+        if self.partitions.is_empty() {
+            frame.render_widget(Paragraph::new(tree), inner);
+            return;
         }
-        if let Some(tree) = &self.tree {
-            lines.extend(tree.lines(theme, !self.editor_focused));
-        }
-        Paragraph::new(lines).block(Block::bordered().title(" Result "))
+        let [list, state] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Fill(1)]).areas(inner);
+        let keys = self.partitions.lines(list.height as usize, theme);
+        frame.render_widget(Paragraph::new(keys), list);
+        frame.render_widget(Paragraph::new(tree), state);
     }
 
     fn step_pane(&self, theme: &Theme) -> Paragraph<'static> {
@@ -400,6 +420,26 @@ impl WorkbenchScreen {
             .block(Block::bordered().title(" Step "));
         }
         let Some(step) = &self.step else {
+            // Stopped at a breakpoint: the event it stopped before, which `n` folds.
+            if let (Some(e), Some(_)) = (&self.breakpoint_event, self.breakpoint_at) {
+                let mut lines = vec![
+                    Line::styled(
+                        format!(
+                            "next: {}@{} {} · position {} · n folds it",
+                            e.stream_id, e.version, e.event_type, e.global_position
+                        ),
+                        theme.changed,
+                    ),
+                    Line::raw(""),
+                ];
+                let pretty = serde_json::from_str::<Value>(e.data.get())
+                    .and_then(|v| serde_json::to_string_pretty(&v))
+                    .unwrap_or_else(|_| e.data.get().to_owned());
+                lines.extend(theme.json_owned(&pretty));
+                return Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::bordered().title(" Step · stopped at a breakpoint "));
+            }
             return Paragraph::new(Line::styled(
                 "n steps one event: its state before and after",
                 theme.muted,
@@ -421,10 +461,11 @@ impl WorkbenchScreen {
                 "partition {}",
                 step.partition.as_deref().unwrap_or("(none)")
             )),
-            Line::styled(format!("before {before}"), Style::new()),
-            Line::styled(format!("after  {after}"), Style::new()),
         ];
+        // What the event changed first; the whole states after it.
         lines.extend(patch_lines(&step.diff, theme));
+        lines.push(Line::styled(format!("before {before}"), theme.muted));
+        lines.push(Line::styled(format!("after  {after}"), Style::new()));
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(Block::bordered().title(" Step "))
