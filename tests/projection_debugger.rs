@@ -313,3 +313,37 @@ async fn read_ahead_keeps_every_event_once_across_slices_breaks_and_steps_back()
         fresh_run_to(&store, 5000).await
     );
 }
+
+/// NaN and Infinity in a state: shown as such (the display result marks them), while
+/// the result that is kept or written stays plain JSON (null).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_finite_numbers_are_shown_not_nulled() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    seed(&store, 2).await;
+    let source = ScriptSource {
+        name: "nan.js".into(),
+        code: "fromAll().when({\n  $init: () => ({ r: 0 }),\n  Tick: (s, e) => { s.r = 0 / 0; s.top = 1 / 0; s.low = -1 / 0; },\n});".into(),
+    };
+    let mut debugger = Debugger::start(store.clone(), source, RunOptions::default())
+        .await
+        .unwrap();
+    debugger.run(None, usize::MAX).await.unwrap();
+    assert_eq!(
+        debugger.display_result().await.unwrap(),
+        json!({
+            "r": {"$rewind:number": "NaN"},
+            "top": {"$rewind:number": "Infinity"},
+            "low": {"$rewind:number": "-Infinity"},
+        })
+    );
+    assert_eq!(
+        debugger.result().await.unwrap(),
+        json!({"r": null, "top": null, "low": null})
+    );
+    let step = {
+        debugger.step_back().await.unwrap();
+        debugger.step().await.unwrap().unwrap()
+    };
+    assert_eq!(step.after["r"], json!({"$rewind:number": "NaN"}));
+}

@@ -497,3 +497,19 @@ async fn verify_reports_a_snapshot_altered_by_sql() {
     );
     assert_eq!(report.drifts[0].replayed["count"], 200);
 }
+
+/// A reducer's NaN shows as NaN in time travel's frame, while the state a query answers
+/// (and a snapshot keeps) stays plain JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_finite_state_is_shown_as_such() {
+    let sandbox = common::Sandbox::new();
+    let store = sandbox.open().await;
+    seed(&store).await;
+    let reducer = js_reducer(
+        "when({\n  $init: () => ({ ratio: 0 }),\n  $any: (s, e) => { s.ratio = 0 / 0; },\n});",
+    );
+    let travel = TimeTravel::new(store.clone(), reducer, 100);
+    let step = travel.step_at("Acc-1", 2).await.unwrap();
+    assert_eq!(step.shown, json!({"ratio": {"$rewind:number": "NaN"}}));
+    assert_eq!(step.state.state, json!({"ratio": null}));
+}

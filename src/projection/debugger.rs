@@ -155,6 +155,12 @@ impl Debugger {
         self.thread.result().await
     }
 
+    /// The result to show: as `result`, with NaN and ±Infinity marked
+    /// (`{"$rewind:number": "NaN"}`) where JSON would write null.
+    pub async fn display_result(&self) -> Result<Value, ProjectionError> {
+        self.thread.display_result().await
+    }
+
     pub async fn set_breakpoints(
         &mut self,
         breakpoints: Breakpoints,

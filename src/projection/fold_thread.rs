@@ -17,6 +17,8 @@ pub enum Command {
         reply: oneshot::Sender<FoldReply>,
     },
     Result {
+        /// NaN and ±Infinity marked for display (see `ScriptRuntime::display_result`).
+        display: bool,
         reply: oneshot::Sender<Result<Value, ScriptError>>,
     },
     /// The result as the script's JSON text (no parse: a checkpoint keeps it as is).
@@ -146,8 +148,17 @@ impl FoldThread {
     }
 
     pub async fn result(&self) -> Result<Value, ProjectionError> {
+        self.result_for(false).await
+    }
+
+    /// The result for display: NaN and ±Infinity marked, not null.
+    pub async fn display_result(&self) -> Result<Value, ProjectionError> {
+        self.result_for(true).await
+    }
+
+    async fn result_for(&self, display: bool) -> Result<Value, ProjectionError> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Result { reply }).await?;
+        self.send(Command::Result { display, reply }).await?;
         answer
             .await
             .map_err(|_| gone())?
@@ -230,8 +241,16 @@ fn serve(mut runtime: ScriptRuntime, mut rx: mpsc::Receiver<Command>) {
             } => {
                 let _ = reply.send(fold(&mut runtime, &events, keep_good));
             }
-            Command::Result { reply } => {
-                let _ = reply.send(result(&mut runtime));
+            Command::Result { display, reply } => {
+                let text = if display {
+                    runtime.display_result()
+                } else {
+                    runtime.result()
+                };
+                let _ = reply.send(text.and_then(|text| {
+                    serde_json::from_str(&text)
+                        .map_err(|e| ScriptError::setup(format!("the result is not JSON: {e}")))
+                }));
             }
             Command::ResultText { reply } => {
                 let _ = reply.send(runtime.result());

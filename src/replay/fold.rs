@@ -84,14 +84,28 @@ impl Folder {
     }
 
     pub fn state(&mut self) -> Result<Value, ReplayError> {
+        self.state_for(false)
+    }
+
+    /// The state to show: NaN and ±Infinity marked (`{"$rewind:number": "NaN"}`) where
+    /// JSON writes null. A merge-patch state is JSON already.
+    pub fn display_state(&mut self) -> Result<Value, ReplayError> {
+        self.state_for(true)
+    }
+
+    fn state_for(&mut self, display: bool) -> Result<Value, ReplayError> {
         if self.merge_patch {
             return Ok(self.merge_state.clone());
         }
-        let text = self
+        let runtime = self
             .script
             .as_mut()
-            .expect("a script reducer has a runtime")
-            .state()?;
+            .expect("a script reducer has a runtime");
+        let text = if display {
+            runtime.display_state()?
+        } else {
+            runtime.state()?
+        };
         serde_json::from_str(&text).map_err(|e| ReplayError::BadSnapshot(e.to_string()))
     }
 }

@@ -53,6 +53,8 @@ pub struct DiffAnswer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepAnswer {
     pub state: StateAnswer,
+    /// The state to show: NaN and ±Infinity marked where JSON writes null.
+    pub shown: Value,
     pub patch: json_patch::Patch,
     /// Snapshots saved on the way (a long replay on a store that takes them).
     pub saved_snapshots: u64,
@@ -72,6 +74,8 @@ pub struct TimeTravel {
 /// What a fold thread returns.
 pub(super) struct FoldOutcome {
     pub state: Value,
+    /// The state for display (see `Folder::display_state`).
+    pub shown: Value,
     pub captured: Vec<(Version, Value)>,
     pub replayed: u64,
 }
@@ -199,6 +203,7 @@ impl TimeTravel {
                     replayed: 0,
                 },
                 patch: json_patch::Patch(Vec::new()),
+                shown: Value::Object(Default::default()),
                 saved_snapshots: 0,
             });
         }
@@ -229,6 +234,7 @@ impl TimeTravel {
         let saved_snapshots = to_save.len() as u64;
         self.save(stream_id, to_save).await?;
         Ok(StepAnswer {
+            shown: outcome.shown,
             saved_snapshots,
             patch: json_patch::diff(&from, &outcome.state),
             state: StateAnswer {
@@ -358,6 +364,7 @@ fn fold_thread(
         }
     }
     Ok(FoldOutcome {
+        shown: folder.display_state()?,
         state: folder.state()?,
         captured,
         replayed,

@@ -322,9 +322,21 @@ impl ScriptRuntime {
 
     /// Projections: the result — the state, or partition key -> state — as JSON text.
     pub fn result(&mut self) -> Result<String, ScriptError> {
+        self.result_for(false)
+    }
+
+    /// The result for display: NaN and ±Infinity marked (`{"$rewind:number": "NaN"}`)
+    /// instead of written as null.
+    pub fn display_result(&mut self) -> Result<String, ScriptError> {
+        self.result_for(true)
+    }
+
+    fn result_for(&mut self, display: bool) -> Result<String, ScriptError> {
         let result = self.entry().result.clone();
         let name = self.script_name.clone();
-        self.run(&name, None, move |ctx| result.restore(&ctx)?.call(()))
+        self.run(&name, None, move |ctx| {
+            result.restore(&ctx)?.call((display,))
+        })
     }
 
     /// The events `emit`/`linkTo` asked for since the last call, as a JSON array.
@@ -336,9 +348,20 @@ impl ScriptRuntime {
 
     /// The state, as JSON text.
     pub fn state(&mut self) -> Result<String, ScriptError> {
+        self.state_for(false)
+    }
+
+    /// The state for display, NaN and ±Infinity marked (see `display_result`).
+    pub fn display_state(&mut self) -> Result<String, ScriptError> {
+        self.state_for(true)
+    }
+
+    fn state_for(&mut self, display: bool) -> Result<String, ScriptError> {
         let state = self.entry().state.clone();
         let name = self.script_name.clone();
-        self.run(&name, None, move |ctx| state.restore(&ctx)?.call(()))
+        self.run(&name, None, move |ctx| {
+            state.restore(&ctx)?.call((display,))
+        })
     }
 
     /// Memory the runtime holds, in bytes.

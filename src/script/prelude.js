@@ -60,6 +60,11 @@
   let state;
   let partitions = new Map();
   let breakpoint = null;
+  // For display only: JSON writes NaN and ±Infinity as null, so a state shown in the
+  // TUI marks them ({"$rewind:number": "NaN"}) to be drawn as what they are. Results
+  // kept or written (checkpoints, CLI output, snapshots) stay plain JSON.
+  const shown = (key, value) =>
+    typeof value === "number" && !Number.isFinite(value) ? { "$rewind:number": String(value) } : value;
   const keyOf = (event) => {
     if (definition.partition.kind === "stream") return event.streamId;
     if (definition.partition.kind === "function") {
@@ -108,7 +113,7 @@
     },
     upcast(eventJson) { return JSON.stringify(rewind.prepare(eventJson).data); },
     hasUpcaster(eventType) { return eventType in upcasters; },
-    state() { return JSON.stringify(state === undefined ? null : state); },
+    state(display) { return JSON.stringify(state === undefined ? null : state, display ? shown : undefined); },
     emitted() { return JSON.stringify(emitted.splice(0)); },
 
     // Projections: a state per partition ("" when the projection is not partitioned).
@@ -137,9 +142,9 @@
       if (upcasters[event.eventType]) rewind.upcastEvent(event);
       const key = keyOf(event);
       const stateOf = () => (key !== undefined && partitions.has(key) ? partitions.get(key) : null);
-      const before = JSON.stringify(stateOf());
+      const before = JSON.stringify(stateOf(), shown);
       const handled = rewind.project(event);
-      return JSON.stringify({ partition: key === undefined ? null : key, before: JSON.parse(before), after: stateOf(), handled });
+      return JSON.stringify({ partition: key === undefined ? null : key, before: JSON.parse(before), after: stateOf(), handled }, shown);
     },
     // A breakpoint predicate over (state, event), given as a JS function's source.
     setBreakpoint(source) { breakpoint = source ? (0, eval)("(" + source + ")") : null; if (breakpoint !== null && typeof breakpoint !== "function") throw new TypeError("a breakpoint must be a function (state, event) => boolean"); },
@@ -149,9 +154,10 @@
       const state = key !== undefined && partitions.has(key) ? partitions.get(key) : initial();
       return !!breakpoint(state, event);
     },
-    result() {
-      if (definition.partition.kind !== "none") return JSON.stringify(Object.fromEntries(partitions));
-      return JSON.stringify(partitions.has("") ? partitions.get("") : initial());
+    result(display) {
+      const replacer = display ? shown : undefined;
+      if (definition.partition.kind !== "none") return JSON.stringify(Object.fromEntries(partitions), replacer);
+      return JSON.stringify(partitions.has("") ? partitions.get("") : initial(), replacer);
     },
     partitionCount() { return partitions.size; },
   };

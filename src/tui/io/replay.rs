@@ -110,7 +110,7 @@ pub(super) fn travel(w: &Worker, stream_id: String, target: Target, generation: 
                 stream_id: stream_id.clone(),
                 version,
                 last,
-                state: step.state.state,
+                state: step.shown,
                 event,
                 patch: step.patch,
                 snapshot_version: step.state.snapshot_version,

@@ -270,7 +270,7 @@ async fn session(
             RunStatus::Paused
         },
     );
-    send(Update::Result(debugger.result().await?));
+    send(Update::Result(debugger.display_result().await?));
     let outcome: Result<(), ProjectionError> = async {
         loop {
             // Take every command waiting (or wait for one when there is nothing to do).
@@ -299,7 +299,7 @@ async fn session(
                 Some(Command::Pause) => {
                     running = false;
                     report(&debugger, RunStatus::Paused);
-                    send(Update::Result(debugger.result().await?));
+                    send(Update::Result(debugger.display_result().await?));
                 }
                 Some(Command::Step) => {
                     running = false;
@@ -313,7 +313,7 @@ async fn session(
                         }
                     }
                     report(&debugger, RunStatus::Paused);
-                    send(Update::Result(debugger.result().await?));
+                    send(Update::Result(debugger.display_result().await?));
                 }
                 Some(Command::StepBack) => {
                     running = false;
@@ -322,7 +322,7 @@ async fn session(
                         send(Update::SteppedBack { undone, now });
                     }
                     report(&debugger, RunStatus::Paused);
-                    send(Update::Result(debugger.result().await?));
+                    send(Update::Result(debugger.display_result().await?));
                 }
                 Some(Command::RunTo(target)) => {
                     running = false;
@@ -334,7 +334,7 @@ async fn session(
                         ));
                     }
                     report(&debugger, RunStatus::Paused);
-                    send(Update::Result(debugger.result().await?));
+                    send(Update::Result(debugger.display_result().await?));
                 }
                 Some(Command::Breakpoints(breakpoints)) => {
                     debugger.set_breakpoints(breakpoints).await?;
@@ -355,19 +355,19 @@ async fn session(
                         let event = debugger.next_event().cloned().map(Box::new);
                         send(Update::Breakpoint(at, event));
                         report(&debugger, RunStatus::Paused);
-                        send(Update::Result(debugger.result().await?));
+                        send(Update::Result(debugger.display_result().await?));
                     }
                     Stop::Head(_) => {
                         caught_up = true;
                         report(&debugger, RunStatus::CaughtUp);
-                        send(Update::Result(debugger.result().await?));
+                        send(Update::Result(debugger.display_result().await?));
                         last_result = Instant::now();
                     }
                     Stop::Reached(_) => {
                         report(&debugger, RunStatus::Running);
                         if last_result.elapsed() >= result_every {
                             let started = Instant::now();
-                            send(Update::Result(debugger.result().await?));
+                            send(Update::Result(debugger.display_result().await?));
                             result_every = RESULT_EVERY.max(started.elapsed() * RESULT_SHARE);
                             last_result = Instant::now();
                         }
@@ -381,7 +381,7 @@ async fn session(
     // it): say so, show its result, and let a fixed script go on from there.
     if let Err(ProjectionError::Faulted { .. }) = &outcome {
         report(&debugger, RunStatus::Faulted);
-        if let Ok(result) = debugger.result().await {
+        if let Ok(result) = debugger.display_result().await {
             send(Update::Result(result));
         }
         if let Ok(point) = debugger.resume_point().await {

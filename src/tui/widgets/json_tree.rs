@@ -19,6 +19,18 @@ pub struct JsonTree {
     pub cursor: usize,
 }
 
+/// NaN, Infinity or -Infinity, as a state for display marks them (JSON has no such
+/// numbers: it writes null): `{"$rewind:number": "NaN"}`.
+pub fn non_finite(value: &Value) -> Option<&str> {
+    match value {
+        Value::Object(map) if map.len() == 1 => match map.get("$rewind:number")?.as_str()? {
+            number @ ("NaN" | "Infinity" | "-Infinity") => Some(number),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// One visible row.
 pub struct TreeRow<'a> {
     pub pointer: String,
@@ -28,16 +40,36 @@ pub struct TreeRow<'a> {
     open: bool,
 }
 
+/// Pretty JSON, the non-finite marks written as the numbers they stand for (for the
+/// raw view; the text is for reading, not parsing).
+fn pretty(value: &Value) -> String {
+    /// Each mark as a string no JSON escapes leave alone: NUL, the number, NUL.
+    fn placeholders(value: &Value) -> Value {
+        if let Some(number) = non_finite(value) {
+            return Value::String(format!("\0{number}\0"));
+        }
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), placeholders(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(placeholders).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&placeholders(value)).unwrap_or_default();
+    for number in ["NaN", "Infinity", "-Infinity"] {
+        text = text.replace(&format!("\"\\u0000{number}\\u0000\""), number);
+    }
+    text
+}
+
 impl JsonTree {
     pub fn new(roots: Vec<(String, Value)>) -> JsonTree {
         let pretty = roots
             .iter()
-            .map(|(label, value)| {
-                (
-                    label.clone(),
-                    serde_json::to_string_pretty(value).unwrap_or_default(),
-                )
-            })
+            .map(|(label, value)| (label.clone(), pretty(value)))
             .collect();
         JsonTree {
             roots,
@@ -77,7 +109,7 @@ impl JsonTree {
             value,
             open,
         });
-        if !open {
+        if !open || non_finite(value).is_some() {
             return;
         }
         let escape = |k: &str| k.replace('~', "~0").replace('/', "~1");
@@ -147,6 +179,7 @@ impl JsonTree {
             .map(|(i, row)| {
                 let mut spans = vec![Span::raw("  ".repeat(row.depth))];
                 let (marker, summary) = match row.value {
+                    value if non_finite(value).is_some() => ("  ", String::new()),
                     Value::Object(map) => (
                         if row.open { "▾ " } else { "▸ " },
                         format!("{{{}}}", map.len()),
@@ -161,6 +194,9 @@ impl JsonTree {
                 spans.push(Span::styled(row.key.clone(), theme.key));
                 spans.push(Span::raw(": "));
                 match row.value {
+                    value if let Some(number) = non_finite(value) => {
+                        spans.push(Span::styled(number.to_owned(), theme.number))
+                    }
                     Value::Object(_) | Value::Array(_) => {
                         spans.push(Span::styled(summary, theme.muted))
                     }
@@ -189,6 +225,25 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn non_finite_numbers_show_as_such() {
+        let value = json!({"ratio": {"$rewind:number": "NaN"}, "max": [{"$rewind:number": "-Infinity"}], "ok": 1});
+        let tree = JsonTree::new(vec![("state".into(), value)]);
+        let text: Vec<String> = tree
+            .lines(&Theme::default(), false)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert!(text.iter().any(|l| l.ends_with("ratio: NaN")), "{text:?}");
+        assert!(text.iter().any(|l| l.ends_with("0: -Infinity")), "{text:?}");
+        let raw = &tree.pretty()[0].1;
+        assert!(
+            raw.contains("\"ratio\": NaN") && raw.contains("-Infinity"),
+            "{raw}"
+        );
+        assert!(!raw.contains("rewind:number"), "{raw}");
+    }
 
     #[test]
     fn folds_and_names_paths() {
