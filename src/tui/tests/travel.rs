@@ -366,3 +366,52 @@ fn a_version_past_the_end_leaves_the_cursor_where_it_was() {
         Target::Version(11)
     );
 }
+
+/// While a fold runs the scrubber says so; a step that saved snapshots says how many.
+#[test]
+fn a_running_fold_says_computing_and_saved_snapshots_show() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('3'));
+    assert!(screen(&app).contains("computing the state…"));
+    let generation = app.screens.travel.as_ref().unwrap().in_flight.unwrap();
+    app.update(Msg::Io(Response::Travel(
+        generation,
+        Ok(Box::new(TravelFrame {
+            saved_snapshots: 4,
+            ..frame(12, json!({"balance": 120}), json!([]))
+        })),
+    )));
+    let text = screen(&app);
+    assert!(
+        text.contains("saved 4 snapshots") && !text.contains("computing"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Left);
+    assert!(screen(&app).contains("computing…"));
+}
+
+/// A snapshot job's summary names the stream, and says when nothing new was written.
+#[test]
+fn snapshot_summaries_name_the_stream() {
+    let report = |stream: Option<&str>, streams, snapshots| JobReport {
+        kind: JobKind::Build,
+        stream: stream.map(str::to_owned),
+        streams,
+        snapshots,
+        drifts: vec![],
+        cancelled: false,
+        seconds: 2.0,
+    };
+    assert_eq!(
+        report(Some("Account-1"), 1, 3).summary(),
+        "built 3 snapshots of Account-1"
+    );
+    assert_eq!(
+        report(Some("Account-7"), 1, 0).summary(),
+        "built no new snapshots of Account-7: each is shorter than the snapshot spacing"
+    );
+    assert_eq!(
+        report(None, 500, 40).summary(),
+        "built 40 snapshots of 500 streams in 2.0 s (250 streams/s)"
+    );
+}
