@@ -341,7 +341,7 @@ fn emit_is_only_listed_unless_allowed() {
     let links = json_lines(&ok(run(s.rewind(&["read", "Links-1"]))));
     assert_eq!(
         (links[0]["event_type"].as_str(), links[0]["data"].clone()),
-        (Some("$>"), json!({"link": "2@Src-1"}))
+        (Some("$>"), json!({"link": "1@Src-1"}))
     );
     let (code, _, err) = project(&s, &[script, "--emit", "--read-only"]);
     assert_eq!(code, 1);

@@ -76,7 +76,8 @@ fn rust_fold(events: &[RecordedEvent]) -> Value {
         } else {
             state["balance"] = json!(balance - amount);
             state["count"] = json!(count + 1);
-            state["last"] = json!(e.version);
+            // The script API's sequenceNumber counts from 0, as EventStoreDB's does.
+            state["last"] = json!(e.version - 1);
         }
     }
     state
@@ -247,12 +248,12 @@ async fn faulty_reducers_are_stopped_with_clear_errors() {
     seed(&store).await;
     let cases = [
         (
-            "when({\n  Deposited: (s, e) => {\n    if (e.sequenceNumber === 5) throw new Error('bad deposit');\n  },\n});",
+            "when({\n  Deposited: (s, e) => {\n    if (e.sequenceNumber === 4) throw new Error('bad deposit');\n  },\n});",
             ScriptErrorKind::Exception,
             Some(3),
         ),
         (
-            "when({ Deposited: (s, e) => { if (e.sequenceNumber === 5) for (;;) {} } });",
+            "when({ Deposited: (s, e) => { if (e.sequenceNumber === 4) for (;;) {} } });",
             ScriptErrorKind::Timeout,
             None,
         ),

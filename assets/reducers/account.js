@@ -43,6 +43,6 @@ when({
 // The last five movements, newest first.
 function remember(s, e, what) {
   s.last_activity = e.recordedAt;
-  s.history.unshift(`v${e.sequenceNumber} ${e.recordedAt.slice(0, 10)} ${what}`);
+  s.history.unshift(`v${e.sequenceNumber + 1} ${e.recordedAt.slice(0, 10)} ${what}`);
   if (s.history.length > 5) s.history.length = 5;
 }

@@ -282,7 +282,14 @@ impl Projection {
                 state.processed += processed;
                 if self.options.emit && !emitted.is_empty() {
                     self.store
-                        .append_batch(emitted.iter().map(emitted_segment).collect())
+                        .append_batch(
+                            emitted
+                                .iter()
+                                .map(|record| {
+                                    emitted_segment(&projection_name(&self.source), record)
+                                })
+                                .collect(),
+                        )
                         .await?;
                 }
                 state.emitted.extend(emitted);
@@ -355,17 +362,42 @@ impl Projection {
     }
 }
 
-/// An `emit`/`linkTo` record as an append: `emit`'s data as given (an object; anything
-/// else wrapped as `{"value": …}`), `linkTo` as a `$>` event naming `N@stream`.
-fn emitted_segment(record: &Value) -> AppendSegment {
+/// A projection's name for its emitted events' ids: its script's file name without the
+/// folder (the same script run from another folder emits the same ids).
+fn projection_name(source: &ScriptSource) -> String {
+    std::path::Path::new(&source.name)
+        .file_stem()
+        .map_or_else(|| source.name.clone(), |s| s.to_string_lossy().into_owned())
+}
+
+/// The namespace of emitted events' ids (a v5 uuid of a name in it).
+const EMITTED_IDS: uuid::Uuid = uuid::uuid!("5f1d0b6c-2a47-4c3e-9d7a-0e6b8f3c2a91");
+
+/// The id of the `index`th event a projection (by its script's name) emitted while
+/// handling the event `caused_by`: the same on every run, so a re-run's appends are
+/// idempotent (the store takes an event id it already holds in that place as done).
+pub fn emitted_event_id(projection: &str, caused_by: &str, index: u64) -> uuid::Uuid {
+    uuid::Uuid::new_v5(
+        &EMITTED_IDS,
+        format!("{projection}\n{caused_by}\n{index}").as_bytes(),
+    )
+}
+
+/// An `emit`/`linkTo` record as an append: `emit`'s body (the prelude checked it is an
+/// object), `linkTo` as a `$>` event naming `N@stream`; its id derived from the event
+/// that caused it.
+fn emitted_segment(projection: &str, record: &Value) -> AppendSegment {
     let stream = record["streamId"].as_str().unwrap_or_default().to_owned();
     let event_type = record["eventType"].as_str().unwrap_or("$>").to_owned();
     let data = match &record["data"] {
-        Value::Object(_) => record["data"].clone(),
         Value::String(link) if record["kind"] == "linkTo" => serde_json::json!({ "link": link }),
-        other => serde_json::json!({ "value": other }),
+        other => other.clone(),
     };
     let mut event = NewEvent::new(event_type, data);
+    if let (Some(caused_by), Some(index)) = (record["causedBy"].as_str(), record["index"].as_u64())
+    {
+        event = event.with_id(emitted_event_id(projection, caused_by, index));
+    }
     if record["metadata"].is_object() {
         event = event.with_metadata(record["metadata"].clone());
     }

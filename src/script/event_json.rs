@@ -9,8 +9,10 @@ use chrono::{Datelike, Timelike};
 use crate::store::RecordedEvent;
 
 /// `{"eventType","streamId","streamType","sequenceNumber","schemaVersion","data","body",
-/// "metadata","eventId","position","recordedAt"}`. `body` is written as null and set to
-/// `data` by the prelude: declaring it here keeps QuickJS from growing the object's shape.
+/// "metadata","eventId","position","recordedAt","isJson","bodyRaw","metadataRaw"}`.
+/// `body` is written as null and set to `data` by the prelude: declaring it here keeps
+/// QuickJS from growing the object's shape. `sequenceNumber` counts from 0, as
+/// EventStoreDB's does (the envelope's `version` counts from 1).
 pub fn event_json(e: &RecordedEvent, out: &mut String) {
     out.push_str("{\"eventType\":");
     string(out, &e.event_type);
@@ -21,7 +23,7 @@ pub fn event_json(e: &RecordedEvent, out: &mut String) {
     let _ = write!(
         out,
         ",\"sequenceNumber\":{},\"schemaVersion\":{},\"data\":{},\"body\":null,\"metadata\":{},\"eventId\":\"{}\",\"position\":{},\"recordedAt\":\"",
-        e.version,
+        e.version.saturating_sub(1),
         e.schema_version,
         e.data.get(),
         e.metadata.get(),
@@ -29,7 +31,11 @@ pub fn event_json(e: &RecordedEvent, out: &mut String) {
         e.global_position,
     );
     recorded_at(&e.recorded_at, out);
-    out.push_str("\"}");
+    out.push_str("\",\"isJson\":true,\"bodyRaw\":");
+    string(out, e.data.get());
+    out.push_str(",\"metadataRaw\":");
+    string(out, e.metadata.get());
+    out.push('}');
 }
 
 /// The store's timestamp format, written without chrono's general formatter.
@@ -78,10 +84,11 @@ mod tests {
         assert_eq!(
             v,
             json!({
-                "eventType": "T", "streamId": "Quo\"te-1", "streamType": "Quo\"te", "sequenceNumber": 3,
+                "eventType": "T", "streamId": "Quo\"te-1", "streamType": "Quo\"te", "sequenceNumber": 2,
                 "schemaVersion": 2, "data": {"a": 1}, "body": null, "metadata": {"m": true},
                 "eventId": "0190c3a2-0000-7000-8000-000000000001", "position": 42,
-                "recordedAt": "2026-01-15T10:30:00.123456Z",
+                "recordedAt": "2026-01-15T10:30:00.123456Z", "isJson": true,
+                "bodyRaw": "{\"a\":1}", "metadataRaw": "{\"m\":true}",
             })
         );
     }

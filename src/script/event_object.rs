@@ -25,6 +25,9 @@ pub struct EventAtoms<'js> {
     event_id: Atom<'js>,
     position: Atom<'js>,
     recorded_at: Atom<'js>,
+    is_json: Atom<'js>,
+    body_raw: Atom<'js>,
+    metadata_raw: Atom<'js>,
 }
 
 impl<'js> EventAtoms<'js> {
@@ -42,11 +45,17 @@ impl<'js> EventAtoms<'js> {
             event_id: atom("eventId")?,
             position: atom("position")?,
             recorded_at: atom("recordedAt")?,
+            is_json: atom("isJson")?,
+            body_raw: atom("bodyRaw")?,
+            metadata_raw: atom("metadataRaw")?,
         })
     }
 
     /// `{eventType, streamId, streamType, sequenceNumber, schemaVersion, data, body,
-    /// metadata, eventId, position, recordedAt}`; `body` is `data`.
+    /// metadata, eventId, position, recordedAt, isJson, bodyRaw, metadataRaw}`; `body` is
+    /// `data`. As in EventStoreDB's projections, `sequenceNumber` counts from 0 (the
+    /// event's number in its stream; rewind's `version` counts from 1), and the raw
+    /// properties are the stored JSON text.
     pub fn event(&self, ctx: &Ctx<'js>, e: &RecordedEvent) -> rquickjs::Result<Object<'js>> {
         let object = Object::new(ctx.clone())?;
         object.set(self.event_type.clone(), e.event_type.as_str())?;
@@ -54,7 +63,7 @@ impl<'js> EventAtoms<'js> {
         object.set(self.stream_type.clone(), e.stream_type.as_str())?;
         object.set(
             self.sequence_number.clone(),
-            Value::new_number(ctx.clone(), e.version as f64),
+            Value::new_number(ctx.clone(), e.version.saturating_sub(1) as f64),
         )?;
         object.set(self.schema_version.clone(), e.schema_version as i32)?;
         let data = ctx.json_parse(e.data.get())?;
@@ -73,6 +82,9 @@ impl<'js> EventAtoms<'js> {
         let mut time = String::with_capacity(27);
         recorded_at(&e.recorded_at, &mut time);
         object.set(self.recorded_at.clone(), time)?;
+        object.set(self.is_json.clone(), true)?;
+        object.set(self.body_raw.clone(), e.data.get())?;
+        object.set(self.metadata_raw.clone(), e.metadata.get())?;
         Ok(object)
     }
 }

@@ -7,7 +7,16 @@
   const upcasters = Object.create(null);
   const emitted = [];
 
+  // EventStoreDB APIs rewind does not run yet are refused by name, at the line that
+  // calls them, rather than failing as "not a function" or being ignored.
+  const unsupported = (name) => () => {
+    throw new Error(`${name} is not supported by rewind yet (README: Beside EventStoreDB)`);
+  };
+  const NOT_YET_HANDLERS = ["$initShared", "$created", "$deleted"];
   const api = {
+    transformBy: unsupported("transformBy"),
+    filterBy: unsupported("filterBy"),
+    outputTo: unsupported("outputTo"),
     foreachStream() { definition.partition = { kind: "stream" }; return api; },
     partitionBy(fn) {
       if (typeof fn !== "function") throw new TypeError("partitionBy needs a function (event => key)");
@@ -17,6 +26,7 @@
     when(handlers) {
       if (typeof handlers !== "object" || handlers === null) throw new TypeError("when needs an object of handlers");
       for (const [name, handler] of Object.entries(handlers)) {
+        if (NOT_YET_HANDLERS.includes(name)) unsupported(name)();
         if (typeof handler !== "function") throw new TypeError(`handler ${name} is not a function`);
       }
       definition.handlers = handlers;
@@ -38,9 +48,43 @@
   global.fromStream = (stream) => { definition.source = { kind: "streams", streams: names([stream], "fromStream") }; return api; };
   global.fromStreams = (...streams) => { definition.source = { kind: "streams", streams: names(streams, "fromStreams") }; return api; };
   global.when = (handlers) => api.when(handlers);
-  global.emit = (streamId, eventType, data, metadata) => { emitted.push({ kind: "emit", streamId, eventType, data, metadata }); };
-  global.linkTo = (streamId, event, metadata) => {
-    emitted.push({ kind: "linkTo", streamId, eventType: "$>", data: `${event.sequenceNumber}@${event.streamId}`, metadata });
+  for (const name of ["options", "fromCategories", "linkStreamTo", "copyTo", "log"]) {
+    global[name] = unsupported(name);
+  }
+  // emit and linkTo check their arguments as EventStoreDB's projection runtime does
+  // (JintProjectionStateHandler: a stream id and an event type that are non-empty
+  // strings, a body and metadata that are objects), so a bad call faults at its line
+  // instead of writing a malformed event. Each emitted event carries the event being
+  // handled and its number among that event's emits: its id is derived from them, so a
+  // re-run writes nothing twice.
+  let handling = null;
+  let emits = 0;
+  const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+  const nonEmpty = (value, fn, name) => {
+    if (typeof value !== "string" || value.trim() === "") {
+      throw new TypeError(`${fn}: ${name} must be a non-empty string (got ${value === null ? "null" : typeof value})`);
+    }
+    return value;
+  };
+  const record = (fields) => {
+    emitted.push({ ...fields, causedBy: handling ? handling.eventId : null, index: emits++ });
+  };
+  global.emit = function (streamId, eventType, data, metadata) {
+    if (arguments.length < 3) throw new TypeError("emit(streamId, eventType, body[, metadata]): too few arguments");
+    nonEmpty(streamId, "emit", "streamId");
+    nonEmpty(eventType, "emit", "eventType");
+    if (!isObject(data)) throw new TypeError("emit: the body must be an object");
+    if (arguments.length > 3 && !isObject(metadata)) throw new TypeError("emit: metadata must be an object");
+    record({ kind: "emit", streamId, eventType, data, metadata });
+  };
+  global.linkTo = function (streamId, event, metadata) {
+    if (arguments.length < 2) throw new TypeError("linkTo(streamId, event[, metadata]): too few arguments");
+    nonEmpty(streamId, "linkTo", "streamId");
+    if (!isObject(event) || typeof event.sequenceNumber !== "number" || typeof event.streamId !== "string") {
+      throw new TypeError("linkTo: the event must be an event (with streamId and sequenceNumber)");
+    }
+    if (arguments.length > 2 && !isObject(metadata)) throw new TypeError("linkTo: metadata must be an object");
+    record({ kind: "linkTo", streamId, eventType: "$>", data: `${event.sequenceNumber}@${event.streamId}`, metadata });
   };
 
   // Deterministic replays: no clock and no randomness.
@@ -65,6 +109,15 @@
   // kept or written (checkpoints, CLI output, snapshots) stay plain JSON.
   const shown = (key, value) =>
     typeof value === "number" && !Number.isFinite(value) ? { "$rewind:number": String(value) } : value;
+  // fromCategory(c) takes the streams EventStoreDB's $by_category puts in $ce-c: those
+  // whose id, up to its first "-", is c (a stream id without "-" has no category there;
+  // rewind's envelope gives it its own name as its stream_type, which the store's read
+  // uses, so it is left out here).
+  const inSource = (event) => {
+    if (definition.source.kind !== "category") return true;
+    const dash = event.streamId.indexOf("-");
+    return dash > 0 && event.streamId.slice(0, dash) === definition.source.category;
+  };
   const keyOf = (event) => {
     if (definition.partition.kind === "stream") return event.streamId;
     if (definition.partition.kind === "function") {
@@ -126,14 +179,24 @@
     },
     // Folds one event into its partition; false when no handler took it.
     project(event) {
+      if (!inSource(event)) return false;
       if (upcasters[event.eventType]) rewind.upcastEvent(event);
       const handlers = definition.handlers;
       const handler = handlers[event.eventType] || handlers.$any;
       if (!handler) return false;
       const key = keyOf(event);
       if (key === undefined) return false;
+      // As in EventStoreDB, a partitioned projection's handler sees its partition.
+      if (definition.partition.kind !== "none") event.partition = key;
       const before = partitions.has(key) ? partitions.get(key) : initial();
-      const result = handler(before, event);
+      handling = event;
+      emits = 0;
+      let result;
+      try {
+        result = handler(before, event);
+      } finally {
+        handling = null;
+      }
       partitions.set(key, result === undefined ? before : result);
       return true;
     },

@@ -55,7 +55,7 @@ fn folds_with_typed_handlers_any_and_returned_state() {
     .unwrap();
     assert_eq!(
         state(&mut rt),
-        json!({"balance": 30, "events": 1, "last": "Other@3 Account-1 30 c 2026-01-15T10:30:00.000000Z"})
+        json!({"balance": 30, "events": 1, "last": "Other@2 Account-1 30 c 2026-01-15T10:30:00.000000Z"})
     );
     rt.reset(Some(r#"{"balance":5,"events":0}"#)).unwrap();
     rt.fold(&[event(4, "Deposited", json!({"amount": 1}))])

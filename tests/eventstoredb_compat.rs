@@ -1,0 +1,286 @@
+//! rewind's projections beside EventStoreDB's, on its own documented behaviour (issue 17).
+//! Each test names its source: EventStoreDB's documentation (docs/projections/ in the
+//! EventStore/EventStore repository) or its projection runtime
+//! (src/EventStore.Projections.Core/Services/Interpreted/JintProjectionStateHandler.cs),
+//! with the input events and the expected result written out.
+
+mod common;
+
+use rewind::projection::{Projection, ProjectionError, RunOptions};
+use rewind::script::ScriptSource;
+use rewind::store::{ExpectedVersion, NewEvent, Store};
+use serde_json::{Value, json};
+
+async fn append(store: &Store, stream: &str, events: &[(&str, Value)]) {
+    let events = events
+        .iter()
+        .map(|(kind, data)| NewEvent::new(*kind, data.clone()))
+        .collect();
+    store
+        .append(stream, ExpectedVersion::Any, events)
+        .await
+        .unwrap();
+}
+
+fn script(code: &str) -> ScriptSource {
+    ScriptSource {
+        name: "compat.js".into(),
+        code: code.into(),
+    }
+}
+
+async fn run(
+    store: &Store,
+    code: &str,
+    emit: bool,
+) -> Result<rewind::projection::RunState, ProjectionError> {
+    let options = RunOptions {
+        emit,
+        ..Default::default()
+    };
+    Projection::new(store.clone(), script(code), options)
+        .run(false, |_| {})
+        .await
+}
+
+/// docs/projections/user-defined-projections.md lists the handler's event properties
+/// (`isJson`, `data`, `body`, `bodyRaw`, `sequenceNumber`, `metadataRaw`, `partition`,
+/// `eventType`); the runtime's CreateEnvelope sets `SequenceNumber` to the event's number
+/// in its stream, which counts from 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handlers_see_eventstoredbs_event_properties() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(
+        &store,
+        "account-1",
+        &[
+            ("Opened", json!({"owner": "ada"})),
+            ("Deposited", json!({"amount": 5})),
+        ],
+    )
+    .await;
+    let state = run(
+        &store,
+        r#"fromStream('account-1').when({
+  $init: () => ({ seen: [] }),
+  $any: (s, e) => {
+    s.seen.push({ n: e.sequenceNumber, type: e.eventType, isJson: e.isJson,
+      bodyRaw: e.bodyRaw, metadataRaw: e.metadataRaw, body: e.body, partition: e.partition });
+  },
+});"#,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        state.result["seen"],
+        json!([
+            {"n": 0, "type": "Opened", "isJson": true, "bodyRaw": "{\"owner\":\"ada\"}",
+             "metadataRaw": "{}", "body": {"owner": "ada"}},
+            {"n": 1, "type": "Deposited", "isJson": true, "bodyRaw": "{\"amount\":5}",
+             "metadataRaw": "{}", "body": {"amount": 5}},
+        ])
+    );
+}
+
+/// `partition` is the partition's key under foreachStream and partitionBy
+/// (docs/projections/user-defined-projections.md: "partition: string"; the runtime sets
+/// Partition on the envelope it hands the handler).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partition_is_the_partitions_key() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(&store, "cart-1", &[("Added", json!({"sku": "a"}))]).await;
+    append(&store, "cart-2", &[("Added", json!({"sku": "b"}))]).await;
+    let by_stream = run(
+        &store,
+        "fromCategory('cart').foreachStream().when({ $init: () => ({}), Added: (s, e) => { s.p = e.partition; } });",
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        by_stream.result,
+        json!({"cart-1": {"p": "cart-1"}, "cart-2": {"p": "cart-2"}})
+    );
+    let by_sku = run(
+        &store,
+        "fromAll().partitionBy(e => e.body.sku).when({ $init: () => ({}), Added: (s, e) => { s.p = e.partition; } });",
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(by_sku.result, json!({"a": {"p": "a"}, "b": {"p": "b"}}));
+}
+
+/// linkTo writes `$>` with the body `{sequenceNumber}@{streamId}` (the runtime's LinkTo:
+/// `Data = $"{number}@{source}"`), so its number counts from 0 as sequenceNumber does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_targets_count_from_zero() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(
+        &store,
+        "order-1",
+        &[("Placed", json!({})), ("Paid", json!({}))],
+    )
+    .await;
+    run(
+        &store,
+        "fromStream('order-1').when({ Paid: (s, e) => { linkTo('paid', e); } });",
+        true,
+    )
+    .await
+    .unwrap();
+    let links = store.read_stream("paid", Default::default()).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].event_type, "$>");
+    assert_eq!(
+        serde_json::from_str::<Value>(links[0].data.get()).unwrap(),
+        json!({"link": "1@order-1"})
+    );
+}
+
+/// The runtime's Emit refuses a stream id or event type that is not a non-empty string,
+/// a body that is not an object, and metadata that is not an object; LinkTo refuses an
+/// argument that is not an event. rewind faults at the script's line, and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emit_and_link_to_check_their_arguments() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(&store, "src-1", &[("Tick", json!({"n": 1}))]).await;
+    for (call, says) in [
+        (
+            "emit(null, 'Out', {})",
+            "streamId must be a non-empty string",
+        ),
+        (
+            "emit('out-1', undefined, {})",
+            "eventType must be a non-empty string",
+        ),
+        ("emit('out-1', 'Out', 5)", "the body must be an object"),
+        ("emit('out-1', 'Out', [1])", "the body must be an object"),
+        (
+            "emit('out-1', 'Out', {}, 'meta')",
+            "metadata must be an object",
+        ),
+        ("emit('out-1', 'Out')", "too few arguments"),
+        ("linkTo('links', { streamId: 'src-1' })", "must be an event"),
+        ("linkTo('', e)", "streamId must be a non-empty string"),
+    ] {
+        let code = format!("fromAll().when({{\n  Tick: (s, e) => {{\n    {call};\n  }},\n}});");
+        let error = run(&store, &code, true).await.unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains(says), "{call}: {text}");
+        match error {
+            ProjectionError::Faulted { error, .. } => assert_eq!(error.line, Some(3), "{call}"),
+            other => panic!("{call}: {other}"),
+        }
+    }
+    let written = store.stats().await.unwrap().events;
+    assert_eq!(written, 1, "nothing was written");
+}
+
+/// docs/projections/system-projections.md: `$by_category` splits a stream id at its first
+/// `-` (`account-9E76…` is in `$ce-account`); a stream id without one is in no category.
+/// fromCategory follows it (rewind's envelope still gives `Orders` the stream_type
+/// `Orders`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_category_takes_ids_split_at_the_first_dash() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(&store, "account-9E763770-0A8D", &[("Opened", json!({}))]).await;
+    append(&store, "account", &[("Opened", json!({}))]).await;
+    let state = run(
+        &store,
+        "fromCategory('account').when({ $init: () => ({ streams: [] }), $any: (s, e) => { s.streams.push(e.streamId); } });",
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(state.result, json!({"streams": ["account-9E763770-0A8D"]}));
+}
+
+/// A run with emits, from scratch twice (no checkpoint): each emitted event gets the same
+/// id both times, so the second run writes nothing again (the store's idempotent append).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emitting_twice_writes_each_event_once() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(
+        &store,
+        "src-1",
+        &[("Tick", json!({"n": 1})), ("Tick", json!({"n": 2}))],
+    )
+    .await;
+    let code = "fromStream('src-1').when({ Tick: (s, e) => { emit('out-1', 'Seen', { n: e.body.n }); emit('out-1', 'Again', { n: e.body.n }); } });";
+    run(&store, code, true).await.unwrap();
+    let first = store
+        .read_stream("out-1", Default::default())
+        .await
+        .unwrap();
+    run(&store, code, true).await.unwrap();
+    let second = store
+        .read_stream("out-1", Default::default())
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 4);
+    assert_eq!(
+        first.iter().map(|e| e.event_id).collect::<Vec<_>>(),
+        second.iter().map(|e| e.event_id).collect::<Vec<_>>(),
+        "the second run wrote nothing"
+    );
+    assert_eq!(
+        first
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect::<Vec<_>>(),
+        ["Seen", "Again", "Seen", "Again"]
+    );
+}
+
+/// What rewind does not run yet is refused by name at the line that calls it (the
+/// issue's rule: never a silent difference), with the projection's fault.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apis_not_run_yet_are_refused_by_name_at_their_line() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(&store, "src-1", &[("Tick", json!({}))]).await;
+    for (code, name) in [
+        ("options({ $includeLinks: true });", "options"),
+        (
+            "fromAll().when({ $any: (s, e) => s })\n  .transformBy((s) => s);",
+            "transformBy",
+        ),
+        (
+            "fromAll().when({ $any: (s, e) => s })\n  .filterBy((s) => true);",
+            "filterBy",
+        ),
+        (
+            "fromAll().when({ $any: (s, e) => s })\n  .outputTo('x');",
+            "outputTo",
+        ),
+        (
+            "fromAll().when({\n  $initShared: () => ({}), $any: (s, e) => s });",
+            "$initShared",
+        ),
+        (
+            "fromAll().foreachStream().when({\n  $deleted: (s) => s, $any: (s, e) => s });",
+            "$deleted",
+        ),
+        ("fromCategories(['a', 'b']);", "fromCategories"),
+        ("fromAll().when({ $any: (s, e) => { log('x'); } });", "log"),
+        (
+            "fromAll().when({ $any: (s, e) => { linkStreamTo('x', 'y'); } });",
+            "linkStreamTo",
+        ),
+    ] {
+        let error = run(&store, code, false).await.unwrap_err().to_string();
+        assert!(
+            error.contains(&format!("{name} is not supported by rewind yet")),
+            "{code}: {error}"
+        );
+        assert!(error.contains("line"), "{code}: the line is named: {error}");
+    }
+}
