@@ -248,15 +248,15 @@ async fn apis_not_run_yet_are_refused_by_name_at_their_line() {
     let store = s.open().await;
     append(&store, "src-1", &[("Tick", json!({}))]).await;
     for (code, name) in [
-        ("options({ $includeLinks: true });", "options"),
         (
-            "fromAll().when({ $any: (s, e) => s })\n  .transformBy((s) => s);",
-            "transformBy",
+            "options({ $includeLinks: true });",
+            "options({ $includeLinks: true })",
         ),
         (
-            "fromAll().when({ $any: (s, e) => s })\n  .filterBy((s) => true);",
-            "filterBy",
+            "options({ resultStreamName: 'totals' });",
+            "options({ resultStreamName })",
         ),
+        ("options({ biState: true });", "options({ biState: true })"),
         (
             "fromAll().when({ $any: (s, e) => s })\n  .outputTo('x');",
             "outputTo",
@@ -283,4 +283,137 @@ async fn apis_not_run_yet_are_refused_by_name_at_their_line() {
         );
         assert!(error.contains("line"), "{code}: the line is named: {error}");
     }
+}
+
+/// docs/projections/user-defined-projections.md's own example, as EventStoreDB runs it:
+/// its transformBy changes the state and returns nothing, and TransformStateToResult
+/// makes a result of null from an undefined; the state itself is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_transform_by_example() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(
+        &store,
+        "account-1",
+        &[("myEventType", json!({})), ("myEventType", json!({}))],
+    )
+    .await;
+    // The example as documented, but for `resultStreamName`: rewind writes no result
+    // stream, and refuses the option by name (see the README).
+    let documented = r#"options({
+	$includeLinks: false,
+	reorderEvents: false,
+	processingLag: 0
+})
+
+fromStream('account-1')
+.when({
+	$init:function(){
+		return {
+			count: 0
+		}
+	},
+	myEventType: function(state, event){
+		state.count += 1;
+	}
+})
+.transformBy(function(state){
+	state.count = 10;
+})
+.outputState()"#;
+    let state = run(&store, documented, false).await.unwrap();
+    assert_eq!(state.result, Value::Null);
+    // A transform that returns its result, then a filter: per partition.
+    let state = run(
+        &store,
+        "fromAll().foreachStream().when({ $init: () => ({ count: 0 }), $any: (s, e) => { s.count += 1; } })\n  .transformBy((s) => ({ total: s.count * 10 }))\n  .filterBy((s) => s.total > 10)\n  .outputState();",
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(state.result, json!({"account-1": {"total": 20}}));
+    let state = run(
+        &store,
+        "fromAll().when({ $init: () => ({ count: 0 }), $any: (s, e) => { s.count += 1; } })\n  .filterBy((s) => s.count > 5);",
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        state.result,
+        Value::Null,
+        "a filter that is false makes the result null"
+    );
+}
+
+/// InterpreterRuntime's RestrictProperties: after each step only some may follow
+/// (fromStream offers when, partitionBy, outputState; when offers transformBy, filterBy,
+/// outputState, outputTo; ...). `fromStream(...).foreachStream()` is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn selector_chaining_follows_eventstoredbs_rules() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(&store, "a-1", &[("T", json!({}))]).await;
+    for (code, says) in [
+        (
+            "fromStream('a-1').foreachStream().when({ $any: (s, e) => s });",
+            "foreachStream() cannot follow fromStream()",
+        ),
+        (
+            "fromAll().when({ $any: (s, e) => s }).when({ $any: (s, e) => s });",
+            "when() cannot follow when()",
+        ),
+        (
+            "fromAll().partitionBy((e) => e.streamId).foreachStream();",
+            "foreachStream() cannot follow partitionBy()",
+        ),
+        (
+            "fromAll().outputState().when({ $any: (s, e) => s });",
+            "when() cannot follow outputState()",
+        ),
+        (
+            "fromCategory('a').when({ $any: (s, e) => s }).partitionBy((e) => 1);",
+            "partitionBy() cannot follow when()",
+        ),
+    ] {
+        let error = run(&store, code, false).await.unwrap_err().to_string();
+        assert!(error.contains(says), "{code}: {error}");
+    }
+    // What EventStoreDB allows runs.
+    for code in [
+        "fromAll().foreachStream().when({ $any: (s, e) => s }).outputState();",
+        "fromCategory('a').partitionBy((e) => e.streamId).when({ $any: (s, e) => s }).transformBy((s) => s).filterBy((s) => true).outputState();",
+        "fromStreams(['a-1']).when({ $any: (s, e) => s });",
+    ] {
+        run(&store, code, false).await.unwrap();
+    }
+}
+
+/// InterpreterRuntime.SetOptions takes $includeLinks, reorderEvents, processingLag,
+/// resultStreamName and biState, each of its type, and refuses any other key
+/// ("Unrecognized option").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_are_checked_as_eventstoredb_checks_them() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(&store, "a-1", &[("T", json!({}))]).await;
+    let with =
+        |options: &str| format!("options({options});\nfromAll().when({{ $any: (s, e) => s }});");
+    run(
+        &store,
+        &with("{ reorderEvents: true, processingLag: 500, $includeLinks: false }"),
+        false,
+    )
+    .await
+    .unwrap();
+    let error = run(&store, &with("{ colour: 'blue' }"), false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("Unrecognized option: colour"), "{error}");
+    let error = run(&store, &with("{ processingLag: 'soon' }"), false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("processingLag must be a number"), "{error}");
 }

@@ -17,8 +17,7 @@ pub enum Command {
         reply: oneshot::Sender<FoldReply>,
     },
     Result {
-        /// NaN and ±Infinity marked for display (see `ScriptRuntime::display_result`).
-        display: bool,
+        kind: crate::script::ResultKind,
         reply: oneshot::Sender<Result<Value, ScriptError>>,
     },
     /// The result as the script's JSON text (no parse: a checkpoint keeps it as is).
@@ -78,6 +77,8 @@ pub enum FoldReply {
 
 pub struct FoldThread {
     tx: mpsc::Sender<Command>,
+    /// How many `transformBy`/`filterBy` the script declared.
+    transforms: usize,
 }
 
 impl FoldThread {
@@ -122,7 +123,8 @@ impl FoldThread {
                 error: Box::new(error),
                 checkpoint_position: None,
             })?;
-        Ok((FoldThread { tx }, definition))
+        let transforms = definition.transforms;
+        Ok((FoldThread { tx, transforms }, definition))
     }
 
     pub async fn fold(
@@ -148,17 +150,27 @@ impl FoldThread {
     }
 
     pub async fn result(&self) -> Result<Value, ProjectionError> {
-        self.result_for(false).await
+        self.result_for(crate::script::ResultKind::State).await
     }
 
     /// The result for display: NaN and ±Infinity marked, not null.
     pub async fn display_result(&self) -> Result<Value, ProjectionError> {
-        self.result_for(true).await
+        self.result_for(crate::script::ResultKind::Display).await
     }
 
-    async fn result_for(&self, display: bool) -> Result<Value, ProjectionError> {
+    /// How many `transformBy`/`filterBy` make the output from the state.
+    pub fn transforms(&self) -> usize {
+        self.transforms
+    }
+
+    /// The state through `transformBy`/`filterBy`: what a run outputs.
+    pub async fn output(&self) -> Result<Value, ProjectionError> {
+        self.result_for(crate::script::ResultKind::Output).await
+    }
+
+    async fn result_for(&self, kind: crate::script::ResultKind) -> Result<Value, ProjectionError> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Result { display, reply }).await?;
+        self.send(Command::Result { kind, reply }).await?;
         answer
             .await
             .map_err(|_| gone())?
@@ -241,11 +253,12 @@ fn serve(mut runtime: ScriptRuntime, mut rx: mpsc::Receiver<Command>) {
             } => {
                 let _ = reply.send(fold(&mut runtime, &events, keep_good));
             }
-            Command::Result { display, reply } => {
-                let text = if display {
-                    runtime.display_result()
-                } else {
-                    runtime.result()
+            Command::Result { kind, reply } => {
+                use crate::script::ResultKind;
+                let text = match kind {
+                    ResultKind::State => runtime.result(),
+                    ResultKind::Display => runtime.display_result(),
+                    ResultKind::Output => runtime.output(),
                 };
                 let _ = reply.send(text.and_then(|text| {
                     serde_json::from_str(&text)

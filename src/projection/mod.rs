@@ -332,7 +332,12 @@ impl Projection {
         if let Some(name) = &self.options.checkpoint {
             self.save(name, state, result.clone()).await?;
         }
-        state.result = result;
+        // With transformBy/filterBy the output is made from the state (which the
+        // checkpoint keeps as it is).
+        state.result = match thread.transforms() {
+            0 => result,
+            _ => thread.output().await?,
+        };
         Ok(())
     }
 

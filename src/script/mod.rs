@@ -49,6 +49,9 @@ pub struct Definition {
     /// "none", "stream" (`foreachStream`) or "function" (`partitionBy`).
     pub partition: String,
     pub output: bool,
+    /// How many `transformBy`/`filterBy` make the result from the state.
+    #[serde(default)]
+    pub transforms: usize,
     /// The event types with a handler (`$init` and `$any` included).
     pub types: Vec<String>,
 }
@@ -78,6 +81,17 @@ pub struct ScriptRuntime {
     deadline: Rc<Cell<Option<Instant>>>,
     limits: ScriptLimits,
     script_name: String,
+}
+
+/// Which result the prelude writes (its `result(mode)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultKind {
+    /// The state, or each partition's: what a checkpoint keeps.
+    State = 0,
+    /// The state with NaN and ±Infinity marked, for display.
+    Display = 1,
+    /// The state through `transformBy` and `filterBy`: what a run outputs.
+    Output = 2,
 }
 
 /// The prelude's entry points, kept across calls.
@@ -322,20 +336,25 @@ impl ScriptRuntime {
 
     /// Projections: the result — the state, or partition key -> state — as JSON text.
     pub fn result(&mut self) -> Result<String, ScriptError> {
-        self.result_for(false)
+        self.result_for(ResultKind::State)
     }
 
     /// The result for display: NaN and ±Infinity marked (`{"$rewind:number": "NaN"}`)
     /// instead of written as null.
     pub fn display_result(&mut self) -> Result<String, ScriptError> {
-        self.result_for(true)
+        self.result_for(ResultKind::Display)
     }
 
-    fn result_for(&mut self, display: bool) -> Result<String, ScriptError> {
+    /// The state, or each partition's, as `transformBy`/`filterBy` make it the result.
+    pub fn output(&mut self) -> Result<String, ScriptError> {
+        self.result_for(ResultKind::Output)
+    }
+
+    fn result_for(&mut self, kind: ResultKind) -> Result<String, ScriptError> {
         let result = self.entry().result.clone();
         let name = self.script_name.clone();
         self.run(&name, None, move |ctx| {
-            result.restore(&ctx)?.call((display,))
+            result.restore(&ctx)?.call((kind as i32,))
         })
     }
 

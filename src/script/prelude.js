@@ -3,7 +3,10 @@
 // no filesystem, network, module loading, clock or randomness.
 (function (global) {
   "use strict";
-  const definition = { source: { kind: "all" }, partition: { kind: "none" }, handlers: null, output: false };
+  const definition = {
+    source: { kind: "all" }, partition: { kind: "none" }, handlers: null, output: false, transforms: [],
+    options: { includeLinks: false },
+  };
   const upcasters = Object.create(null);
   const emitted = [];
 
@@ -13,15 +16,11 @@
     throw new Error(`${name} is not supported by rewind yet (README: Beside EventStoreDB)`);
   };
   const NOT_YET_HANDLERS = ["$initShared", "$created", "$deleted"];
-  const api = {
-    transformBy: unsupported("transformBy"),
-    filterBy: unsupported("filterBy"),
-    outputTo: unsupported("outputTo"),
-    foreachStream() { definition.partition = { kind: "stream" }; return api; },
+  const methods = {
+    foreachStream() { definition.partition = { kind: "stream" }; },
     partitionBy(fn) {
       if (typeof fn !== "function") throw new TypeError("partitionBy needs a function (event => key)");
       definition.partition = { kind: "function", fn };
-      return api;
     },
     when(handlers) {
       if (typeof handlers !== "object" || handlers === null) throw new TypeError("when needs an object of handlers");
@@ -30,25 +29,81 @@
         if (typeof handler !== "function") throw new TypeError(`handler ${name} is not a function`);
       }
       definition.handlers = handlers;
-      return api;
     },
-    outputState() { definition.output = true; return api; },
+    outputState() { definition.output = true; },
+    // The result is the state through these, in order (EventStoreDB's
+    // TransformStateToResult): transformBy replaces it, filterBy keeps it only where the
+    // predicate returns true; null or undefined on the way makes the result null.
+    transformBy(fn) {
+      if (typeof fn !== "function") throw new TypeError("transformBy needs a function (state => result)");
+      definition.transforms.push({ filter: false, fn });
+      definition.output = true;
+    },
+    filterBy(fn) {
+      if (typeof fn !== "function") throw new TypeError("filterBy needs a function (state => boolean)");
+      definition.transforms.push({ filter: true, fn });
+      definition.output = true;
+    },
+    outputTo: unsupported("outputTo"),
+  };
+  // What may follow what: EventStoreDB's InterpreterRuntime offers only these after each
+  // step (RestrictProperties); anything else is refused here by name.
+  const FOLLOWS = {
+    fromStream: ["when", "partitionBy", "outputState"],
+    fromStreams: ["when", "partitionBy", "outputState"],
+    fromAll: ["when", "partitionBy", "outputState", "foreachStream"],
+    fromCategory: ["when", "partitionBy", "outputState", "foreachStream"],
+    when: ["transformBy", "filterBy", "outputState", "outputTo"],
+    foreachStream: ["when"],
+    partitionBy: ["when"],
+    outputState: ["transformBy", "filterBy", "outputTo"],
+    transformBy: ["transformBy", "filterBy", "outputState", "outputTo"],
+    filterBy: ["transformBy", "filterBy", "outputState", "outputTo"],
+    outputTo: [],
+  };
+  const after = (step) => {
+    const next = {};
+    for (const name of Object.keys(methods)) {
+      next[name] = FOLLOWS[step].includes(name)
+        ? (...args) => { methods[name](...args); return after(name); }
+        : () => {
+          const allowed = FOLLOWS[step].length ? FOLLOWS[step].join(", ") : "nothing";
+          throw new TypeError(`${name}() cannot follow ${step}() (after ${step} come ${allowed}), as in EventStoreDB`);
+        };
+    }
+    return next;
   };
   const names = (list, what) => {
     const flat = list.flat();
     if (flat.length === 0 || flat.some((s) => typeof s !== "string")) throw new TypeError(`${what} needs stream ids (strings)`);
     return flat;
   };
-  global.fromAll = () => { definition.source = { kind: "all" }; return api; };
+  global.fromAll = () => { definition.source = { kind: "all" }; return after("fromAll"); };
   global.fromCategory = (category) => {
     if (typeof category !== "string") throw new TypeError("fromCategory needs a category (a string)");
     definition.source = { kind: "category", category };
-    return api;
+    return after("fromCategory");
   };
-  global.fromStream = (stream) => { definition.source = { kind: "streams", streams: names([stream], "fromStream") }; return api; };
-  global.fromStreams = (...streams) => { definition.source = { kind: "streams", streams: names(streams, "fromStreams") }; return api; };
-  global.when = (handlers) => api.when(handlers);
-  for (const name of ["options", "fromCategories", "linkStreamTo", "copyTo", "log"]) {
+  global.fromStream = (stream) => { definition.source = { kind: "streams", streams: names([stream], "fromStream") }; return after("fromStream"); };
+  global.fromStreams = (...streams) => { definition.source = { kind: "streams", streams: names(streams, "fromStreams") }; return after("fromStreams"); };
+  // A bare when() reads every event (EventStoreDB's default source).
+  global.when = (handlers) => { methods.when(handlers); return after("when"); };
+  // options({...}): the keys EventStoreDB takes, checked as it checks them
+  // (InterpreterRuntime.SetOptions); an unknown key is refused. rewind reads the log in
+  // its global order, so reorderEvents and processingLag change nothing here.
+  global.options = (given) => {
+    if (typeof given !== "object" || given === null) throw new TypeError("options needs an object");
+    const kinds = { $includeLinks: "boolean", reorderEvents: "boolean", processingLag: "number", resultStreamName: "string", biState: "boolean" };
+    for (const [key, value] of Object.entries(given)) {
+      const known = Object.keys(kinds).find((k) => k.toLowerCase() === key.toLowerCase());
+      if (!known) throw new Error(`Unrecognized option: ${key}`);
+      if (typeof value !== kinds[known]) throw new TypeError(`options: ${known} must be a ${kinds[known]}`);
+      if (known === "$includeLinks" && value) unsupported("options({ $includeLinks: true })")();
+      if (known === "biState" && value) unsupported("options({ biState: true })")();
+      if (known === "resultStreamName") unsupported("options({ resultStreamName })")();
+    }
+  };
+  for (const name of ["fromCategories", "linkStreamTo", "copyTo", "log"]) {
     global[name] = unsupported(name);
   }
   // emit and linkTo check their arguments as EventStoreDB's projection runtime does
@@ -118,6 +173,20 @@
     const dash = event.streamId.indexOf("-");
     return dash > 0 && event.streamId.slice(0, dash) === definition.source.category;
   };
+  // The result of one state (a copy: a transform that changes its argument must not
+  // change the state a run goes on from).
+  const transformed = (state) => {
+    let value = state === undefined ? undefined : JSON.parse(JSON.stringify(state));
+    for (const { filter, fn } of definition.transforms) {
+      if (filter) {
+        if (fn(value) !== true) return null;
+      } else {
+        value = fn(value);
+      }
+      if (value === null || value === undefined) return null;
+    }
+    return value;
+  };
   const keyOf = (event) => {
     if (definition.partition.kind === "stream") return event.streamId;
     if (definition.partition.kind === "function") {
@@ -142,6 +211,7 @@
         source: definition.source,
         partition: definition.partition.kind,
         output: definition.output,
+        transforms: definition.transforms.length,
         types: Object.keys(definition.handlers),
       });
     },
@@ -217,10 +287,16 @@
       const state = key !== undefined && partitions.has(key) ? partitions.get(key) : initial();
       return !!breakpoint(state, event);
     },
-    result(display) {
-      const replacer = display ? shown : undefined;
-      if (definition.partition.kind !== "none") return JSON.stringify(Object.fromEntries(partitions), replacer);
-      return JSON.stringify(partitions.has("") ? partitions.get("") : initial(), replacer);
+    // The state (mode 0), the state for display (1), or the result: the state through
+    // transformBy and filterBy (2), per partition.
+    result(mode) {
+      const replacer = mode === 1 ? shown : undefined;
+      const out = mode === 2 && definition.transforms.length ? transformed : (s) => s;
+      if (definition.partition.kind !== "none") {
+        const entries = [...partitions].map(([key, state]) => [key, out(state)]);
+        return JSON.stringify(Object.fromEntries(entries), replacer);
+      }
+      return JSON.stringify(out(partitions.has("") ? partitions.get("") : initial()), replacer);
     },
     partitionCount() { return partitions.size; },
   };
