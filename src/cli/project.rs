@@ -176,6 +176,7 @@ async fn run_projection(context: &Context, args: RunArgs) -> CliResult {
     });
     let mut out = context.output();
     let mut printed_emits = 0;
+    let mut printed_logs = 0;
     let mut failure = None;
     let outcome = projection
         .run(args.follow, |state| {
@@ -187,6 +188,10 @@ async fn run_projection(context: &Context, args: RunArgs) -> CliResult {
                 }
             }
             printed_emits = state.emitted.len();
+            for line in &state.logged[printed_logs..] {
+                eprintln!("log: {line}");
+            }
+            printed_logs = state.logged.len();
             if let Err(e) = out.summary(&state.result).and_then(|_| out.flush()) {
                 failure.get_or_insert(e);
             }

@@ -56,6 +56,8 @@ pub struct RunState {
     pub skipped: Vec<Position>,
     /// What `emit`/`linkTo` asked for in this run (never written by the runner).
     pub emitted: Vec<Value>,
+    /// What the script's `log(...)` wrote, in order.
+    pub logged: Vec<String>,
 }
 
 /// A checkpoint's JSON.
@@ -172,6 +174,7 @@ impl Projection {
             handled: 0,
             skipped: Vec::new(),
             emitted: Vec::new(),
+            logged: Vec::new(),
         };
         let mut resume: Option<String> = None;
         if let Some(name) = &self.options.checkpoint {
@@ -280,6 +283,8 @@ impl Projection {
             } => {
                 state.handled += handled;
                 state.processed += processed;
+                let (logged, emitted) = split_logs(emitted);
+                state.logged.extend(logged);
                 if self.options.emit && !emitted.is_empty() {
                     self.store
                         .append_batch(
@@ -367,6 +372,17 @@ impl Projection {
     }
 }
 
+/// The script's `log(...)` lines apart from its emits (the prelude records both in order).
+pub fn split_logs(records: Vec<Value>) -> (Vec<String>, Vec<Value>) {
+    let (logs, emits): (Vec<Value>, Vec<Value>) =
+        records.into_iter().partition(|r| r["kind"] == "log");
+    let logs = logs
+        .into_iter()
+        .map(|r| r["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    (logs, emits)
+}
+
 /// A projection's name for its emitted events' ids: its script's file name without the
 /// folder (the same script run from another folder emits the same ids).
 fn projection_name(source: &ScriptSource) -> String {
@@ -413,7 +429,8 @@ fn emitted_segment(projection: &str, record: &Value) -> AppendSegment {
 /// category, `fromStream(s)` only those streams.
 fn pushdown(source: &Source) -> LogFilter {
     match source {
-        Source::All => LogFilter::default(),
+        // The store's category filter takes one; the prelude picks the categories.
+        Source::All | Source::Categories { .. } => LogFilter::default(),
         Source::Category { category } => LogFilter {
             category: Some(category.clone()),
             ..Default::default()

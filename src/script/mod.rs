@@ -60,8 +60,16 @@ pub struct Definition {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Source {
     All,
-    Category { category: String },
-    Streams { streams: Vec<String> },
+    Category {
+        category: String,
+    },
+    /// `fromCategories`: read from the whole log (the prelude keeps these categories).
+    Categories {
+        categories: Vec<String>,
+    },
+    Streams {
+        streams: Vec<String>,
+    },
 }
 
 /// A script source with the name errors should carry.

@@ -15,7 +15,7 @@
   const unsupported = (name) => () => {
     throw new Error(`${name} is not supported by rewind yet (README: Beside EventStoreDB)`);
   };
-  const NOT_YET_HANDLERS = ["$initShared", "$created", "$deleted"];
+  const NOT_YET_HANDLERS = ["$initShared"];
   const methods = {
     foreachStream() { definition.partition = { kind: "stream" }; },
     partitionBy(fn) {
@@ -27,6 +27,11 @@
       for (const [name, handler] of Object.entries(handlers)) {
         if (NOT_YET_HANDLERS.includes(name)) unsupported(name)();
         if (typeof handler !== "function") throw new TypeError(`handler ${name} is not a function`);
+      }
+      // EventStoreDB: "$deleted ... can only be used with foreachStream". rewind's streams
+      // are never deleted, so it is never called.
+      if (handlers.$deleted && definition.partition.kind !== "stream") {
+        throw new TypeError("the $deleted handler can only be used with foreachStream()");
       }
       definition.handlers = handlers;
     },
@@ -84,6 +89,16 @@
     definition.source = { kind: "category", category };
     return after("fromCategory");
   };
+  // fromCategories(['a', 'b']) or ('a', 'b'): EventStoreDB reads $ce-a and $ce-b, and
+  // offers what fromCategory offers.
+  global.fromCategories = (...given) => {
+    const categories = given.flat();
+    if (categories.length === 0 || categories.some((c) => typeof c !== "string")) {
+      throw new TypeError("fromCategories needs categories (strings)");
+    }
+    definition.source = { kind: "categories", categories };
+    return after("fromCategory");
+  };
   global.fromStream = (stream) => { definition.source = { kind: "streams", streams: names([stream], "fromStream") }; return after("fromStream"); };
   global.fromStreams = (...streams) => { definition.source = { kind: "streams", streams: names(streams, "fromStreams") }; return after("fromStreams"); };
   // A bare when() reads every event (EventStoreDB's default source).
@@ -103,7 +118,13 @@
       if (known === "resultStreamName") unsupported("options({ resultStreamName })")();
     }
   };
-  for (const name of ["fromCategories", "linkStreamTo", "copyTo", "log"]) {
+  // log(...): EventStoreDB writes it to the server's log (one primitive as text, an
+  // object as JSON, several joined by ", "); rewind reports it beside the run.
+  global.log = (...args) => {
+    const text = (v) => (v !== null && typeof v === "object" ? JSON.stringify(v) : String(v));
+    if (args.length > 0) emitted.push({ kind: "log", message: args.map(text).join(", ") });
+  };
+  for (const name of ["linkStreamTo", "copyTo"]) {
     global[name] = unsupported(name);
   }
   // emit and linkTo check their arguments as EventStoreDB's projection runtime does
@@ -169,9 +190,12 @@
   // rewind's envelope gives it its own name as its stream_type, which the store's read
   // uses, so it is left out here).
   const inSource = (event) => {
-    if (definition.source.kind !== "category") return true;
+    const kind = definition.source.kind;
+    if (kind !== "category" && kind !== "categories") return true;
     const dash = event.streamId.indexOf("-");
-    return dash > 0 && event.streamId.slice(0, dash) === definition.source.category;
+    if (dash <= 0) return false;
+    const category = event.streamId.slice(0, dash);
+    return kind === "category" ? category === definition.source.category : definition.source.categories.includes(category);
   };
   // The result of one state (a copy: a transform that changes its argument must not
   // change the state a run goes on from).
@@ -258,11 +282,15 @@
       if (key === undefined) return false;
       // As in EventStoreDB, a partitioned projection's handler sees its partition.
       if (definition.partition.kind !== "none") event.partition = key;
-      const before = partitions.has(key) ? partitions.get(key) : initial();
+      const created = !partitions.has(key);
+      const before = created ? initial() : partitions.get(key);
       handling = event;
       emits = 0;
       let result;
       try {
+        // A new partition: EventStoreDB calls $created with its initial state and the
+        // event that created it (what it returns is not kept), then the handler.
+        if (created && handlers.$created && definition.partition.kind !== "none") handlers.$created(before, event);
         result = handler(before, event);
       } finally {
         handling = null;

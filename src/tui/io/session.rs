@@ -86,6 +86,8 @@ pub enum Update {
     Result(Value),
     /// Events `emit`/`linkTo` asked for (shown, never written by the workbench).
     Emitted(Vec<Value>),
+    /// Lines the script's `log(...)` wrote.
+    Logged(Vec<String>),
     Step(Box<StepReport>),
     /// Where a faulted run stands (its last good event), for the fixed script to go on.
     Resumable(crate::projection::Resume),
@@ -396,9 +398,12 @@ async fn send_emitted(
     debugger: &Debugger,
     send: &impl Fn(Update) -> bool,
 ) -> Result<(), ProjectionError> {
-    let events = debugger.take_emitted().await?;
+    let (logged, events) = crate::projection::split_logs(debugger.take_emitted().await?);
     if !events.is_empty() {
         send(Update::Emitted(events));
+    }
+    if !logged.is_empty() {
+        send(Update::Logged(logged));
     }
     Ok(())
 }

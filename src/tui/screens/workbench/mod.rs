@@ -64,6 +64,8 @@ impl WorkbenchScreen {
         self.partitions.clear();
         self.emitted = 0;
         self.last_emitted.clear();
+        self.logged = 0;
+        self.last_log = None;
     }
 
     /// Ctrl-r: runs the script; after a fault, goes on from the last good event with the
@@ -154,6 +156,10 @@ impl WorkbenchScreen {
                 self.last_emitted.extend(events);
                 let excess = self.last_emitted.len().saturating_sub(3);
                 self.last_emitted.drain(..excess);
+            }
+            Update::Logged(lines) => {
+                self.logged += lines.len() as u64;
+                self.last_log = lines.last().cloned();
             }
             Update::Result(result) => self.set_result(result),
             Update::Step(step) => self.set_step(*step),

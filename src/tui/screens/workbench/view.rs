@@ -67,6 +67,9 @@ pub struct WorkbenchScreen {
     /// the last few.
     pub emitted: u64,
     pub last_emitted: Vec<Value>,
+    /// Lines the script's `log(...)` wrote in this run, and the last.
+    pub logged: u64,
+    pub last_log: Option<String>,
     /// The last event folded before a fault (where a fixed script resumes).
     pub last_good: Position,
     /// A faulted run's state at its last good event, for Ctrl-r (the fixed script) or
@@ -104,6 +107,8 @@ impl WorkbenchScreen {
             breakpoints: Breakpoints::default(),
             emitted: 0,
             last_emitted: Vec::new(),
+            logged: 0,
+            last_log: None,
             last_good: 0,
             resume: None,
             from: None,
@@ -344,6 +349,12 @@ impl WorkbenchScreen {
                     "emitted    {} would-be (not written){last}",
                     group(self.emitted)
                 )));
+                if let Some(line) = &self.last_log {
+                    lines.push(Line::raw(format!(
+                        "log        {} lines · last: {line}",
+                        group(self.logged)
+                    )));
+                }
                 if let Some(at) = self.breakpoint_at {
                     let event = match &self.breakpoint_event {
                         Some(e) => format!(": {}@{} {}", e.stream_id, e.version, e.event_type),
