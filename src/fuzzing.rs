@@ -326,6 +326,7 @@ fn event_with(data: &str, metadata: &str) -> RecordedEvent {
             .expect("raw metadata"),
         global_position: 1,
         recorded_at: chrono::DateTime::UNIX_EPOCH,
+        link: None,
     }
 }
 

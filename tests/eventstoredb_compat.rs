@@ -266,8 +266,8 @@ async fn apis_not_run_yet_are_refused_by_name_at_their_line() {
             "$initShared",
         ),
         (
-            "fromAll().when({ $any: (s, e) => { linkStreamTo('x', 'y'); } });",
-            "linkStreamTo",
+            "fromAll().when({ $any: (s, e) => { copyTo('x', e); } });",
+            "copyTo",
         ),
     ] {
         let error = run(&store, code, false).await.unwrap_err().to_string();
@@ -489,4 +489,145 @@ async fn from_categories_reads_each_category() {
             "{selector}"
         );
     }
+}
+
+/// docs/projections/emitters/linkTo.md's example: events of two enquiry streams linked to
+/// each customer's stream, with link metadata. A projection that reads a customer's
+/// stream (or its category) reads through the links, as EventStoreDB does: the handler
+/// sees each original event (its stream, type, number and body) with `linkMetadata`;
+/// `fromAll` leaves the link events out (`$includeLinks` defaults to false).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_are_read_through() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(
+        &store,
+        "website-enquiries",
+        &[("Enquired", json!({"customerId": 7, "via": "web"}))],
+    )
+    .await;
+    append(
+        &store,
+        "email-enquiries",
+        &[("Enquired", json!({"customerId": 7, "via": "mail"}))],
+    )
+    .await;
+    append(
+        &store,
+        "email-enquiries",
+        &[("Enquired", json!({"customerId": 8, "via": "mail"}))],
+    )
+    .await;
+    let documented = r#"fromStreams(["website-enquiries", "email-enquiries"]).when({
+  $any: function (state, event) {
+    linkTo(`customer-${event.data.customerId}`, event, {
+      linkOrigin: "enquiry-link-projection",
+    })
+  },
+})"#;
+    run(&store, documented, true).await.unwrap();
+    let links = store
+        .read_stream("customer-7", Default::default())
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 2);
+    assert_eq!(links[0].event_type, "$>");
+
+    let reader = "fromStream('customer-7').when({\n  $init: () => ({ seen: [] }),\n  $any: (s, e) => { s.seen.push([e.streamId, e.eventType, e.sequenceNumber, e.body.via, e.linkMetadata.linkOrigin]); },\n});";
+    let state = run(&store, reader, false).await.unwrap();
+    assert_eq!(
+        state.result["seen"],
+        json!([
+            [
+                "website-enquiries",
+                "Enquired",
+                0,
+                "web",
+                "enquiry-link-projection"
+            ],
+            [
+                "email-enquiries",
+                "Enquired",
+                0,
+                "mail",
+                "enquiry-link-projection"
+            ],
+        ])
+    );
+    let by_category = "fromCategory('customer').foreachStream().when({ $init: () => ({ n: 0 }), $any: (s, e) => { s.n += 1; s.raw = e.linkMetadataRaw; } });";
+    let state = run(&store, by_category, false).await.unwrap();
+    assert_eq!(
+        state.result,
+        json!({
+            "email-enquiries": {"n": 2, "raw": "{\"linkOrigin\":\"enquiry-link-projection\"}"},
+            "website-enquiries": {"n": 1, "raw": "{\"linkOrigin\":\"enquiry-link-projection\"}"},
+        }),
+        "partitioned by the original's stream, as the handler sees it"
+    );
+    let everything = "fromAll().when({ $init: () => ({ types: [] }), $any: (s, e) => { s.types.push(e.eventType); } });";
+    let state = run(&store, everything, false).await.unwrap();
+    assert_eq!(
+        state.result["types"],
+        json!(["Enquired", "Enquired", "Enquired"])
+    );
+
+    // The workbench's debugger reads through them the same way.
+    let mut debugger =
+        rewind::projection::Debugger::start(store.clone(), script(reader), RunOptions::default())
+            .await
+            .unwrap();
+    debugger.run(None, usize::MAX).await.unwrap();
+    assert_eq!(
+        debugger.result().await.unwrap()["seen"][1][3],
+        json!("mail")
+    );
+    let mut all = rewind::projection::Debugger::start(
+        store.clone(),
+        script(everything),
+        RunOptions::default(),
+    )
+    .await
+    .unwrap();
+    all.run(None, usize::MAX).await.unwrap();
+    assert_eq!(
+        all.result().await.unwrap()["types"],
+        json!(["Enquired", "Enquired", "Enquired"])
+    );
+}
+
+/// linkStreamTo writes a `$@` event naming a stream (the runtime's LinkStreamTo: both
+/// ids non-empty strings); rewind's data is `{"stream": …}`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_stream_to_names_a_stream() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(&store, "order-1", &[("Placed", json!({}))]).await;
+    run(
+        &store,
+        "fromAll().when({ Placed: (s, e) => { linkStreamTo('orders', e.streamId); } });",
+        true,
+    )
+    .await
+    .unwrap();
+    let links = store
+        .read_stream("orders", Default::default())
+        .await
+        .unwrap();
+    assert_eq!((links.len(), links[0].event_type.as_str()), (1, "$@"));
+    assert_eq!(
+        serde_json::from_str::<Value>(links[0].data.get()).unwrap(),
+        json!({"stream": "order-1"})
+    );
+    let error = run(
+        &store,
+        "fromAll().when({ Placed: (s, e) => { linkStreamTo('orders', null); } });",
+        true,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("linkedStreamId must be a non-empty string"),
+        "{error}"
+    );
 }

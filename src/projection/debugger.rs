@@ -7,13 +7,15 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
+use tokio::task::JoinHandle;
+
 use serde::Serialize;
 use serde_json::Value;
 
 use super::fold_thread::FoldThread;
 use super::{ProjectionError, RunOptions, pushdown};
 use crate::script::{Definition, ScriptSource};
-use crate::store::{LogFilter, LogQuery, Position, RecordedEvent, Store};
+use crate::store::{LogFilter, LogQuery, Position, RecordedEvent, Store, StoreError};
 
 /// In-memory checkpoints at least this many folded events apart.
 const KEEP_EVERY: u64 = 256;
@@ -25,6 +27,9 @@ const KEEP_SHARE: f64 = 0.05;
 /// How many in-memory checkpoints are kept (older ones are dropped; stepping back past
 /// them re-runs from the start).
 const KEEP_AT_MOST: usize = 64;
+/// A read under way: where it ended in the log, and its events to fold.
+type ReadAhead = JoinHandle<Result<(Position, Vec<RecordedEvent>), StoreError>>;
+
 /// Events a log read brings (the next one is read while the script folds these).
 const PAGE: usize = 2048;
 
@@ -87,6 +92,8 @@ pub struct Debugger {
     kept_at: Instant,
     /// Events read ahead, not folded yet, in log order after `position`.
     ahead: VecDeque<RecordedEvent>,
+    /// The last position read from the log (links left out are read past too).
+    read_to: Position,
     breakpoints: Breakpoints,
 }
 
@@ -126,6 +133,7 @@ impl Debugger {
             next_keep: folded,
             kept_at: Instant::now(),
             ahead: VecDeque::new(),
+            read_to: position,
             breakpoints: Breakpoints::default(),
         };
         debugger.keep().await?;
@@ -223,7 +231,7 @@ impl Debugger {
             // A breakpoint may stop the batch part way: what it did not fold goes back.
             let stoppable =
                 (has_predicate || !self.breakpoints.event_types.is_empty()).then(|| events.clone());
-            let read_ahead = self.read_ahead(positions.last().copied());
+            let read_ahead = self.read_ahead();
             let ran = self
                 .thread
                 .run_until(events, self.breakpoints.event_types.clone(), has_predicate)
@@ -231,9 +239,10 @@ impl Debugger {
             if ran.is_ok()
                 && let Some(read) = read_ahead
             {
-                let more = read
+                let (read_to, more) = read
                     .await
                     .map_err(|e| ProjectionError::Worker(e.to_string()))??;
+                self.read_to = self.read_to.max(read_to);
                 self.ahead.extend(more);
             }
             let (folded, _) = match ran {
@@ -329,6 +338,7 @@ impl Debugger {
         self.position = position;
         self.folded = folded;
         self.ahead.clear();
+        self.read_to = position;
         self.next_keep = folded + KEEP_EVERY;
         loop {
             let mut events = self.next_events(PAGE).await?;
@@ -393,19 +403,21 @@ impl Debugger {
         }
     }
 
-    /// Starts reading the page after `last` (the batch being folded) while the script
-    /// folds, unless enough is read ahead already.
-    fn read_ahead(
-        &self,
-        last: Option<Position>,
-    ) -> Option<tokio::task::JoinHandle<Result<Vec<RecordedEvent>, crate::store::StoreError>>> {
+    /// Starts reading the next page of the log while the script folds, unless enough is
+    /// read ahead already. Answers where the read ended and its events to fold.
+    fn read_ahead(&self) -> Option<ReadAhead> {
         if self.ahead.len() >= PAGE {
             return None;
         }
-        let after = self.ahead.back().map(|e| e.global_position).or(last)?;
-        let query = self.query(after, PAGE);
+        let query = self.query(self.read_to, PAGE);
         let store = self.store.clone();
-        Some(tokio::spawn(async move { store.read_log(query).await }))
+        let source = self.definition.source.clone();
+        let from = self.read_to;
+        Some(tokio::spawn(async move {
+            let page = store.read_log(query).await?;
+            let read_to = page.last().map_or(from, |e| e.global_position);
+            Ok((read_to, super::links::resolve(&store, &source, page).await?))
+        }))
     }
 
     fn query(&self, after: Position, limit: usize) -> LogQuery {
@@ -422,16 +434,21 @@ impl Debugger {
     async fn next_events(&mut self, limit: usize) -> Result<Vec<RecordedEvent>, ProjectionError> {
         let to_next_keep = self.next_keep.saturating_sub(self.folded).max(1) as usize;
         let limit = limit.min(to_next_keep).max(1);
-        if self.ahead.len() < limit {
-            let after = self
-                .ahead
-                .back()
-                .map_or(self.position, |e| e.global_position);
-            let more = self
-                .store
-                .read_log(self.query(after, PAGE.max(limit)))
-                .await?;
+        // Read until there is something to fold or the log ends (a page may be all
+        // links this source leaves out).
+        while self.ahead.len() < limit {
+            let want = PAGE.max(limit);
+            let page = self.store.read_log(self.query(self.read_to, want)).await?;
+            let Some(last) = page.last().map(|e| e.global_position) else {
+                break;
+            };
+            let full = page.len() >= want;
+            self.read_to = last;
+            let more = super::links::resolve(&self.store, &self.definition.source, page).await?;
             self.ahead.extend(more);
+            if !full {
+                break;
+            }
         }
         let take = limit.min(self.ahead.len());
         Ok(self.ahead.drain(..take).collect())

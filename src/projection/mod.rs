@@ -5,6 +5,7 @@
 
 mod debugger;
 mod fold_thread;
+pub mod links;
 
 pub use debugger::{Breakpoints, Debugger, Resume, StepReport, Stop};
 
@@ -274,6 +275,12 @@ impl Projection {
             .into_iter()
             .chain(skipped.last().map(|e| e.global_position))
             .max();
+        // Links are read through (or left out) after the batch's place in the log is
+        // known: a link left out still moves the run past it.
+        let kept = match &self.definition {
+            Some(definition) => links::resolve(&self.store, &definition.source, kept).await?,
+            None => kept,
+        };
         let reply = thread.fold(kept, self.options.checkpoint.is_some()).await?;
         match reply {
             FoldReply::Folded {
@@ -412,6 +419,9 @@ fn emitted_segment(projection: &str, record: &Value) -> AppendSegment {
     let event_type = record["eventType"].as_str().unwrap_or("$>").to_owned();
     let data = match &record["data"] {
         Value::String(link) if record["kind"] == "linkTo" => serde_json::json!({ "link": link }),
+        Value::String(stream) if record["kind"] == "linkStreamTo" => {
+            serde_json::json!({ "stream": stream })
+        }
         other => other.clone(),
     };
     let mut event = NewEvent::new(event_type, data);

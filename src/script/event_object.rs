@@ -28,6 +28,8 @@ pub struct EventAtoms<'js> {
     is_json: Atom<'js>,
     body_raw: Atom<'js>,
     metadata_raw: Atom<'js>,
+    link_metadata: Atom<'js>,
+    link_metadata_raw: Atom<'js>,
 }
 
 impl<'js> EventAtoms<'js> {
@@ -48,6 +50,8 @@ impl<'js> EventAtoms<'js> {
             is_json: atom("isJson")?,
             body_raw: atom("bodyRaw")?,
             metadata_raw: atom("metadataRaw")?,
+            link_metadata: atom("linkMetadata")?,
+            link_metadata_raw: atom("linkMetadataRaw")?,
         })
     }
 
@@ -85,6 +89,14 @@ impl<'js> EventAtoms<'js> {
         object.set(self.is_json.clone(), true)?;
         object.set(self.body_raw.clone(), e.data.get())?;
         object.set(self.metadata_raw.clone(), e.metadata.get())?;
+        // Read through a link: the link's metadata, as EventStoreDB hands it over.
+        if let Some(link) = &e.link {
+            object.set(self.link_metadata_raw.clone(), link.metadata.get())?;
+            object.set(
+                self.link_metadata.clone(),
+                ctx.json_parse(link.metadata.get())?,
+            )?;
+        }
         Ok(object)
     }
 }

@@ -124,7 +124,15 @@
     const text = (v) => (v !== null && typeof v === "object" ? JSON.stringify(v) : String(v));
     if (args.length > 0) emitted.push({ kind: "log", message: args.map(text).join(", ") });
   };
-  for (const name of ["linkStreamTo", "copyTo"]) {
+  // linkStreamTo: a `$@` event naming a stream (EventStoreDB's LinkStreamTo: both ids
+  // non-empty strings, metadata an object).
+  global.linkStreamTo = function (streamId, linkedStreamId, metadata) {
+    nonEmpty(streamId, "linkStreamTo", "streamId");
+    nonEmpty(linkedStreamId, "linkStreamTo", "linkedStreamId");
+    if (arguments.length > 2 && !isObject(metadata)) throw new TypeError("linkStreamTo: metadata must be an object");
+    record({ kind: "linkStreamTo", streamId, eventType: "$@", data: linkedStreamId, metadata });
+  };
+  for (const name of ["copyTo"]) {
     global[name] = unsupported(name);
   }
   // emit and linkTo check their arguments as EventStoreDB's projection runtime does
@@ -190,6 +198,8 @@
   // rewind's envelope gives it its own name as its stream_type, which the store's read
   // uses, so it is left out here).
   const inSource = (event) => {
+    // Read through a link: the link's stream was in the source (the runner checked).
+    if (event.linkMetadataRaw !== undefined) return true;
     const kind = definition.source.kind;
     if (kind !== "category" && kind !== "categories") return true;
     const dash = event.streamId.indexOf("-");

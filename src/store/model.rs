@@ -31,6 +31,18 @@ pub struct RecordedEvent {
     pub global_position: Position,
     #[serde(with = "timestamp::serde_micros")]
     pub recorded_at: DateTime<Utc>,
+    /// Set on an event a projection reached through a link (`$>`): the link it was read
+    /// as. Not part of the envelope (never written or printed).
+    #[serde(skip)]
+    pub link: Option<Box<Link>>,
+}
+
+/// The link (`$>` event) an event was read through.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub stream_id: String,
+    pub version: Version,
+    pub metadata: Box<RawValue>,
 }
 
 impl PartialEq for RecordedEvent {

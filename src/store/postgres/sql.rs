@@ -317,6 +317,7 @@ pub fn event_from_row(row: &PgRow) -> Result<RecordedEvent> {
         metadata: json_column(raw(8)?, "metadata", position)?,
         global_position: position as Position,
         recorded_at: time_from_micros(micros)?,
+        link: None,
     })
 }
 

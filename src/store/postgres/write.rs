@@ -68,6 +68,7 @@ impl Sent {
             metadata: sql::compact_json(&metadata, "metadata", position)?,
             global_position: position as u64,
             recorded_at: sql::time_from_micros(micros)?,
+            link: None,
         })
     }
 }

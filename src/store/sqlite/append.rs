@@ -73,6 +73,7 @@ pub fn append(
                 metadata,
                 global_position: position as u64,
                 recorded_at,
+                link: None,
             });
         }
         tx.prepare_cached(UPSERT_STREAM)?.execute(params![

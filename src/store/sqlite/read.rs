@@ -52,6 +52,7 @@ pub fn event_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedEvent> {
         metadata,
         global_position: position as Position,
         recorded_at,
+        link: None,
     })
 }
 
