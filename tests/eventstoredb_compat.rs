@@ -256,14 +256,9 @@ async fn apis_not_run_yet_are_refused_by_name_at_their_line() {
             "options({ resultStreamName: 'totals' });",
             "options({ resultStreamName })",
         ),
-        ("options({ biState: true });", "options({ biState: true })"),
         (
             "fromAll().when({ $any: (s, e) => s })\n  .outputTo('x');",
             "outputTo",
-        ),
-        (
-            "fromAll().when({\n  $initShared: () => ({}), $any: (s, e) => s });",
-            "$initShared",
         ),
         (
             "fromAll().when({ $any: (s, e) => { copyTo('x', e); } });",
@@ -629,5 +624,70 @@ async fn link_stream_to_names_a_stream() {
     assert!(
         error.contains("linkedStreamId must be a non-empty string"),
         "{error}"
+    );
+}
+
+/// A bi-state projection ($initShared, or options biState: EventStoreDB's AddHandler and
+/// SetOptions): each handler gets [the partition's state, the shared state] as s[0] and
+/// s[1]; the result is the pair. It cannot handle deletes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bi_state_projections_share_a_state_across_partitions() {
+    let s = common::Sandbox::new();
+    let store = s.open().await;
+    append(
+        &store,
+        "cart-1",
+        &[("Added", json!({"n": 2})), ("Added", json!({"n": 3}))],
+    )
+    .await;
+    append(&store, "cart-2", &[("Added", json!({"n": 5}))]).await;
+    let code = "fromCategory('cart').foreachStream().when({\n  $init: () => ({ items: 0 }),\n  $initShared: () => ({ total: 0 }),\n  Added: (s, e) => { s[0].items += e.body.n; s[1].total += e.body.n; },\n});";
+    let state = run(&store, code, false).await.unwrap();
+    assert_eq!(
+        state.result,
+        json!([{"cart-1": {"items": 5}, "cart-2": {"items": 5}}, {"total": 10}])
+    );
+    // A handler may return a new pair instead; options({ biState: true }) without
+    // $initShared starts the shared state at {}.
+    let code = "options({ biState: true });\nfromAll().when({\n  $init: () => ({ n: 0 }),\n  Added: (s, e) => [{ n: s[0].n + 1 }, { last: e.body.n }],\n});";
+    let state = run(&store, code, false).await.unwrap();
+    assert_eq!(state.result, json!([{"n": 3}, {"last": 5}]));
+    let error = run(
+        &store,
+        "fromAll().foreachStream().when({\n  $initShared: () => ({}), $deleted: (s) => s, $any: (s, e) => s });",
+        false,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("Cannot handle deletes in bi-state projections"),
+        "{error}"
+    );
+    // A checkpointed bi-state run resumes with both states.
+    let options = RunOptions {
+        checkpoint: Some("bi".into()),
+        until_position: Some(2),
+        ..Default::default()
+    };
+    let code = "fromCategory('cart').foreachStream().when({\n  $init: () => ({ items: 0 }),\n  $initShared: () => ({ total: 0 }),\n  Added: (s, e) => { s[0].items += e.body.n; s[1].total += e.body.n; },\n});";
+    Projection::new(store.clone(), script(code), options.clone())
+        .run(false, |_| {})
+        .await
+        .unwrap();
+    let resumed = Projection::new(
+        store.clone(),
+        script(code),
+        RunOptions {
+            until_position: None,
+            ..options
+        },
+    )
+    .run(false, |_| {})
+    .await
+    .unwrap();
+    assert_eq!(
+        resumed.result,
+        json!([{"cart-1": {"items": 5}, "cart-2": {"items": 5}}, {"total": 10}])
     );
 }

@@ -15,7 +15,7 @@
   const unsupported = (name) => () => {
     throw new Error(`${name} is not supported by rewind yet (README: Beside EventStoreDB)`);
   };
-  const NOT_YET_HANDLERS = ["$initShared"];
+  const NOT_YET_HANDLERS = [];
   const methods = {
     foreachStream() { definition.partition = { kind: "stream" }; },
     partitionBy(fn) {
@@ -33,6 +33,10 @@
       if (handlers.$deleted && definition.partition.kind !== "stream") {
         throw new TypeError("the $deleted handler can only be used with foreachStream()");
       }
+      // $initShared makes the projection bi-state (EventStoreDB's AddHandler), which
+      // cannot handle deletes.
+      if (handlers.$initShared) definition.biState = true;
+      if (definition.biState && handlers.$deleted) throw new Error("Cannot handle deletes in bi-state projections");
       definition.handlers = handlers;
     },
     outputState() { definition.output = true; },
@@ -114,7 +118,7 @@
       if (!known) throw new Error(`Unrecognized option: ${key}`);
       if (typeof value !== kinds[known]) throw new TypeError(`options: ${known} must be a ${kinds[known]}`);
       if (known === "$includeLinks" && value) unsupported("options({ $includeLinks: true })")();
-      if (known === "biState" && value) unsupported("options({ biState: true })")();
+      if (known === "biState") definition.biState = value;
       if (known === "resultStreamName") unsupported("options({ resultStreamName })")();
     }
   };
@@ -187,6 +191,16 @@
 
   let state;
   let partitions = new Map();
+  // A bi-state projection's shared state ($initShared), made when first wanted.
+  let shared;
+  const sharedState = () => {
+    if (shared === undefined) {
+      const init = definition.handlers && definition.handlers.$initShared;
+      shared = init ? init() : {};
+      if (shared === undefined) shared = {};
+    }
+    return shared;
+  };
   let breakpoint = null;
   // For display only: JSON writes NaN and ±Infinity as null, so a state shown in the
   // TUI marks them ({"$rewind:number": "NaN"}) to be drawn as what they are. Results
@@ -273,11 +287,17 @@
     state(display) { return JSON.stringify(state === undefined ? null : state, display ? shown : undefined); },
     emitted() { return JSON.stringify(emitted.splice(0)); },
 
-    // Projections: a state per partition ("" when the projection is not partitioned).
+    // Projections: a state per partition ("" when the projection is not partitioned);
+    // a bi-state projection's result is [that, the shared state].
     resetPartitions(resultJson) {
       partitions = new Map();
+      shared = undefined;
       if (resultJson === undefined) return;
-      const result = JSON.parse(resultJson);
+      let result = JSON.parse(resultJson);
+      if (definition.biState) {
+        shared = result[1];
+        result = result[0];
+      }
       if (definition.partition.kind === "none") partitions.set("", result);
       else for (const [key, value] of Object.entries(result)) partitions.set(key, value);
     },
@@ -297,15 +317,25 @@
       handling = event;
       emits = 0;
       let result;
+      // Bi-state: the handler gets [the partition's state, the shared state] (s[0],
+      // s[1]) and may change either or return a new pair.
+      const given = definition.biState ? [before, sharedState()] : before;
       try {
         // A new partition: EventStoreDB calls $created with its initial state and the
         // event that created it (what it returns is not kept), then the handler.
-        if (created && handlers.$created && definition.partition.kind !== "none") handlers.$created(before, event);
-        result = handler(before, event);
+        if (created && handlers.$created && definition.partition.kind !== "none") handlers.$created(given, event);
+        result = handler(given, event);
       } finally {
         handling = null;
       }
-      partitions.set(key, result === undefined ? before : result);
+      const next = result === undefined ? given : result;
+      if (definition.biState) {
+        if (!Array.isArray(next)) throw new TypeError("a bi-state handler returns [state, sharedState] (or nothing)");
+        partitions.set(key, next[0]);
+        shared = next[1];
+      } else {
+        partitions.set(key, next);
+      }
       return true;
     },
     // One event, reporting its partition's state before and after (JSON text).
@@ -330,11 +360,10 @@
     result(mode) {
       const replacer = mode === 1 ? shown : undefined;
       const out = mode === 2 && definition.transforms.length ? transformed : (s) => s;
-      if (definition.partition.kind !== "none") {
-        const entries = [...partitions].map(([key, state]) => [key, out(state)]);
-        return JSON.stringify(Object.fromEntries(entries), replacer);
-      }
-      return JSON.stringify(out(partitions.has("") ? partitions.get("") : initial()), replacer);
+      const states = definition.partition.kind !== "none"
+        ? Object.fromEntries([...partitions].map(([key, state]) => [key, out(state)]))
+        : out(partitions.has("") ? partitions.get("") : initial());
+      return JSON.stringify(definition.biState ? [states, sharedState()] : states, replacer);
     },
     partitionCount() { return partitions.size; },
   };
