@@ -107,6 +107,9 @@ pub struct Projection {
     moves: Vec<Value>,
     started: std::time::Instant,
     processed_at_start: u64,
+    /// The result last written to each result stream this run (`outputState` with
+    /// `--emit`): a result is written again only when it changed.
+    results_written: std::collections::HashMap<String, String>,
 }
 
 /// Where progress reports go.
@@ -135,6 +138,7 @@ impl Projection {
             moves: Vec::new(),
             started: std::time::Instant::now(),
             processed_at_start: 0,
+            results_written: Default::default(),
         }
     }
 
@@ -227,6 +231,7 @@ impl Projection {
         }
         drop(pages);
         self.finish_batch(&thread, &mut state).await?;
+        self.write_results(&state).await?;
         on_update(&state);
         if !follow || done {
             return Ok(state);
@@ -241,6 +246,7 @@ impl Projection {
             let (batch, reached_until) = select(page, until);
             self.fold(&thread, batch, &skip, &mut state).await?;
             self.finish_batch(&thread, &mut state).await?;
+            self.write_results(&state).await?;
             on_update(&state);
             if reached_until {
                 return Ok(state);
@@ -332,6 +338,69 @@ impl Projection {
                 })
             }
         }
+    }
+
+    /// `outputState` with `--emit`: the result written as a `Result` event, as
+    /// EventStoreDB writes it — to `$projections-{name}-result` (or `outputTo`'s stream,
+    /// or `resultStreamName`), each partition's to `$projections-{name}-{partition}-result`
+    /// (or `outputTo`'s pattern, `{0}` the partition) — when it changed. A result that is
+    /// no object (null: filtered out) is not written. Each event's id comes from the
+    /// projection, the stream, the events handled and the result, so a re-run writes
+    /// nothing twice.
+    async fn write_results(&mut self, state: &RunState) -> Result<(), ProjectionError> {
+        let Some(definition) = &self.definition else {
+            return Ok(());
+        };
+        if !self.options.emit || !definition.output {
+            return Ok(());
+        }
+        let name = projection_name(&self.source);
+        let results: Vec<(String, &Value)> = match (definition.partition.as_str(), &state.result) {
+            ("none", result) => {
+                let stream = definition
+                    .result_stream
+                    .clone()
+                    .unwrap_or_else(|| format!("$projections-{name}-result"));
+                vec![(stream, result)]
+            }
+            (_, Value::Object(partitions)) => partitions
+                .iter()
+                .map(|(key, result)| {
+                    let stream = match &definition.partition_result_stream {
+                        Some(pattern) => pattern.replace("{0}", key),
+                        None => format!("$projections-{name}-{key}-result"),
+                    };
+                    (stream, result)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut segments = Vec::new();
+        let mut written = Vec::new();
+        for (stream, result) in results {
+            let text = result.to_string();
+            if !result.is_object() || self.results_written.get(&stream) == Some(&text) {
+                continue;
+            }
+            // The events handled so far, not the position: a source the prelude narrows
+            // (fromCategories) reads past events it does not fold, result events too.
+            let id = uuid::Uuid::new_v5(
+                &EMITTED_IDS,
+                format!("{name}\nresult\n{stream}\n{}\n{text}", state.handled).as_bytes(),
+            );
+            let event = NewEvent::new("Result", result.clone()).with_id(id);
+            segments.push(AppendSegment::new(
+                stream.clone(),
+                ExpectedVersion::Any,
+                vec![event],
+            ));
+            written.push((stream, text));
+        }
+        if !segments.is_empty() {
+            self.store.append_batch(segments).await?;
+            self.results_written.extend(written);
+        }
+        Ok(())
     }
 
     /// Fetches the result (and checkpoints it, with a checkpoint name).

@@ -52,6 +52,12 @@ pub struct Definition {
     /// How many `transformBy`/`filterBy` make the result from the state.
     #[serde(default)]
     pub transforms: usize,
+    /// `outputTo`/`options({ resultStreamName })`: the result's stream.
+    #[serde(default, rename = "resultStream")]
+    pub result_stream: Option<String>,
+    /// `outputTo`'s second argument: each partition's result stream, `{0}` its key.
+    #[serde(default, rename = "partitionResultStream")]
+    pub partition_result_stream: Option<String>,
     /// The event types with a handler (`$init` and `$any` included).
     pub types: Vec<String>,
 }

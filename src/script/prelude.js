@@ -53,7 +53,16 @@
       definition.transforms.push({ filter: true, fn });
       definition.output = true;
     },
-    outputTo: unsupported("outputTo"),
+    // outputTo(resultStream[, partitionResultStreamPattern]) (InterpreterRuntime.OutputTo:
+    // one or two strings): where the result is written ({0} in the pattern is the
+    // partition).
+    outputTo(stream, pattern) {
+      if (typeof stream !== "string") throw new TypeError("outputTo: the result stream must be a string");
+      if (pattern !== undefined && typeof pattern !== "string") throw new TypeError("outputTo: the partition result stream pattern must be a string");
+      definition.resultStream = stream;
+      if (pattern !== undefined) definition.partitionResultStream = pattern;
+      definition.output = true;
+    },
   };
   // What may follow what: EventStoreDB's InterpreterRuntime offers only these after each
   // step (RestrictProperties); anything else is refused here by name.
@@ -119,7 +128,7 @@
       if (typeof value !== kinds[known]) throw new TypeError(`options: ${known} must be a ${kinds[known]}`);
       if (known === "$includeLinks" && value) unsupported("options({ $includeLinks: true })")();
       if (known === "biState") definition.biState = value;
-      if (known === "resultStreamName") unsupported("options({ resultStreamName })")();
+      if (known === "resultStreamName") definition.resultStream = value;
     }
   };
   // log(...): EventStoreDB writes it to the server's log (one primitive as text, an
@@ -136,9 +145,27 @@
     if (arguments.length > 2 && !isObject(metadata)) throw new TypeError("linkStreamTo: metadata must be an object");
     record({ kind: "linkStreamTo", streamId, eventType: "$@", data: linkedStreamId, metadata });
   };
-  for (const name of ["copyTo"]) {
-    global[name] = unsupported(name);
-  }
+  // copyTo: the event's type and body written to another stream, with its metadata
+  // (but keys starting with "$", other than $correlationId) and the given metadata's
+  // (but "$" keys), as EventStoreDB's projection prelude copies.
+  global.copyTo = function (streamId, event, metadata) {
+    nonEmpty(streamId, "copyTo", "streamId");
+    if (!isObject(event) || typeof event.eventType !== "string") {
+      throw new TypeError("copyTo: the event must be an event (with eventType and body)");
+    }
+    if (arguments.length > 2 && metadata !== undefined && !isObject(metadata)) {
+      throw new TypeError("copyTo: metadata must be an object");
+    }
+    const merged = {};
+    for (const [key, value] of Object.entries(event.metadata || {})) {
+      if (!key.startsWith("$") || key === "$correlationId") merged[key] = value;
+    }
+    for (const [key, value] of Object.entries(metadata || {})) {
+      if (!key.startsWith("$")) merged[key] = value;
+    }
+    const body = isObject(event.body) ? event.body : JSON.parse(event.bodyRaw);
+    record({ kind: "emit", streamId, eventType: event.eventType, data: body, metadata: merged });
+  };
   // emit and linkTo check their arguments as EventStoreDB's projection runtime does
   // (JintProjectionStateHandler: a stream id and an event type that are non-empty
   // strings, a body and metadata that are objects), so a bad call faults at its line
@@ -259,6 +286,8 @@
         source: definition.source,
         partition: definition.partition.kind,
         output: definition.output,
+        resultStream: definition.resultStream || null,
+        partitionResultStream: definition.partitionResultStream || null,
         transforms: definition.transforms.length,
         types: Object.keys(definition.handlers),
       });
