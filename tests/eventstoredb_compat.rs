@@ -810,3 +810,25 @@ async fn results_are_written_to_result_streams() {
             .is_empty()
     );
 }
+
+/// From the command line, an API rewind refuses ends `project run` with exit 1 and one
+/// line naming the API and the script's line.
+#[test]
+fn the_command_line_refuses_by_name_with_exit_1() {
+    let s = common::Sandbox::new();
+    let (code, _, err) = common::run(s.rewind(&["append", "a-1", "T", "--data", "{}"]));
+    assert_eq!(code, 0, "{err}");
+    let script = s.path("links.js");
+    std::fs::write(
+        &script,
+        "// all links too\noptions({ $includeLinks: true });\nfromAll().when({ $any: (s, e) => s });\n",
+    )
+    .unwrap();
+    let (code, _, err) = common::run(s.rewind(&["project", "run", script.to_str().unwrap()]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("options({ $includeLinks: true }) is not supported by rewind yet")
+            && err.contains("line 2"),
+        "{err}"
+    );
+}
