@@ -337,7 +337,7 @@ impl WorkbenchScreen {
                     }
                 )));
                 lines.push(Line::raw(format!(
-                    "checkpoint in memory, each 256 · at {}",
+                    "checkpoint in memory (spaced by its cost) · at {}",
                     f.checkpoint
                 )));
                 let last = self
