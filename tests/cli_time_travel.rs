@@ -167,3 +167,47 @@ fn snapshot_build_list_verify_and_drift() {
     let (code, _, _) = run(s.rewind(&["snapshot", "build"]));
     assert_eq!(code, 2, "a stream or --all is required");
 }
+
+/// From a folder with no config naming the demo's scripts (issue 18: the demo's accounts
+/// folded with merge patch outside the project folder), a demo store folds with the
+/// reducers and upcasters built into the binary; a store that is not a demo does not.
+#[test]
+fn a_demo_store_folds_with_its_built_in_reducers_anywhere() {
+    let s = Sandbox::new();
+    ok(run(s.rewind(&["demo", "--events", "3000"])));
+    let state = |args: &[&str]| json_lines(&ok(run(s.rewind(args)))).remove(0);
+    let account = state(&["state", "Account-2", "--at-version", "10"]);
+    assert!(
+        account["reducer"].as_str().unwrap().starts_with("account@"),
+        "{account}"
+    );
+    assert!(account["state"]["balance"].is_number(), "{account}");
+    // The built-in reducer is the shipped one: the same id as the repository's config.
+    let mut cmd = s.rewind_raw(&["state", "Account-2", "--at-version", "10"]);
+    cmd.arg("--config")
+        .arg(shipped_config())
+        .arg("--db")
+        .arg(s.db());
+    let shipped = json_lines(&ok(run(cmd))).remove(0);
+    assert_eq!(account["reducer"], shipped["reducer"]);
+    assert_eq!(account["state"], shipped["state"]);
+    let user = state(&["state", "User-1"]);
+    assert!(user["state"]["first_name"].is_string(), "upcast: {user}");
+
+    let other = Sandbox::new();
+    ok(run(other.rewind(&[
+        "append",
+        "Account-1",
+        "Opened",
+        "--data",
+        r#"{"owner":"ada"}"#,
+    ])));
+    let plain = json_lines(&ok(run(other.rewind(&["state", "Account-1"])))).remove(0);
+    assert!(
+        plain["reducer"]
+            .as_str()
+            .unwrap()
+            .starts_with("merge-patch"),
+        "not a demo: {plain}"
+    );
+}

@@ -125,6 +125,17 @@ pub struct Context {
 }
 
 impl Context {
+    /// The config to fold `store`'s events with: a demo store also gets the demo's
+    /// built-in reducers and upcasters, for whatever the config does not name (so
+    /// `rewind demo` then `rewind state Account-7` shows a balance from any folder).
+    pub async fn folds_for(&self, store: &Store) -> CliResult<Config> {
+        let mut config = self.config.clone();
+        if store.meta(crate::demo::META_KEY).await?.is_some() {
+            crate::demo::folds::fill_in(&mut config.reducers, &mut config.upcasters);
+        }
+        Ok(config)
+    }
+
     pub fn new(global: GlobalArgs) -> CliResult<Context> {
         let config = Config::load(global.config.as_deref())?;
         Ok(Context {
@@ -214,16 +225,10 @@ pub async fn open_tui_with(
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = crate::tui::theme::Theme::from_config(&context.config.theme, no_color)
         .map_err(CliError::Input)?;
-    crate::tui::run(
-        store,
-        context.config.clone(),
-        keymap,
-        theme,
-        name,
-        workbench,
-    )
-    .await
-    .map_err(CliError::io("terminal UI"))
+    let config = context.folds_for(&store).await?;
+    crate::tui::run(store, config, keymap, theme, name, workbench)
+        .await
+        .map_err(CliError::io("terminal UI"))
 }
 
 /// Runs a parsed command line.

@@ -164,7 +164,7 @@ async fn run_projection(context: &Context, args: RunArgs) -> CliResult {
         skip_positions: args.skip_position.clone(),
         emit: args.emit,
         limits: script_limits(&context.config),
-        upcasters: load_upcasters(&context.config)?,
+        upcasters: load_upcasters(&context.folds_for(&store).await?)?,
     };
     let mut projection = Projection::new(store, source, options);
     let bar = progress_bar();

@@ -82,7 +82,7 @@ pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
             }
             let every = every.unwrap_or(context.config.snapshot_every);
             let mut out = context.output();
-            let travels = Travels::new(context, &store, reducer);
+            let travels = Travels::new(context, context.folds_for(&store).await?, &store, reducer);
             for_each_stream(
                 &store,
                 &which,
@@ -120,7 +120,7 @@ pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
         SnapshotCommand::Verify { which, reducer } => {
             let store = context.open_for_reading().await?;
             let mut out = context.output();
-            let travels = Travels::new(context, &store, reducer);
+            let travels = Travels::new(context, context.folds_for(&store).await?, &store, reducer);
             let counts = std::sync::Arc::new(std::sync::Mutex::new((0u64, 0u64)));
             for_each_stream(
                 &store,
@@ -160,6 +160,8 @@ pub async fn run(context: &Context, args: SnapshotArgs) -> CliResult {
 #[derive(Clone)]
 struct Travels<'a> {
     context: &'a Context,
+    /// The config the store's events fold with (a demo store's includes its folds).
+    config: std::sync::Arc<crate::config::Config>,
     store: &'a Store,
     reducer: Option<PathBuf>,
     /// One time machine per category (shared by the clones each stream's task takes).
@@ -167,9 +169,15 @@ struct Travels<'a> {
 }
 
 impl<'a> Travels<'a> {
-    fn new(context: &'a Context, store: &'a Store, reducer: Option<PathBuf>) -> Self {
+    fn new(
+        context: &'a Context,
+        config: crate::config::Config,
+        store: &'a Store,
+        reducer: Option<PathBuf>,
+    ) -> Self {
         Travels {
             context,
+            config: std::sync::Arc::new(config),
             store,
             reducer,
             by_category: Default::default(),
@@ -187,8 +195,7 @@ impl<'a> Travels<'a> {
         if let Some(travel) = cached {
             return Ok(travel);
         }
-        let spec =
-            ReducerSpec::for_category(&self.context.config, &category, self.reducer.as_deref())?;
+        let spec = ReducerSpec::for_category(&self.config, &category, self.reducer.as_deref())?;
         let travel = TimeTravel::new(self.store.clone(), spec, self.context.config.snapshot_every);
         self.by_category
             .lock()

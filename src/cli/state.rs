@@ -49,8 +49,9 @@ pub struct StateArgs {
 
 pub async fn run(context: &Context, args: StateArgs) -> CliResult {
     let store = context.open_for_reading().await?;
+    let config = context.folds_for(&store).await?;
     let spec = ReducerSpec::for_category(
-        &context.config,
+        &config,
         &store.stream_category(&args.stream).await?,
         args.reducer.as_deref(),
     )?;

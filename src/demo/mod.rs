@@ -2,6 +2,7 @@
 //! orders) spanning months, built through the import path so it keeps its timestamps.
 
 mod domain;
+pub mod folds;
 mod rng;
 
 use std::io::BufReader;

@@ -108,6 +108,13 @@ pub fn load_upcasters(config: &Config) -> Result<Vec<(String, ScriptSource)>, Re
 }
 
 fn read_script(path: &PathBuf) -> Result<ScriptSource, ReplayError> {
+    // The demo's scripts, built in (a demo store opened with no config naming them).
+    if let Some(code) = crate::demo::folds::builtin(&path.to_string_lossy()) {
+        return Ok(ScriptSource {
+            name: path.display().to_string(),
+            code: code.to_owned(),
+        });
+    }
     let code = std::fs::read_to_string(path).map_err(|e| ReplayError::ScriptFile {
         path: path.clone(),
         message: e.to_string(),
