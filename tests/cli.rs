@@ -720,3 +720,32 @@ fn demo_builds_deterministically_and_is_reused() {
     assert!(err.contains("not a rewind demo"), "{err}");
     assert_eq!(event_count(&s), 1);
 }
+
+/// Shell completions and the man page come from the clap definitions (issue 18), with no
+/// config or store needed.
+#[test]
+fn completions_and_the_man_page_are_generated() {
+    let s = Sandbox::new();
+    for (shell, marker) in [
+        ("bash", "_rewind()"),
+        ("zsh", "#compdef rewind"),
+        ("fish", "complete -c rewind"),
+    ] {
+        let (code, out, err) = run(s.rewind_raw(&["completions", shell]));
+        assert_eq!(code, 0, "{shell}: {err}");
+        assert!(out.contains(marker), "{shell}: {out}");
+        assert!(
+            out.contains("state") && out.contains("workbench"),
+            "{shell} names the commands"
+        );
+    }
+    let (code, out, err) = run(s.rewind_raw(&["man"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(".TH rewind 1") && out.contains("completions"),
+        "{out}"
+    );
+    let (code, _, err) = run(s.rewind_raw(&["completions", "tcsh"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("possible values"), "{err}");
+}

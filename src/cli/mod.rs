@@ -100,7 +100,30 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
     Info(info::InfoArgs),
     Workbench(WorkbenchArgs),
+    Completions(CompletionsArgs),
+    Man(ManArgs),
 }
+
+/// Print a shell's completion script for rewind (generated from these definitions)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  rewind completions bash > ~/.local/share/bash-completion/completions/rewind
+  rewind completions zsh > ~/.zfunc/_rewind        (with fpath+=~/.zfunc in .zshrc)
+  rewind completions fish > ~/.config/fish/completions/rewind.fish")]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Print rewind's man page (roff, generated from these definitions)
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  rewind man > rewind.1 && man ./rewind.1
+  rewind man | gzip > ~/.local/share/man/man1/rewind.1.gz")]
+pub struct ManArgs {}
 
 /// The terminal UI on the projection workbench, FILE (or a template) in its editor
 #[derive(Debug, Args)]
@@ -231,8 +254,30 @@ pub async fn open_tui_with(
         .map_err(CliError::io("terminal UI"))
 }
 
+/// Writes what `completions` and `man` generate from the clap definitions (no config or
+/// store needed).
+fn generate(command: &Command) -> CliResult {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::Completions(args) => {
+            clap_complete::generate(args.shell, &mut Cli::command(), "rewind", &mut out);
+            Ok(())
+        }
+        _ => clap_mangen::Man::new(Cli::command())
+            .render(&mut out)
+            .map_err(error::stdout_error),
+    }
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> CliResult {
+    if let Some(command @ (Command::Completions(_) | Command::Man(_))) = &cli.command {
+        return match generate(command) {
+            Err(e) if e.is_broken_pipe() => Ok(()),
+            other => other,
+        };
+    }
     let context = Context::new(cli.global)?;
     let result = match cli.command {
         Some(Command::Append(args)) => append::run(&context, args).await,
@@ -247,6 +292,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Demo(args)) => demo::run(&context, args).await,
         Some(Command::Migrate(args)) => migrate::run(&context, args).await,
         Some(Command::Info(args)) => info::run(&context, args).await,
+        Some(Command::Completions(_) | Command::Man(_)) => Ok(()),
         Some(Command::Workbench(args)) => {
             let (text, path) = match args.file {
                 Some(path) => {
