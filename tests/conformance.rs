@@ -1,4 +1,4 @@
-//! The store conformance suite: DESIGN.md's semantics, written once against the
+//! The store conformance suite: docs/architecture.md's semantics, written once against the
 //! backend-agnostic `Store` and run for every backend: SQLite always, PostgreSQL on the
 //! server `REWIND_TEST_PG_URL` names (each test in a fresh schema; skipped, with a notice,
 //! when the variable is unset).

@@ -1,6 +1,6 @@
 //! Model-based tests (proptest): random sequences of appends (single and batch, every
 //! expected-version kind, repeated event ids), reads, snapshot builds and time-travel
-//! queries run against each backend and against a small in-memory model of DESIGN.md's
+//! queries run against each backend and against a small in-memory model of docs/architecture.md's
 //! semantics. Any divergence fails with a shrunk counter-example.
 //!
 //! CI runs a bounded number of cases; more on demand:
@@ -139,7 +139,7 @@ impl Model {
         self.streams.get(stream).map_or(0, |v| v.len() as u64)
     }
 
-    /// DESIGN.md's append: segment by segment, idempotency before the expected version,
+    /// docs/architecture.md's append: segment by segment, idempotency before the expected version,
     /// the whole batch or nothing.
     fn append(&mut self, segments: &[ModelSegment]) -> Outcome {
         let mut scratch = self.clone();

@@ -184,7 +184,7 @@ async fn someone_elses_table_of_the_common_schema() {
     );
     assert_eq!(tables(&schema).await, ["events"], "reading added nothing");
 
-    // A writing command applies rewind's additive migration first (DESIGN: "on
+    // A writing command applies rewind's additive migration first (docs/architecture.md: "on
     // PostgreSQL only when a command writes"); the rows stay as they were.
     let (code, out, err) = run(cli(
         &sandbox,

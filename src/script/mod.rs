@@ -1,5 +1,5 @@
 //! The JavaScript runtime (QuickJS through rquickjs) with the EventStoreDB-style API of
-//! DESIGN.md. A [`ScriptRuntime`] lives on one thread (QuickJS runtimes cannot move
+//! docs/architecture.md. A [`ScriptRuntime`] lives on one thread (QuickJS runtimes cannot move
 //! between threads); it keeps the fold's state inside JavaScript, so events cross the
 //! boundary once, as JSON text parsed natively by QuickJS, and the state only when asked.
 //!

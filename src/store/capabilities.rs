@@ -42,7 +42,7 @@ pub struct Capabilities {
     pub positions_in_commit_order: bool,
     /// How new events are noticed.
     pub live: &'static str,
-    /// Whether a stream's category is its id up to the first `-` (DESIGN), so that the
+    /// Whether a stream's category is its id up to the first `-` (docs/architecture.md), so that the
     /// reducer for it is known without asking the store (not Marten's, nor a mapped
     /// table's with its own category expression).
     pub categories_from_ids: bool,

@@ -276,7 +276,7 @@ impl Store {
     }
 
     /// The category of a stream, which picks its reducer: from its id where the store's
-    /// categories follow DESIGN's rule, else as the store keeps it (Marten's stream type).
+    /// categories follow the rule of docs/architecture.md, else as the store keeps it (Marten's stream type).
     pub async fn stream_category(&self, stream_id: &str) -> Result<String> {
         if self.capabilities.categories_from_ids {
             return Ok(category_of(stream_id).to_owned());

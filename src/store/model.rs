@@ -1,5 +1,5 @@
 //! The store's data model: the event envelope and the shapes of requests and answers.
-//! Everything here is backend-agnostic; the JSON forms are DESIGN.md's public contracts.
+//! Everything here is backend-agnostic; the JSON forms are docs/architecture.md's public contracts.
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,7 +16,7 @@ pub type Version = u64;
 /// A store-wide global position: starts at 1, unique, may have gaps.
 pub type Position = u64;
 
-/// An event as stored, in DESIGN.md's envelope shape (field order is the contract's).
+/// An event as stored, in docs/architecture.md's envelope shape (field order is the contract's).
 /// `data` and `metadata` stay raw JSON text: read paths pass them through unparsed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RecordedEvent {

@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 ALTER TABLE events ADD COLUMN IF NOT EXISTS schema_version integer NOT NULL DEFAULT 1;
 -- The commit-safe log order: a row is read only once every transaction that could still
--- commit a smaller id has ended (see DESIGN.md, Storage). Rows already there get the
+-- commit a smaller id has ended (see docs/architecture.md, the commit-order rule). Rows already there get the
 -- migrating transaction's id, which keeps their order by position.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS tx_id xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX IF NOT EXISTS events_log_order ON events (tx_id, global_position);

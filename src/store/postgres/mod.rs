@@ -339,7 +339,7 @@ impl PostgresStore {
 
     /// Makes sure a write can proceed: not read-only, not a foreign store, and rewind's
     /// schema in place — created or upgraded here (additive; also on someone else's
-    /// table of the common schema, as DESIGN: "on PostgreSQL only when a command writes").
+    /// table of the common schema, as docs/architecture.md says: "on PostgreSQL only when a command writes").
     async fn writable(&self, action: &'static str) -> Result<()> {
         if self.inner.read_only {
             return Err(StoreError::ReadOnly(action));

@@ -39,7 +39,7 @@ pub fn to_micros(at: &DateTime<Utc>) -> i64 {
 }
 
 /// Only rows whose transaction has ended, and every transaction that could still commit
-/// a smaller id with it: the commit-safe horizon of DESIGN.md.
+/// a smaller id with it: the commit-safe horizon of docs/architecture.md.
 pub const VISIBLE: &str = "tx_id < pg_snapshot_xmin(pg_current_snapshot())";
 
 /// The statements that depend on the schema, built once per open (or migration).

@@ -1,6 +1,6 @@
 //! The SQLite backend: rusqlite on dedicated threads (one writer, a few readers), each
 //! taking one message per operation and answering the async side through a oneshot.
-//! DESIGN.md explains why: a channel round trip per *statement* (sqlx's SQLite driver)
+//! docs/architecture.md explains why: a channel round trip per *statement* (sqlx's SQLite driver)
 //! measured 12-30x slower here.
 
 mod append;
