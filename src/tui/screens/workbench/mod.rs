@@ -312,10 +312,6 @@ impl Screen for WorkbenchScreen {
         None
     }
 
-    fn tick(&mut self, _fx: &mut Effects) -> bool {
-        false
-    }
-
     fn busy(&self) -> bool {
         self.figures
             .is_some_and(|f| matches!(f.status, RunStatus::Running | RunStatus::Starting))
