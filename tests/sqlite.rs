@@ -195,3 +195,78 @@ fn many_threads_opening_a_new_file_at_once_do_not_race() {
     let stats = runtime.block_on(async { common::open_store(&path).await.stats().await.unwrap() });
     assert_eq!((stats.events, stats.streams), (8, 8));
 }
+
+/// A store opens only the connection its first use needs (a reader for a command that
+/// reads, the writer for one that writes) and starts the other on demand: both kinds of
+/// open must then serve reads and writes alike, on the current thread too, and leave a
+/// single file behind when they close.
+#[tokio::test(flavor = "current_thread")]
+async fn connections_started_on_demand_serve_reads_and_writes_and_leave_one_file() {
+    let sandbox = common::Sandbox::new();
+    let db = sandbox.db();
+    let event = || vec![NewEvent::new("Opened", json!({"n": 1}))];
+    drop(sandbox.open().await);
+    for (create, stream) in [(false, "Read-first"), (true, "Write-first")] {
+        let options = OpenOptions {
+            create,
+            ..Default::default()
+        };
+        let store = Store::open(&url(&db), options).await.unwrap();
+        // A read first, then a write (the writer starts), then reads again.
+        let before = store.stats().await.unwrap().events;
+        store
+            .append(stream, ExpectedVersion::NoStream, event())
+            .await
+            .unwrap();
+        let e = store
+            .append(stream, ExpectedVersion::NoStream, event())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Concurrency { .. }), "{e:?}");
+        assert_eq!(store.stats().await.unwrap().events, before + 1);
+        // Several reads at once: more readers start, and every read is answered.
+        let reads: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.read_log(Default::default()).await })
+            })
+            .collect();
+        for read in reads {
+            assert_eq!(read.await.unwrap().unwrap().len() as u64, before + 1);
+        }
+        drop(store);
+        let mut files: Vec<String> = std::fs::read_dir(db.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("store.db"))
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), 1, "after {stream}: {files:?}");
+    }
+    // A command that only reads starts no writer; its reader still tidies up at the end.
+    let store = Store::open(&url(&db), OpenOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(store.stats().await.unwrap().events, 2);
+    drop(store);
+    for suffix in ["-wal", "-shm"] {
+        let side = db.with_file_name(format!("store.db{suffix}"));
+        assert!(
+            !side.exists(),
+            "{} left behind by a reading command",
+            side.display()
+        );
+    }
+    // Opened for writing, a store whose file holds nothing of rewind's yet still reads.
+    let fresh = sandbox.path("fresh.db");
+    let store = Store::open(
+        &url(&fresh),
+        OpenOptions {
+            create: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(store.stats().await.unwrap().events, 0);
+}

@@ -104,6 +104,20 @@ pub enum Command {
     Man(ManArgs),
 }
 
+impl Cli {
+    /// Whether the command wants a multi-threaded runtime: the TUI (background work beside
+    /// the render loop) and the long jobs that fold while they read. A one-shot command
+    /// runs on the calling thread: the store's own threads do its I/O, and two runtime
+    /// workers more cost a process about as much CPU as its work.
+    pub fn wants_worker_threads(&self) -> bool {
+        match &self.command {
+            None | Some(Command::Workbench(_) | Command::Demo(_)) => true,
+            Some(Command::Project(_) | Command::Snapshot(_) | Command::Import(_)) => true,
+            Some(_) => false,
+        }
+    }
+}
+
 /// Print a shell's completion script for rewind (generated from these definitions)
 #[derive(Debug, Args)]
 #[command(after_help = "\

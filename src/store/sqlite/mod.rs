@@ -11,6 +11,7 @@ mod read;
 mod schema;
 mod snapshots;
 mod source;
+mod threads;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
@@ -31,6 +32,7 @@ use super::notify::HeadWatch;
 use super::source::SourceKind;
 use super::{OpenOptions, timestamp};
 use poller::Poller;
+use threads::{ConnectionSpec, ReaderPool, WriterSlot};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -50,14 +52,24 @@ pub struct Writer {
 }
 
 impl Writer {
+    fn new(conn: Connection, max_event_bytes: usize) -> Writer {
+        Writer {
+            conn,
+            last_recorded_at: DateTime::<Utc>::MIN_UTC,
+            max_event_bytes,
+        }
+    }
+
     fn next_recorded_at(&mut self) -> DateTime<Utc> {
         self.last_recorded_at = timestamp::now().max(self.last_recorded_at);
         self.last_recorded_at
     }
 }
 
-type WriteJob = Box<dyn FnOnce(&mut Writer) + Send>;
-type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+/// A write, given the writer (or why it could not be opened).
+type WriteJob = Box<dyn FnOnce(Result<&mut Writer>) + Send>;
+/// A read, given a reader's connection (or why none could be opened).
+type ReadJob = Box<dyn FnOnce(Result<&Connection>) + Send>;
 
 /// A SQLite event store. Cheap to clone; the threads stop when the last clone is dropped.
 #[derive(Clone)]
@@ -67,10 +79,8 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
-    writer: Option<Sender<WriteJob>>,
-    readers: Option<Sender<ReadJob>>,
-    writer_thread: Option<JoinHandle<()>>,
-    reader_threads: Vec<JoinHandle<()>>,
+    writer: Option<WriterSlot>,
+    readers: Option<ReaderPool>,
     head: HeadWatch,
     poller: Poller,
     /// The store's kind: rewind's own, or another project's file (read-only).
@@ -84,18 +94,14 @@ impl Drop for Inner {
         // Closing a queue ends its threads. Readers go first so that the writer's
         // connection is the last to close: only a read-write connection can checkpoint
         // the WAL and remove it, leaving a single tidy file behind.
-        self.readers.take();
-        for handle in self.reader_threads.drain(..) {
-            let _ = handle.join();
+        if let Some(readers) = self.readers.take() {
+            readers.stop();
         }
-        self.writer.take();
-        if let Some(handle) = self.writer_thread.take() {
-            let _ = handle.join();
+        if let Some(writer) = self.writer.take() {
+            writer.stop();
         }
     }
 }
-
-const READER_THREADS: usize = 3;
 
 impl SqliteStore {
     /// Opens (or, with `options.create`, creates) the store at `path`. Blocking: it runs
@@ -109,68 +115,71 @@ impl SqliteStore {
             schema::Access::Existing
         };
         let sync = options.synchronous;
-        // Another project's file is never written: no writer, no migration.
-        let kind = if path.exists() {
+        let exists = path.exists();
+        // Another project's file is never written: no writer, no migration. A file whose
+        // header already names rewind needs no look at its tables.
+        let looks_ours = matches!(options.source, None | Some(SourceKind::Rewind))
+            && schema::header_says_rewind(path);
+        let kind = if !exists || looks_ours {
+            SourceKind::Rewind
+        } else {
             source::detect(
                 &schema::open(path, schema::Access::ReadOnly, sync)?,
                 options.source,
             )?
-        } else {
-            SourceKind::Rewind
         };
         let foreign = kind != SourceKind::Rewind;
-        let mut writer_thread = None;
-        let writer = if foreign {
-            None
-        } else if options.read_only {
-            let conn = schema::open(path, access, sync)?;
-            schema::check_read_only(&conn, path)?;
-            None
-        } else {
-            let mut conn = schema::open(path, access, sync)?;
-            schema::migrate(&mut conn, path)?;
-            let (tx, rx) = crossbeam_channel::unbounded::<WriteJob>();
-            let mut writer = Writer {
-                conn,
-                last_recorded_at: DateTime::<Utc>::MIN_UTC,
-                max_event_bytes: options.max_event_bytes,
-            };
-            writer_thread = Some(spawn("rewind-sqlite-writer", move || {
-                while let Some(job) = recv_spinning(&rx) {
-                    job(&mut writer);
-                }
-                let _ = writer.conn.execute_batch("PRAGMA optimize");
-            })?);
-            Some(tx)
+        let spec = ConnectionSpec {
+            path: path.to_path_buf(),
+            sync,
+            kind,
+            readers_tidy: !foreign && !options.read_only,
         };
-
-        let (read_tx, read_rx) = crossbeam_channel::unbounded::<ReadJob>();
-        let mut head = 0;
-        let mut reader_threads = Vec::new();
-        for n in 0..READER_THREADS {
-            let conn = schema::open(path, schema::Access::ReadOnly, sync)?;
-            source::install_views(&conn, kind)?;
-            if n == 0 {
-                head = read::head_position(&conn)?;
+        // Which connection opens now: a command that writes (`create`) needs the writer and
+        // perhaps no reader, one that reads a reader and perhaps no writer; the other opens
+        // at its first use. A file to create or migrate gets its writer now either way.
+        let (writer, first_reader, head) = if foreign || options.read_only {
+            let conn = spec.reader()?;
+            if !foreign {
+                schema::check_read_only(&conn, path)?;
             }
-            let rx: Receiver<ReadJob> = read_rx.clone();
-            // Readers sleep between jobs: several of them spinning would crowd out the
-            // caller and each other on a small machine, and a page read dwarfs a wake-up.
-            reader_threads.push(spawn(&format!("rewind-sqlite-reader-{n}"), move || {
-                while let Ok(job) = rx.recv() {
-                    job(&conn);
+            let head = read::head_position(&conn)?;
+            (None, Some(conn), head)
+        } else {
+            let reader = match exists && !options.create {
+                true => Some(spec.reader()?),
+                false => None,
+            };
+            let current = match &reader {
+                Some(reader) => schema::is_current(reader, path)?,
+                None => false,
+            };
+            match reader {
+                Some(reader) if current => {
+                    let head = read::head_position(&reader)?;
+                    let slot = WriterSlot::lazy(spec.clone(), options.max_event_bytes);
+                    (Some(slot), Some(reader), head)
                 }
-            })?);
-        }
+                reader => {
+                    drop(reader);
+                    let mut conn = schema::open(path, access, sync)?;
+                    if !schema::is_current(&conn, path)? {
+                        schema::migrate(&mut conn, path)?;
+                    }
+                    let head = read::head_position(&conn)?;
+                    let slot = WriterSlot::started(spec.clone(), options.max_event_bytes, conn)?;
+                    (Some(slot), None, head)
+                }
+            }
+        };
+        let readers = ReaderPool::start(spec, first_reader)?;
         let head = HeadWatch::new(head);
         let poller = Poller::new(path.to_path_buf(), sync, kind, head.clone());
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer,
-                readers: Some(read_tx),
-                writer_thread,
-                reader_threads,
+                readers: Some(readers),
                 head,
                 poller,
                 kind,
@@ -232,11 +241,9 @@ impl SqliteStore {
             .as_ref()
             .ok_or(StoreError::ReadOnly(what))?;
         let (tx, rx) = oneshot::channel();
-        writer
-            .send(Box::new(move |w: &mut Writer| {
-                let _ = tx.send(f(w));
-            }))
-            .map_err(|_| StoreError::Closed)?;
+        writer.submit(Box::new(move |w: Result<&mut Writer>| {
+            let _ = tx.send(w.and_then(f));
+        }))?;
         SpinThenWait::new(rx)
             .await
             .map_err(|_| StoreError::Closed)?
@@ -249,11 +256,9 @@ impl SqliteStore {
     ) -> Result<T> {
         let readers = self.inner.readers.as_ref().ok_or(StoreError::Closed)?;
         let (tx, rx) = oneshot::channel();
-        readers
-            .send(Box::new(move |conn: &Connection| {
-                let _ = tx.send(f(conn));
-            }))
-            .map_err(|_| StoreError::Closed)?;
+        readers.submit(Box::new(move |conn: Result<&Connection>| {
+            let _ = tx.send(conn.and_then(f));
+        }))?;
         SpinThenWait::new(rx)
             .await
             .map_err(|_| StoreError::Closed)?

@@ -92,6 +92,30 @@ fn apply_migrations(conn: &Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether the file's header (its first 100 bytes) carries rewind's application id. A
+/// cheap look before opening: a store whose id sits only in its WAL so far (never
+/// checkpointed) answers no and is examined the slow way.
+pub fn header_says_rewind(path: &Path) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+    read.is_ok()
+        && header.starts_with(b"SQLite format 3\0")
+        && i64::from(u32::from_be_bytes([
+            header[68], header[69], header[70], header[71],
+        ])) == APPLICATION_ID
+}
+
+/// Whether the store needs nothing before it is written: ours, at this build's schema, in
+/// WAL mode. Errors as `migrate` would for a file that is not a store or is newer.
+pub fn is_current(conn: &Connection, path: &Path) -> Result<bool> {
+    if check_identity(conn, path)? != SCHEMA_VERSION {
+        return Ok(false);
+    }
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+    Ok(mode.eq_ignore_ascii_case("wal"))
+}
+
 /// For a read-only connection: the store must already be at this build's schema.
 pub fn check_read_only(conn: &Connection, path: &Path) -> Result<()> {
     let version = check_identity(conn, path)?;

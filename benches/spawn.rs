@@ -1,0 +1,307 @@
+//! The command line measured from outside: one `rewind` process per command, beside a plain
+//! rusqlite program doing the same job in the same run.
+//!
+//!   cargo bench --bench spawn
+//!
+//! The store has the shape the CLI-speed issue was measured on: 500 single appends, 1,000
+//! batches of 100 and one 100,000-event stream (200,500 events). Figures:
+//! - `log` and `export` of the whole store to /dev/null (events/s), beside a plain rusqlite
+//!   page loop that decodes every row and writes it as the same JSON line (the job `log`
+//!   does) and one that only decodes (the issue's "plain loop").
+//! - The start-up cost of `append`, `read` and `state` on a warm file beside `--version`
+//!   (wall time and CPU time of the child, median of several runs).
+//!
+//! Every process gets its own empty config and no `REWIND_*` from the environment.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rewind::store::sqlite::sql;
+use rewind::store::{AppendSegment, ExpectedVersion, NewEvent, RecordedEvent};
+use rusqlite::{Connection, params};
+use serde_json::json;
+
+mod common;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const RUNS: usize = 7;
+const STARTUP_RUNS: usize = 31;
+const PAGE: i64 = 1000;
+
+fn main() {
+    // SPAWN_BENCH_DIR keeps the store (for profiling the same file by hand).
+    let dir = tempfile::tempdir().unwrap();
+    let dir = match std::env::var_os("SPAWN_BENCH_DIR") {
+        Some(kept) => PathBuf::from(kept),
+        None => dir.path().to_path_buf(),
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("shape.db");
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let _ = std::fs::remove_file(&db);
+    let total = build_store(&db);
+    eprintln!("store of {total} events at {}", db.display());
+    let bench = Bench {
+        bin: PathBuf::from(env!("CARGO_BIN_EXE_rewind")),
+        db,
+        config,
+    };
+
+    log_figures(&bench, total);
+    startup_figures(&bench);
+}
+
+/// 500 single appends, 1,000 batches of 100, one 100,000-event stream.
+fn build_store(path: &Path) -> u64 {
+    let rt = common::runtime();
+    let store = common::open(&rt, path);
+    let event = |n: usize| {
+        NewEvent::new(
+            "MoneyDeposited",
+            json!({"amount": n, "note": "benchmark deposit", "currency": "EUR"}),
+        )
+    };
+    rt.block_on(async {
+        for n in 0..500 {
+            store
+                .append(&format!("Single-{n}"), ExpectedVersion::Any, vec![event(n)])
+                .await
+                .unwrap();
+        }
+        for n in 0..1000 {
+            let events = (0..100).map(event).collect();
+            store
+                .append_batch(vec![AppendSegment::new(
+                    format!("Batch-{n}"),
+                    ExpectedVersion::NoStream,
+                    events,
+                )])
+                .await
+                .unwrap();
+        }
+        for chunk in 0..100 {
+            let events = (0..1000).map(|n| event(chunk * 1000 + n)).collect();
+            store
+                .append("Big-1", ExpectedVersion::Any, events)
+                .await
+                .unwrap();
+        }
+        store.flush().await;
+    });
+    200_500
+}
+
+struct Bench {
+    bin: PathBuf,
+    db: PathBuf,
+    config: PathBuf,
+}
+
+/// One process's wall time and CPU time (user + system).
+#[derive(Clone, Copy)]
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Bench {
+    /// Runs `rewind ARGS` once with stdout to /dev/null; panics when it fails.
+    fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(&self.bin);
+        command
+            .arg("--db")
+            .arg(&self.db)
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("REWIND_") {
+                command.env_remove(key);
+            }
+        }
+        let before = children_cpu();
+        let start = Instant::now();
+        let output = command.output().unwrap();
+        let wall = start.elapsed();
+        let cpu = children_cpu() - before;
+        assert!(
+            output.status.success(),
+            "rewind {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Run { wall, cpu }
+    }
+
+    /// `--version` takes no store; the same process setup otherwise.
+    fn version(&self) -> Run {
+        let before = children_cpu();
+        let start = Instant::now();
+        let status = Command::new(&self.bin)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        let wall = start.elapsed();
+        assert!(status.success());
+        Run {
+            wall,
+            cpu: children_cpu() - before,
+        }
+    }
+}
+
+/// CPU time of all waited-for children so far.
+fn children_cpu() -> Duration {
+    // SAFETY: getrusage writes into the zeroed struct we pass and reads nothing else.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+/// The plain program's job for `log`: open, page through the log in position order, decode
+/// each row and (with `write`) print it as one JSON line.
+fn plain_log(db: &Path, write: bool) -> u64 {
+    let conn = Connection::open(db).unwrap();
+    let sql = format!(
+        "SELECT {} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?",
+        sql::EVENT_COLUMNS
+    );
+    let mut out = BufWriter::with_capacity(1 << 16, std::fs::File::create("/dev/null").unwrap());
+    let mut stmt = conn.prepare(&sql).unwrap();
+    let (mut after, mut read) = (0i64, 0u64);
+    loop {
+        let page: Vec<RecordedEvent> = stmt
+            .query_map(params![after, PAGE], sql::event_from_row)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        if write {
+            for event in &page {
+                serde_json::to_writer(&mut out, event).unwrap();
+                out.write_all(b"\n").unwrap();
+            }
+        }
+        read += page.len() as u64;
+        match page.last() {
+            Some(last) if page.len() as i64 == PAGE => after = last.global_position as i64,
+            _ => break,
+        }
+    }
+    out.flush().unwrap();
+    read
+}
+
+fn log_figures(bench: &Bench, total: u64) {
+    let (mut log, mut export, mut plain_write, mut plain_read) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut log_ratio, mut log_ratio_read) = (Vec::new(), Vec::new());
+    let rate = |d: Duration| total as f64 / d.as_secs_f64();
+    // Warm the page cache for all four.
+    bench.run(&["log"]);
+    plain_log(&bench.db, true);
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        assert_eq!(plain_log(&bench.db, true), total);
+        let written = start.elapsed();
+        let start = Instant::now();
+        assert_eq!(plain_log(&bench.db, false), total);
+        let decoded = start.elapsed();
+        let run = bench.run(&["log"]);
+        let exported = bench.run(&["export"]);
+        log.push(rate(run.wall));
+        export.push(rate(exported.wall));
+        plain_write.push(rate(written));
+        plain_read.push(rate(decoded));
+        log_ratio.push(written.as_secs_f64() / run.wall.as_secs_f64());
+        log_ratio_read.push(decoded.as_secs_f64() / run.wall.as_secs_f64());
+    }
+    println!(
+        "log of {total} events (500 single appends, 1,000 batches of 100, a 100,000-event stream), median of {RUNS} runs:"
+    );
+    println!(
+        "  rewind log > /dev/null        {:>10.0} events/s",
+        median(log)
+    );
+    println!(
+        "  rewind export > /dev/null     {:>10.0} events/s",
+        median(export)
+    );
+    println!(
+        "  plain rusqlite, JSON lines    {:>10.0} events/s   log/plain {:.2}x",
+        median(plain_write),
+        median(log_ratio)
+    );
+    println!(
+        "  plain rusqlite, decode only   {:>10.0} events/s   log/plain {:.2}x",
+        median(plain_read),
+        median(log_ratio_read)
+    );
+}
+
+/// One command's runs: its arguments (None: a fresh append each run) and its figures.
+struct Measured {
+    name: &'static str,
+    args: Option<Vec<&'static str>>,
+    wall: Vec<f64>,
+    cpu: Vec<f64>,
+}
+
+fn startup_figures(bench: &Bench) {
+    let measured = |name, args| Measured {
+        name,
+        args,
+        wall: Vec::new(),
+        cpu: Vec::new(),
+    };
+    let mut version = measured("--version", None);
+    let mut commands = [
+        measured("append", None),
+        measured("read", Some(vec!["read", "Single-7"])),
+        measured("state", Some(vec!["state", "Single-7"])),
+    ];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    // Interleaved, so that a noisy moment touches every command alike.
+    for n in 0..STARTUP_RUNS {
+        let run = bench.version();
+        version.wall.push(ms(run.wall));
+        version.cpu.push(ms(run.cpu));
+        for command in &mut commands {
+            let stream = format!("Started-{n}");
+            let run = match &command.args {
+                Some(args) => bench.run(args),
+                None => bench.run(&["append", &stream, "Opened", "--data", r#"{"n":1}"#]),
+            };
+            command.wall.push(ms(run.wall));
+            command.cpu.push(ms(run.cpu));
+        }
+    }
+    let (version_wall, version_cpu) = (median(version.wall), median(version.cpu));
+    println!("one process per command on a warm file, median of {STARTUP_RUNS} runs:");
+    println!("  rewind --version    wall {version_wall:>6.2} ms   cpu {version_cpu:>6.2} ms");
+    for command in commands {
+        let (wall, cpu) = (median(command.wall), median(command.cpu));
+        println!(
+            "  rewind {:<12} wall {wall:>6.2} ms   cpu {cpu:>6.2} ms   above --version: wall {:>+5.2} ms, cpu {:>+5.2} ms",
+            command.name,
+            wall - version_wall,
+            cpu - version_cpu
+        );
+    }
+}
