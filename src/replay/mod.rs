@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 pub use fold::Folder;
 pub use reducer::{ReducerKind, ReducerSpec, load_upcasters, script_limits};
+#[cfg(feature = "cli")]
 pub(crate) use snapshots::first_difference;
 pub use snapshots::{Drift, SnapshotBuild, VerifyReport};
 pub use travel::{DiffAnswer, StateAnswer, StepAnswer, Target, TimeTravel};

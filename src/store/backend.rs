@@ -15,13 +15,15 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 
+#[cfg(feature = "postgres")]
+use super::PostgresStore;
 use super::error::Result;
 use super::model::{
     AppendSegment, Checkpoint, Direction, ImportSummary, LogQuery, Position, RecordedEvent,
     Snapshot, SnapshotInfo, SnapshotsQuery, StoreStats, StreamInfo, StreamQuery, StreamsQuery,
     Version,
 };
-use super::{PostgresStore, SqliteStore, StoreError};
+use super::{SqliteStore, StoreError};
 
 /// A boxed, sendable future borrowing its receiver.
 pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
@@ -253,6 +255,7 @@ macro_rules! reader_and_state {
 }
 
 reader_and_state!(SqliteStore);
+#[cfg(feature = "postgres")]
 reader_and_state!(PostgresStore);
 
 /// The writer of a store rewind must not write (another project's): every write is

@@ -55,6 +55,8 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    // `options` tells PostgreSQL stores apart only.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(super) fn of(backend: &Backend, options: &OpenOptions, sidecar: Option<PathBuf>) -> Self {
         match backend {
             Backend::Sqlite(s) => {
@@ -87,6 +89,7 @@ impl Capabilities {
                     schema_version: super::sqlite::SCHEMA_VERSION,
                 }
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres(pg) => {
                 let source = pg.source();
                 let read_only = pg.is_read_only();

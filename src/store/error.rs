@@ -49,6 +49,11 @@ pub enum StoreError {
         supported: i64,
     },
 
+    #[error(
+        "this build of rewind has no PostgreSQL backend (build it with the `postgres` feature)"
+    )]
+    NoPostgres,
+
     #[error("unsupported store URL {0:?}: use sqlite://PATH, a file path or postgres://…")]
     UnsupportedUrl(String),
 

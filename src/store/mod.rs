@@ -9,6 +9,7 @@ mod idempotency;
 pub mod model;
 mod notify;
 pub mod pages;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 pub(crate) mod sidecar;
 pub mod source;
@@ -28,6 +29,7 @@ pub use capabilities::{BackendKind, Capabilities};
 pub use error::{Result, StoreError};
 pub use model::*;
 pub use pages::{PagedQuery, Pages, StreamPages};
+#[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use source::{SourceKind, SourceMapping};
 pub use sqlite::SqliteStore;
@@ -165,6 +167,7 @@ pub struct Store {
 /// The backend a URL opened, before it is split into its faces.
 pub(crate) enum Backend {
     Sqlite(SqliteStore),
+    #[cfg(feature = "postgres")]
     Postgres(PostgresStore),
 }
 
@@ -180,12 +183,16 @@ impl Store {
                     .map_err(|e| StoreError::Database(format!("open failed: {e}")))?
                     .map(Backend::Sqlite)?
             }
+            #[cfg(feature = "postgres")]
             StoreUrl::Postgres(raw) => {
                 Backend::Postgres(PostgresStore::open(raw, url.to_string(), &options).await?)
             }
+            #[cfg(not(feature = "postgres"))]
+            StoreUrl::Postgres(_) => return Err(StoreError::NoPostgres),
         };
         // A foreign store's identity, which names its sidecar file.
         let foreign = match (&backend, url) {
+            #[cfg(feature = "postgres")]
             (Backend::Postgres(pg), StoreUrl::Postgres(_)) if !pg.source().kind.writable() => {
                 Some(pg.identity().await?)
             }
@@ -215,6 +222,7 @@ impl Store {
                 let s = Arc::new(s);
                 (s.clone(), s.clone(), s)
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres(p) => {
                 let p = Arc::new(p);
                 (p.clone(), p.clone(), p)

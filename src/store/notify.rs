@@ -30,6 +30,7 @@ impl HeadWatch {
 
     /// Sets the head to `position` when it differs, waking the listeners. PostgreSQL's
     /// head is the last event in log order, whose number need not be the largest.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub fn set(&self, position: Position) {
         self.0.send_if_modified(|head| {
             let changed = *head != position;
