@@ -3,6 +3,15 @@
 use clap::Parser;
 
 fn main() {
+    // `rewind --version` alone answers before clap builds its whole command tree (a third
+    // of the process's CPU time); the text is clap's own.
+    let mut args = std::env::args_os().skip(1);
+    if let (Some(flag), None) = (args.next(), args.next())
+        && (flag == "--version" || flag == "-V")
+    {
+        println!("rewind {}", env!("CARGO_PKG_VERSION"));
+        return;
+    }
     let cli = rewind::cli::Cli::parse();
     rewind::logging::init();
     let mut builder = if cli.wants_worker_threads() {

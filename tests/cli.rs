@@ -749,3 +749,19 @@ fn completions_and_the_man_page_are_generated() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("possible values"), "{err}");
 }
+
+/// `--version` alone takes a short cut past clap (issue 18): it must print what clap
+/// prints for the same flag among others.
+#[test]
+fn the_version_short_cut_prints_what_clap_prints() {
+    let s = Sandbox::new();
+    let (code, short_cut, err) = run(s.rewind_raw(&["--version"]));
+    assert_eq!(code, 0, "{err}");
+    let (_, short_flag, _) = run(s.rewind_raw(&["-V"]));
+    // With another flag beside it, clap parses and answers.
+    let (code, through_clap, err) = run(s.rewind_raw(&["--read-only", "--version"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(short_cut, through_clap);
+    assert_eq!(short_flag, through_clap);
+    assert_eq!(short_cut, format!("rewind {}\n", env!("CARGO_PKG_VERSION")));
+}
