@@ -64,31 +64,42 @@
 //! repository describes the layers, the store's guarantees and where to extend them.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
+#![warn(missing_docs)]
 
 pub mod store;
 
 #[cfg(feature = "scripts")]
+#[allow(missing_docs)]
 pub mod config;
 #[cfg(feature = "scripts")]
+#[allow(missing_docs)]
 pub mod demo;
+// Documented item by item so far: the store. Replay and projections are next.
 #[cfg(feature = "scripts")]
+#[allow(missing_docs)]
 pub mod projection;
 #[cfg(feature = "scripts")]
+#[allow(missing_docs)]
 pub mod replay;
 #[cfg(feature = "scripts")]
+#[allow(missing_docs)]
 pub mod script;
 
 #[cfg(feature = "cli")]
 #[doc(hidden)]
+#[allow(missing_docs)]
 pub mod cli;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
+#[allow(missing_docs)]
 pub mod fuzzing;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
+#[allow(missing_docs)]
 pub mod logging;
 #[cfg(feature = "tui")]
 #[doc(hidden)]
+#[allow(missing_docs)]
 pub mod tui;
 
 pub use store::{

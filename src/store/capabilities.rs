@@ -8,16 +8,20 @@ use serde::Serialize;
 use super::source::SourceKind;
 use super::{Backend, OpenOptions};
 
+/// The database under a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
+    /// A SQLite file.
     Sqlite,
+    /// A PostgreSQL database.
     Postgres,
 }
 
 /// The answers, fixed when the store is opened.
 #[derive(Debug, Clone, Serialize)]
 pub struct Capabilities {
+    /// The database under the store.
     pub backend: BackendKind,
     /// Which kind of store this is (`rewind`, `common`, `message-db`, …).
     pub kind: SourceKind,

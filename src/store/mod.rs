@@ -1,6 +1,10 @@
 //! The event store engine: one interface, a backend per database (SQLite, PostgreSQL).
 //! Callers hold a [`Store`]; every operation is async and runs off the caller's thread.
 
+// The backends and their plumbing: public for the benchmarks and tests, documented
+// through `Store`, the one interface callers use.
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod backend;
 mod capabilities;
 mod envelope_line;
@@ -10,12 +14,18 @@ pub mod model;
 mod notify;
 pub mod pages;
 #[cfg(feature = "postgres")]
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod postgres;
 pub(crate) mod sidecar;
 pub mod source;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod sqlite;
 mod subscription;
 pub mod timestamp;
+#[doc(hidden)]
+#[allow(missing_docs)]
 pub mod validate;
 
 use std::io::BufRead;
@@ -48,6 +58,7 @@ pub enum Synchronous {
 }
 
 impl Synchronous {
+    /// The value of SQLite's `PRAGMA synchronous` for this level.
     pub fn pragma(self) -> &'static str {
         match self {
             Synchronous::Normal => "NORMAL",
@@ -63,6 +74,7 @@ pub struct OpenOptions {
     pub read_only: bool,
     /// Create the store when it does not exist (commands that write).
     pub create: bool,
+    /// How durably SQLite commits (PostgreSQL ignores it).
     pub synchronous: Synchronous,
     /// The largest event (data + metadata, compact JSON) accepted.
     pub max_event_bytes: usize,
@@ -99,7 +111,9 @@ impl Default for OpenOptions {
 /// Where a store lives, parsed from `--db`, `$REWIND_DB` or config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreUrl {
+    /// A SQLite file.
     Sqlite(PathBuf),
+    /// A PostgreSQL connection URL.
     Postgres(String),
 }
 
@@ -250,6 +264,7 @@ impl Store {
         &self.capabilities
     }
 
+    /// Whether the store was opened read-only (every write is refused).
     pub fn is_read_only(&self) -> bool {
         self.reader.is_read_only()
     }
@@ -405,6 +420,7 @@ impl Store {
         self.reader.stream_version(stream_id).await
     }
 
+    /// A stream's version, category and times; None when the stream has no events.
     pub async fn stream_info(&self, stream_id: &str) -> Result<Option<StreamInfo>> {
         self.reader.stream_info(stream_id).await
     }
@@ -414,6 +430,7 @@ impl Store {
         self.reader.list_streams(query).await
     }
 
+    /// How many events and streams the store holds, and its head position.
     pub async fn stats(&self) -> Result<StoreStats> {
         self.reader.stats().await
     }
@@ -423,6 +440,7 @@ impl Store {
         self.state.save_checkpoint(checkpoint).await
     }
 
+    /// A checkpoint saved under `name`, if any.
     pub async fn load_checkpoint(&self, name: &str) -> Result<Option<Checkpoint>> {
         self.state.load_checkpoint(name).await
     }

@@ -20,15 +20,25 @@ pub type Position = u64;
 /// `data` and `metadata` stay raw JSON text: read paths pass them through unparsed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RecordedEvent {
+    /// The event's id (UUID v7 when rewind made it): unique in the store, the key of idempotent retries.
     pub event_id: Uuid,
+    /// The stream the event belongs to, e.g. `Account-42`.
     pub stream_id: String,
+    /// The stream's category (its type): the part of the id before the first `-`, unless the store says otherwise.
     pub stream_type: String,
+    /// What happened, e.g. `MoneyDeposited`.
     pub event_type: String,
+    /// The event's version in its stream: 1 for the first, then one more for each.
     pub version: Version,
+    /// The version of the data's shape, for upcasters (1 unless the writer said otherwise).
     pub schema_version: u32,
+    /// The event's data: a JSON object, kept as the text it was written as.
     pub data: Box<RawValue>,
+    /// The event's metadata: a JSON object (`correlation_id`, `causation_id`, and anything else).
     pub metadata: Box<RawValue>,
+    /// The event's place in the global log: unique, growing in commit order.
     pub global_position: Position,
+    /// When the store recorded the event (UTC, microseconds).
     #[serde(with = "timestamp::serde_micros")]
     pub recorded_at: DateTime<Utc>,
     /// Set on an event a projection reached through a link (`$>`): the link it was read
@@ -40,8 +50,11 @@ pub struct RecordedEvent {
 /// The link (`$>` event) an event was read through.
 #[derive(Debug, Clone)]
 pub struct Link {
+    /// The stream the link event sits in.
     pub stream_id: String,
+    /// The link's version in that stream.
     pub version: Version,
+    /// The link event's own metadata.
     pub metadata: Box<RawValue>,
 }
 
@@ -72,11 +85,13 @@ impl RecordedEvent {
 pub struct NewEvent {
     /// Given by the caller for idempotent retries; generated (UUID v7) when absent.
     pub event_id: Option<Uuid>,
+    /// What happened, e.g. `MoneyDeposited`.
     pub event_type: String,
     /// A JSON object.
     pub data: Box<RawValue>,
     /// A JSON object; `{}` when absent.
     pub metadata: Option<Box<RawValue>>,
+    /// The version of the data's shape (1 by default).
     pub schema_version: u32,
 }
 
@@ -92,16 +107,19 @@ impl NewEvent {
         }
     }
 
+    /// Gives the event an id of the caller's, so that a retried append is recognised.
     pub fn with_id(mut self, id: Uuid) -> Self {
         self.event_id = Some(id);
         self
     }
 
+    /// Sets the event's metadata (a JSON object).
     pub fn with_metadata(mut self, metadata: serde_json::Value) -> Self {
         self.metadata = Some(RawValue::from_string(metadata.to_string()).expect("valid JSON"));
         self
     }
 
+    /// Sets the version of the data's shape.
     pub fn with_schema_version(mut self, schema_version: u32) -> Self {
         self.schema_version = schema_version;
         self
@@ -111,12 +129,14 @@ impl NewEvent {
 /// What the writer expects the stream's version to be before the append.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExpectedVersion {
+    /// Whatever the stream's version is (no check).
     #[default]
     Any,
     /// The stream must not exist (same as `Exact(0)`).
     NoStream,
     /// The stream must have at least one event.
     Exists,
+    /// The stream must be at exactly this version.
     Exact(Version),
 }
 
@@ -181,14 +201,18 @@ impl<'de> Deserialize<'de> for ExpectedVersion {
 /// stream as the earlier segments of the same batch left it.
 #[derive(Debug, Clone)]
 pub struct AppendSegment {
+    /// The stream to append to.
     pub stream_id: String,
     /// The category; derived from `stream_id` when absent.
     pub stream_type: Option<String>,
+    /// What the stream's version must be for the segment to be written.
     pub expected: ExpectedVersion,
+    /// The events, in order.
     pub events: Vec<NewEvent>,
 }
 
 impl AppendSegment {
+    /// A segment appending `events` to `stream_id` if `expected` holds.
     pub fn new(
         stream_id: impl Into<String>,
         expected: ExpectedVersion,
@@ -206,17 +230,23 @@ impl AppendSegment {
 /// Which way a stream is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Direction {
+    /// Oldest first.
     #[default]
     Forward,
+    /// Newest first.
     Backward,
 }
 
 /// One page of a stream: versions within `[from, to]` (inclusive), in `direction`.
 #[derive(Debug, Clone)]
 pub struct StreamQuery {
+    /// The first version to read (inclusive; None: the start, or the end going backward).
     pub from: Option<Version>,
+    /// The last version to read (inclusive; None: the end).
     pub to: Option<Version>,
+    /// Oldest first or newest first.
     pub direction: Direction,
+    /// At most this many events.
     pub limit: usize,
 }
 
@@ -236,13 +266,16 @@ impl Default for StreamQuery {
 pub struct LogFilter {
     /// Any of these event types (empty: all).
     pub event_types: Vec<String>,
+    /// Only streams of this category.
     pub category: Option<String>,
+    /// Only events whose `metadata.correlation_id` is this.
     pub correlation_id: Option<String>,
     /// Any of these streams (empty: all).
     pub streams: Vec<String>,
 }
 
 impl LogFilter {
+    /// Whether the filter lets every event through.
     pub fn is_empty(&self) -> bool {
         self.event_types.is_empty()
             && self.category.is_none()
@@ -258,7 +291,9 @@ pub struct LogQuery {
     pub after: Position,
     /// Inclusive filter on the position number.
     pub min_position: Option<Position>,
+    /// Which events count.
     pub filter: LogFilter,
+    /// At most this many events.
     pub limit: usize,
 }
 
@@ -279,11 +314,16 @@ pub const DEFAULT_PAGE: usize = 1000;
 /// A stream as the `streams` listing shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StreamInfo {
+    /// The stream's id.
     pub stream_id: String,
+    /// The stream's category.
     pub stream_type: String,
+    /// The stream's version: its number of events.
     pub version: Version,
+    /// When its first event was recorded.
     #[serde(with = "timestamp::serde_micros")]
     pub created_at: DateTime<Utc>,
+    /// When its last event was recorded.
     #[serde(with = "timestamp::serde_micros")]
     pub updated_at: DateTime<Utc>,
     /// Not part of the JSON contract; the TUI shows it.
@@ -294,9 +334,11 @@ pub struct StreamInfo {
 /// One page of the streams listing, ordered by stream id.
 #[derive(Debug, Clone)]
 pub struct StreamsQuery {
+    /// Only streams of this category.
     pub category: Option<String>,
     /// Keyset cursor: streams whose id sorts after this one.
     pub after: Option<String>,
+    /// At most this many streams.
     pub limit: usize,
 }
 
@@ -313,27 +355,39 @@ impl Default for StreamsQuery {
 /// Store-wide figures for summaries and the status bar.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct StoreStats {
+    /// Events in the store.
     pub events: u64,
+    /// Streams in the store.
     pub streams: u64,
+    /// The position of the last event (0: none).
     pub head_position: Position,
 }
 
 /// What an import wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
+    /// Events imported.
     pub events: u64,
+    /// Streams the import touched.
     pub streams: u64,
+    /// The position the first imported event was given.
     pub first_position: Option<Position>,
+    /// The position the last imported event was given.
     pub last_position: Option<Position>,
 }
 
 /// A stream's folded state at a version, as a reducer (named by its id) left it.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
+    /// The stream whose state this is.
     pub stream_id: String,
+    /// The reducer that folded it (name and hash of its source and upcasters).
     pub reducer: String,
+    /// The version the state is at.
     pub version: Version,
+    /// The state (JSON).
     pub state: Box<RawValue>,
+    /// When the snapshot was saved.
     pub created_at: DateTime<Utc>,
 }
 
@@ -341,18 +395,26 @@ pub struct Snapshot {
 /// of every partition, with the run's bookkeeping, as JSON.
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
+    /// The checkpoint's name (a projection's, usually).
     pub name: String,
+    /// The position of the last event handled.
     pub position: Position,
+    /// What the owner keeps beside the position (JSON).
     pub state: Box<RawValue>,
+    /// When the checkpoint was saved.
     pub updated_at: DateTime<Utc>,
 }
 
 /// A snapshot as `rewind snapshot list` prints it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SnapshotInfo {
+    /// The stream.
     pub stream_id: String,
+    /// The version the state is at.
     pub version: Version,
+    /// The reducer that folded it.
     pub reducer: String,
+    /// When the snapshot was saved.
     #[serde(with = "timestamp::serde_micros")]
     pub created_at: DateTime<Utc>,
     /// The size of the state as stored (compact JSON).
@@ -366,6 +428,7 @@ pub struct SnapshotsQuery {
     pub stream_id: Option<String>,
     /// Keyset cursor: (stream, reducer, version) of the last row of the previous page.
     pub after: Option<(String, String, Version)>,
+    /// At most this many snapshots.
     pub limit: usize,
 }
 

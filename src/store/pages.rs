@@ -15,12 +15,15 @@ use super::model::{
 
 /// A query that can be continued after one of its pages.
 pub trait PagedQuery: Clone + Send + Sync + 'static {
+    /// What a page holds.
     type Item: Send + 'static;
 
     /// Fetches one page of at most `self.limit()` items.
     fn fetch(self, store: Store) -> impl Future<Output = Result<Vec<Self::Item>>> + Send;
 
+    /// The largest page asked for.
     fn limit(&self) -> usize;
+    /// Asks for pages of at most `limit` items.
     fn set_limit(&mut self, limit: usize);
 
     /// The query for the page after `page` (a full page), or None when nothing follows.
@@ -120,7 +123,9 @@ impl<Q: PagedQuery> Drop for Pages<Q> {
 /// One stream's events.
 #[derive(Debug, Clone)]
 pub struct StreamPages {
+    /// The stream.
     pub stream_id: String,
+    /// Which of its events, in which order.
     pub query: StreamQuery,
 }
 

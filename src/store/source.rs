@@ -28,6 +28,7 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// Every kind, in the order `rewind info` tries them.
     pub const ALL: [SourceKind; 7] = [
         SourceKind::Rewind,
         SourceKind::Common,
@@ -64,6 +65,7 @@ impl SourceKind {
         }
     }
 
+    /// The kind named `name` (as `--source` takes it), if any.
     pub fn parse(name: &str) -> Option<SourceKind> {
         SourceKind::ALL.into_iter().find(|k| k.name() == name)
     }
@@ -95,15 +97,24 @@ impl fmt::Display for SourceKind {
 pub struct SourceMapping {
     /// The table, optionally schema-qualified (`app.domain_events`).
     pub table: String,
+    /// The column of the event id.
     pub id: String,
+    /// The column of the stream id.
     pub stream: String,
+    /// The column of the event type.
     #[serde(rename = "type")]
     pub event_type: String,
+    /// The column of the event's version in its stream.
     pub version: String,
+    /// The column of the global position.
     pub position: String,
+    /// The column of the recorded time.
     pub time: String,
+    /// The column of the data (JSON).
     pub data: String,
+    /// The column of the metadata (JSON), if the table has one.
     pub metadata: Option<String>,
+    /// An SQL expression giving the category (default: the stream id up to its first `-`).
     pub category: Option<String>,
     /// What the table's first version is (0 or 1); versions are shown from 1.
     #[serde(default = "one")]

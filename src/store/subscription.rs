@@ -7,6 +7,7 @@ use super::Store;
 use super::error::{Result, StoreError};
 use super::model::{LogFilter, LogQuery, Position, RecordedEvent};
 
+/// Events after a position, in log order: the past first, then new events as they commit.
 pub struct Subscription {
     store: Store,
     /// Everything at or before this position has been delivered or ruled out by the filter.

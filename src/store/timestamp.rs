@@ -48,10 +48,12 @@ pub mod serde_micros {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Serializes a time as RFC 3339 with microseconds and `Z`.
     pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::format(t))
     }
 
+    /// Parses a time written by `serialize` (or any RFC 3339 time).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         super::parse(&text).map_err(|e| serde::de::Error::custom(format!("bad time {text:?}: {e}")))
