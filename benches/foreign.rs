@@ -16,6 +16,10 @@ use rewind::store::postgres::statements;
 use rewind::store::{LogQuery, OpenOptions, RecordedEvent, Store, StoreUrl};
 use sqlx::PgPool;
 
+mod common;
+
+use common::median;
+
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -307,11 +311,6 @@ async fn rewind_read(store: &Store, total: u64) -> u64 {
         read += page.len() as u64;
     }
     read
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {

@@ -25,6 +25,8 @@ use serde_json::json;
 
 mod common;
 
+use common::median;
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -110,14 +112,27 @@ struct Run {
 }
 
 impl Bench {
-    /// Runs `rewind ARGS` once with stdout to /dev/null; panics when it fails.
+    /// Runs `rewind --db STORE --config EMPTY ARGS` once; panics when it fails.
     fn run(&self, args: &[&str]) -> Run {
+        let store = [
+            "--db".as_ref(),
+            self.db.as_os_str(),
+            "--config".as_ref(),
+            self.config.as_os_str(),
+        ];
+        self.spawn(&store, args)
+    }
+
+    /// `--version` alone: no store, no config, the same process setup otherwise.
+    fn version(&self) -> Run {
+        self.spawn(&[], &["--version"])
+    }
+
+    /// Runs the binary once with stdout to /dev/null and no `REWIND_*` in its environment.
+    fn spawn(&self, store: &[&std::ffi::OsStr], args: &[&str]) -> Run {
         let mut command = Command::new(&self.bin);
         command
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--config")
-            .arg(&self.config)
+            .args(store)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -139,23 +154,6 @@ impl Bench {
         );
         Run { wall, cpu }
     }
-
-    /// `--version` takes no store; the same process setup otherwise.
-    fn version(&self) -> Run {
-        let before = children_cpu();
-        let start = Instant::now();
-        let status = Command::new(&self.bin)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        let wall = start.elapsed();
-        assert!(status.success());
-        Run {
-            wall,
-            cpu: children_cpu() - before,
-        }
-    }
 }
 
 /// CPU time of all waited-for children so far.
@@ -168,11 +166,6 @@ fn children_cpu() -> Duration {
     };
     let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
     Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[values.len() / 2]
 }
 
 /// The plain program's job for `log`: open, page through the log in position order, decode

@@ -22,6 +22,8 @@ use rewind::tui::io::{Io, JobKind, Request, Response};
 
 mod common;
 
+use common::median;
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -106,11 +108,6 @@ fn build_all(rt: &tokio::runtime::Runtime, store: &Store) -> (u64, f64) {
         }
         unreachable!("the job ends with JobDone")
     })
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {

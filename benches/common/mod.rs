@@ -55,3 +55,9 @@ pub fn percentile(sorted: &[Duration], q: f64) -> Duration {
 pub fn percentile_ms(sorted: &[Duration], q: f64) -> f64 {
     percentile(sorted, q).as_secs_f64() * 1000.0
 }
+
+/// The median of `values` (the upper one of an even count).
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}

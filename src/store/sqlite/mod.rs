@@ -561,7 +561,8 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>
     Ok(std::thread::Builder::new().name(name.to_owned()).spawn(f)?)
 }
 
-/// A read-only connection for the head poller.
+/// A read-only connection (with a foreign kind's views): the head poller's, and the readers'
+/// where they must not write.
 pub(crate) fn polling_connection(
     path: &Path,
     sync: super::Synchronous,

@@ -36,13 +36,11 @@ pub struct ConnectionSpec {
 impl ConnectionSpec {
     /// A reader's connection.
     pub fn reader(&self) -> Result<Connection> {
-        let conn = if self.readers_tidy {
-            let conn = schema::open(&self.path, schema::Access::Existing, self.sync)?;
-            conn.pragma_update(None, "query_only", true)?;
-            conn
-        } else {
-            schema::open(&self.path, schema::Access::ReadOnly, self.sync)?
-        };
+        if !self.readers_tidy {
+            return super::polling_connection(&self.path, self.sync, self.kind);
+        }
+        let conn = schema::open(&self.path, schema::Access::Existing, self.sync)?;
+        conn.pragma_update(None, "query_only", true)?;
         source::install_views(&conn, self.kind)?;
         Ok(conn)
     }
@@ -81,14 +79,13 @@ impl ReaderPool {
 
     /// Queues `job`, starting another reader when every one is busy and jobs queue up.
     pub fn submit(&self, job: ReadJob) -> Result<()> {
-        // Another reader starts when a job is already waiting for a busy one: a second
-        // job alone (a command's prefetch beside its lookup) waits less than a new
-        // connection takes to open.
         if self.idle.load(Ordering::Acquire) == 0 {
             let started = self.threads.lock().map_or(MAX_READERS, |t| t.len());
+            // Another reader starts when a job already waits for a busy one: a second job
+            // alone (a command's prefetch beside its lookup) waits less than a new
+            // connection takes to open. A reader that cannot open ends at once, and the
+            // job waits for the ones already running.
             if started == 0 || (started < MAX_READERS && !self.queue.is_empty()) {
-                // A reader that cannot open its connection ends at once; the job still
-                // waits for the ones already running.
                 let spec = self.spec.clone();
                 let _ = self.spawn_reader_with(move || spec.reader());
             }
