@@ -74,12 +74,9 @@ pub mod config;
 #[cfg(feature = "scripts")]
 #[allow(missing_docs)]
 pub mod demo;
-// Documented item by item so far: the store. Replay and projections are next.
 #[cfg(feature = "scripts")]
-#[allow(missing_docs)]
 pub mod projection;
 #[cfg(feature = "scripts")]
-#[allow(missing_docs)]
 pub mod replay;
 #[cfg(feature = "scripts")]
 #[allow(missing_docs)]

@@ -37,19 +37,24 @@ const PAGE: usize = 2048;
 /// fixed script to go on from.
 #[derive(Debug, Clone)]
 pub struct Resume {
+    /// The result (state, or partition key -> state) after `position`.
     pub result: Value,
+    /// The last event folded (0: none).
     pub position: Position,
+    /// How many events were folded to get here.
     pub folded: u64,
 }
 
 /// What one step did.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepReport {
+    /// The event folded.
     pub event: RecordedEvent,
     /// The event's partition (None: `partitionBy` gave no key, so it was skipped).
     pub partition: Option<String>,
     /// The partition's state before the event (null: it did not exist yet).
     pub before: Value,
+    /// The partition's state after the event.
     pub after: Value,
     /// RFC 6902 patch from `before` to `after`.
     pub diff: json_patch::Patch,
@@ -71,10 +76,14 @@ pub enum Stop {
 /// Breakpoints: event types, and a predicate `(state, event) => boolean`.
 #[derive(Debug, Clone, Default)]
 pub struct Breakpoints {
+    /// Stop before any event of these types.
     pub event_types: Vec<String>,
+    /// Stop before any event for which this JavaScript `(state, event) => boolean` is true.
     pub predicate: Option<String>,
 }
 
+/// A projection run one event at a time: steps forward, back (from checkpoints it keeps
+/// and a replay to the step asked for), to a position or a breakpoint.
 pub struct Debugger {
     store: Store,
     thread: FoldThread,
@@ -98,6 +107,7 @@ pub struct Debugger {
 }
 
 impl Debugger {
+    /// Starts a debugging run of `source` over `store`'s log, stopped before its first event.
     pub async fn start(
         store: Store,
         source: ScriptSource,
@@ -149,6 +159,7 @@ impl Debugger {
         })
     }
 
+    /// The script's definition (its selector, handlers and options).
     pub fn definition(&self) -> &Definition {
         &self.definition
     }
@@ -169,6 +180,7 @@ impl Debugger {
         self.thread.display_result().await
     }
 
+    /// Sets where `run` stops: before events of these types, or where the predicate holds.
     pub async fn set_breakpoints(
         &mut self,
         breakpoints: Breakpoints,

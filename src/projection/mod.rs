@@ -37,6 +37,7 @@ pub struct RunOptions {
     /// Let `emit`/`linkTo` append their events to the store (otherwise they are only
     /// recorded in the run's state).
     pub emit: bool,
+    /// Limits on each handler call (time, memory).
     pub limits: ScriptLimits,
     /// Event type -> upcaster.
     pub upcasters: Vec<(String, ScriptSource)>,
@@ -74,20 +75,26 @@ struct Saved {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a projection run failed.
 pub enum ProjectionError {
     #[error(transparent)]
+    /// The store failed to read or write.
     Store(#[from] StoreError),
     /// The script faulted; the checkpoint (if any) holds the state after the last good event.
     #[error("{error}")]
     Faulted {
+        /// What the script did wrong, and at which event.
         error: Box<ScriptError>,
+        /// Where the saved checkpoint stands, if the run had one.
         checkpoint_position: Option<Position>,
     },
     #[error("the projection stopped unexpectedly: {0}")]
+    /// The script's thread stopped without answering (it panicked or was dropped).
     Worker(String),
 }
 
 impl ProjectionError {
+    /// The exit code the command line gives this error (the store's own, else 1).
     pub fn exit_code(&self) -> i32 {
         match self {
             ProjectionError::Store(e) => e.exit_code(),
@@ -118,16 +125,20 @@ type ProgressSink = Box<dyn FnMut(&Progress) + Send>;
 /// How far a run has come, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Progress {
+    /// The last event processed.
     pub position: Position,
     /// The head of the log when last looked at.
     pub head: Position,
+    /// Events processed this run.
     pub processed: u64,
+    /// Events per second since the run started.
     pub events_per_second: f64,
     /// Seconds to the head at this rate (positions stand in for events: an estimate).
     pub eta_seconds: Option<f64>,
 }
 
 impl Projection {
+    /// A projection of `source` over `store`'s log, run as `options` say.
     pub fn new(store: Store, source: ScriptSource, options: RunOptions) -> Projection {
         Projection {
             store,

@@ -15,6 +15,8 @@ pub struct Folder {
 }
 
 impl Folder {
+    /// A folder for `spec`, at the reducer's initial state (a runtime for scripts and
+    /// upcasters, none for plain merge patch).
     pub fn new(spec: &ReducerSpec) -> Result<Folder, ReplayError> {
         let script = if spec.needs_script() {
             let mut runtime = ScriptRuntime::new(spec.limits)?;
@@ -60,6 +62,7 @@ impl Folder {
         }
     }
 
+    /// Folds `events` (in stream order) into the state.
     pub fn apply(&mut self, events: &[RecordedEvent]) -> Result<(), ReplayError> {
         if !self.merge_patch {
             return Ok(self
@@ -83,6 +86,7 @@ impl Folder {
         Ok(())
     }
 
+    /// The state so far, as JSON.
     pub fn state(&mut self) -> Result<Value, ReplayError> {
         self.state_for(false)
     }

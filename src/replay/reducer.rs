@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::script::{ScriptLimits, ScriptSource};
 
 #[derive(Debug, Clone)]
+/// How events fold into a state.
 pub enum ReducerKind {
     /// Each event's data merged into the state (RFC 7396), starting from `{}`.
     MergePatch,
@@ -18,12 +19,18 @@ pub enum ReducerKind {
 }
 
 #[derive(Debug, Clone)]
+/// A reducer, its upcasters and limits: everything a fold needs, and the id that keys
+/// its snapshots.
 pub struct ReducerSpec {
+    /// A short name (the script's file stem, or `merge-patch`).
     pub name: String,
+    /// `name@hash`: the hash covers the reducer's and its upcasters' sources.
     pub id: String,
+    /// How events fold.
     pub kind: ReducerKind,
     /// Event type -> upcaster script.
     pub upcasters: Vec<(String, ScriptSource)>,
+    /// Limits on each script call (time, memory).
     pub limits: ScriptLimits,
 }
 
@@ -49,6 +56,7 @@ impl ReducerSpec {
         ))
     }
 
+    /// A spec for `kind` with these upcasters; computes its id.
     pub fn new(
         kind: ReducerKind,
         upcasters: Vec<(String, ScriptSource)>,
@@ -80,6 +88,7 @@ impl ReducerSpec {
         }
     }
 
+    /// The built-in merge-patch reducer, without upcasters.
     pub fn merge_patch() -> ReducerSpec {
         ReducerSpec::new(ReducerKind::MergePatch, Vec::new(), ScriptLimits::default())
     }

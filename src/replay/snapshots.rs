@@ -10,28 +10,39 @@ use crate::store::Version;
 /// What `snapshot build` did for one stream.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SnapshotBuild {
+    /// The stream built.
     pub stream_id: String,
+    /// The id of the reducer whose snapshots were stored.
     pub reducer: String,
+    /// The stream's version at the end of the build.
     pub version: Version,
+    /// Snapshots stored.
     pub snapshots: u64,
 }
 
 /// A stored snapshot that differs from the replayed state.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Drift {
+    /// The stream whose snapshot drifted.
     pub stream_id: String,
+    /// The snapshot's version.
     pub version: Version,
+    /// The reducer id the snapshot was stored under.
     pub reducer: String,
     /// The first JSON path (RFC 6901 pointer) where the two differ.
     pub path: String,
+    /// The stored state.
     pub snapshot: Value,
+    /// The state a full replay to that version gives.
     pub replayed: Value,
 }
 
 /// `snapshot verify` for one stream.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VerifyReport {
+    /// Snapshots compared with a replay.
     pub checked: u64,
+    /// Those that differ.
     pub drifts: Vec<Drift>,
 }
 

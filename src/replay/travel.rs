@@ -17,7 +17,9 @@ use crate::store::{
 /// Which moment of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
+    /// The stream's last event.
     Latest,
+    /// This version (1 is the first event; 0 is before it).
     Version(Version),
     /// The highest version recorded at or before this time.
     Time(DateTime<Utc>),
@@ -28,8 +30,11 @@ pub enum Target {
 /// `rewind state`'s answer.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StateAnswer {
+    /// The stream asked about.
     pub stream_id: String,
+    /// The version the target resolved to.
     pub version: Version,
+    /// The state at that version.
     pub state: Value,
     /// The reducer's id (name + hash of its source and upcasters).
     pub reducer: String,
@@ -42,8 +47,11 @@ pub struct StateAnswer {
 /// `rewind state --diff`'s answer: what event `to_version` changed.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DiffAnswer {
+    /// The stream asked about.
     pub stream_id: String,
+    /// The version before the event (`to_version - 1`).
     pub from_version: Version,
+    /// The event's version.
     pub to_version: Version,
     /// RFC 6902 JSON Patch from the state at `from_version` to the state at `to_version`.
     pub patch: json_patch::Patch,
@@ -52,9 +60,11 @@ pub struct DiffAnswer {
 /// A scrubber's step: the state at a version and the patch its event made.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepAnswer {
+    /// The state at the step's version.
     pub state: StateAnswer,
     /// The state to show: NaN and ±Infinity marked where JSON writes null.
     pub shown: Value,
+    /// RFC 6902 patch the step's event made (from the version before).
     pub patch: json_patch::Patch,
     /// Snapshots saved on the way (a long replay on a store that takes them).
     pub saved_snapshots: u64,
@@ -63,7 +73,9 @@ pub struct StepAnswer {
 /// Answers state queries over one store with one reducer.
 #[derive(Clone)]
 pub struct TimeTravel {
+    /// The store read from (and that snapshots are saved to).
     pub store: Store,
+    /// The reducer that folds every stream asked about.
     pub reducer: ReducerSpec,
     /// Snapshot spacing; also the replay length past which a query saves snapshots.
     pub snapshot_every: u64,
@@ -81,6 +93,7 @@ pub(super) struct FoldOutcome {
 }
 
 impl TimeTravel {
+    /// Time travel over `store` with `reducer`, a snapshot every `snapshot_every` versions.
     pub fn new(store: Store, reducer: ReducerSpec, snapshot_every: u64) -> TimeTravel {
         TimeTravel {
             store,
