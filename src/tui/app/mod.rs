@@ -197,8 +197,14 @@ impl App {
                 entries.push((self.keymap.keys_for(*action), action.describe().to_owned()));
             }
         }
+        // A view's own command may also be an app command (`:category` on Streams):
+        // listed once.
+        let mut seen_commands = Vec::new();
         for kind in screen.commands().iter().chain(GLOBAL_COMMANDS) {
-            entries.push((kind.usage(), kind.help().to_owned()));
+            if !seen_commands.contains(kind) {
+                seen_commands.push(*kind);
+                entries.push((kind.usage(), kind.help().to_owned()));
+            }
         }
         HelpPage {
             title: format!(

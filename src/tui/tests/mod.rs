@@ -192,7 +192,7 @@ fn stream_view_shows_the_selected_event() {
 
 #[test]
 fn help_lists_exactly_the_shown_views_keys_and_commands() {
-    use crate::tui::screens::GLOBAL_KEYS;
+    use crate::tui::screens::{GLOBAL_COMMANDS, GLOBAL_KEYS};
     let mut app = app();
     press(&mut app, KeyCode::Char('?'));
     let text = screen(&app);
@@ -216,6 +216,11 @@ fn help_lists_exactly_the_shown_views_keys_and_commands() {
         }
         for kind in shown.commands() {
             assert!(text.contains(&kind.usage()), "{key}: {kind:?}: {text}");
+        }
+        // Each command once, though a view's may also be the app's.
+        for kind in shown.commands().iter().chain(GLOBAL_COMMANDS) {
+            let usage = format!("{}  ", kind.usage());
+            assert_eq!(text.matches(&usage).count(), 1, "{key}: {kind:?}: {text}");
         }
     }
     // The workbench's: its editing keys and run commands, not the Streams view's.
