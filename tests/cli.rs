@@ -420,6 +420,71 @@ fn log_filters_and_cursors() {
 }
 
 #[test]
+fn where_filters_log_read_export_and_streams_and_names_the_column_of_a_mistake() {
+    let s = Sandbox::new();
+    seed(&s);
+    let field = |args: &[&str], name: &str| -> Vec<serde_json::Value> {
+        json_lines(&ok(run(s.rewind(args))))
+            .iter()
+            .map(|e| e[name].clone())
+            .collect()
+    };
+    assert_eq!(
+        field(
+            &["log", "--where", "data.n >= 2 and data.n < 4"],
+            "global_position"
+        ),
+        [json!(2), json!(3)]
+    );
+    // With the other filters: both apply.
+    assert_eq!(
+        field(
+            &[
+                "log",
+                "--category",
+                "Account",
+                "--where",
+                "not data.n in (1, 2)"
+            ],
+            "global_position"
+        ),
+        [json!(3), json!(4), json!(5)]
+    );
+    assert_eq!(
+        field(&["read", "Account-1", "--where", "data.n > 3"], "version"),
+        [json!(4), json!(5)]
+    );
+    assert_eq!(
+        field(
+            &["export", "--where", "metadata.correlation_id = 'c-9'"],
+            "stream_id"
+        ),
+        [json!("Order-1")]
+    );
+    assert_eq!(
+        field(&["streams", "--where", "type like 'Open%'"], "stream_id"),
+        [json!("Account_2-x")]
+    );
+    // A mistake: exit 1, one line naming the column, nothing printed.
+    for command in ["log", "export", "streams"] {
+        let (code, out, err) = run(s.rewind(&[command, "--where", "data.n >= "]));
+        assert_eq!(code, 1, "{command}: {err}");
+        assert!(out.is_empty(), "{command}: {out}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("--where: column 11: expected a value"),
+            "{err}"
+        );
+    }
+    let (code, _, err) = run(s.rewind(&["read", "Account-1", "--where", "version = 'x'"]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("column 11") && err.contains("whole number"),
+        "{err}"
+    );
+}
+
+#[test]
 fn log_follow_prints_appends_from_another_process() {
     let s = Sandbox::new();
     seed(&s);

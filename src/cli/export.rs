@@ -7,7 +7,9 @@ use clap::Args;
 
 use super::Context;
 use super::error::{CliError, CliResult, stdout_error};
-use crate::store::{DEFAULT_PAGE, LogQuery, Store};
+use super::matching::WhereArg;
+use crate::store::expr::Where;
+use crate::store::{DEFAULT_PAGE, LogFilter, LogQuery, Store};
 
 /// Write every event as envelope JSON Lines in log order (the format `import` reads)
 #[derive(Debug, Args)]
@@ -15,23 +17,29 @@ use crate::store::{DEFAULT_PAGE, LogQuery, Store};
 Examples:
   rewind export --out backup.jsonl
   rewind --db a.db export | rewind --db b.db import -
+  rewind export --where \"category = 'Account'\" --out accounts.jsonl
 
 With --out, the file appears whole or not at all (written beside it, then renamed).")]
 pub struct ExportArgs {
     /// Write to FILE instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub matching: WhereArg,
 }
 
 pub async fn run(context: &Context, args: ExportArgs) -> CliResult {
+    let matching = args.matching.parse()?;
     let store = context.open_for_reading().await?;
     match &args.out {
         None => {
             let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout());
-            write_all(&store, &mut out).await.map_err(|e| match e {
-                Export::Io(e) => stdout_error(e),
-                Export::Cli(e) => e,
-            })?;
+            write_all(&store, &matching, &mut out)
+                .await
+                .map_err(|e| match e {
+                    Export::Io(e) => stdout_error(e),
+                    Export::Cli(e) => e,
+                })?;
             Ok(())
         }
         Some(path) => {
@@ -39,7 +47,7 @@ pub async fn run(context: &Context, args: ExportArgs) -> CliResult {
             let file = std::fs::File::create(&partial)
                 .map_err(CliError::io(format!("cannot create {}", partial.display())))?;
             let mut out = BufWriter::with_capacity(1 << 16, file);
-            let written = write_all(&store, &mut out).await.and_then(|n| {
+            let written = write_all(&store, &matching, &mut out).await.and_then(|n| {
                 let file = out.into_inner().map_err(|e| Export::Io(e.into_error()))?;
                 file.sync_all().map_err(Export::Io)?;
                 Ok(n)
@@ -70,9 +78,17 @@ enum Export {
     Cli(CliError),
 }
 
-async fn write_all(store: &Store, out: &mut impl Write) -> Result<u64, Export> {
+async fn write_all(
+    store: &Store,
+    matching: &Option<Where>,
+    out: &mut impl Write,
+) -> Result<u64, Export> {
     let query = LogQuery {
         limit: DEFAULT_PAGE * 5,
+        filter: LogFilter {
+            matching: matching.clone(),
+            ..LogFilter::default()
+        },
         ..LogQuery::default()
     };
     let mut pages = store.pages(query, None);

@@ -4,6 +4,7 @@ use clap::Args;
 
 use super::Context;
 use super::error::{CliResult, stdout_error};
+use super::matching::WhereArg;
 use super::output::Output;
 use crate::store::{DEFAULT_PAGE, LogFilter, LogQuery, Position, Store};
 
@@ -15,6 +16,7 @@ Examples:
   rewind log --after 1042 --follow                 everything after event 1042, then live
   rewind log --type MoneyDeposited --type MoneyWithdrawn --category Account
   rewind log --correlation 0190c3a2-...            one command's events across streams
+  rewind log --where \"type = 'MoneyDeposited' and data.amount >= 1000\"
 
 --from-position P prints events whose position is P or more; --after P continues after the
 event at position P (a cursor, as for checkpoints). Filters match literally and
@@ -38,12 +40,15 @@ pub struct LogArgs {
     /// Only events whose metadata.correlation_id is ID
     #[arg(long, value_name = "ID")]
     pub correlation: Option<String>,
+    #[command(flatten)]
+    pub matching: WhereArg,
     /// Keep running, printing new events as they are appended (by any process)
     #[arg(long)]
     pub follow: bool,
 }
 
 pub async fn run(context: &Context, args: LogArgs) -> CliResult {
+    let matching = args.matching.parse()?;
     let store = context.open_for_reading().await?;
     let start = Start {
         after: args.after.unwrap_or(0),
@@ -54,6 +59,7 @@ pub async fn run(context: &Context, args: LogArgs) -> CliResult {
         category: args.category,
         correlation_id: args.correlation,
         streams: Vec::new(),
+        matching,
     };
     let mut out = context.output();
     if args.follow {

@@ -7,6 +7,7 @@ mod export;
 mod import;
 mod info;
 mod log;
+mod matching;
 mod migrate;
 mod output;
 mod project;

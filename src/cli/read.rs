@@ -4,6 +4,7 @@ use clap::Args;
 
 use super::Context;
 use super::error::{CliResult, stdout_error};
+use super::matching::WhereArg;
 use crate::store::{DEFAULT_PAGE, Direction, StreamPages, StreamQuery, Version};
 
 /// Print a stream's events as JSON Lines, oldest first (or newest first with --backward)
@@ -13,6 +14,7 @@ Examples:
   rewind read Account-7                         the whole stream
   rewind read Account-7 --from 10 --to 20       versions 10 to 20 (inclusive)
   rewind read Account-7 --backward --limit 1    the newest event
+  rewind read Account-7 --where \"data.amount > 500\"
 
 A stream that does not exist prints nothing.")]
 pub struct ReadArgs {
@@ -30,9 +32,12 @@ pub struct ReadArgs {
     /// Print at most N events
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    #[command(flatten)]
+    pub matching: WhereArg,
 }
 
 pub async fn run(context: &Context, args: ReadArgs) -> CliResult {
+    let matching = args.matching.parse()?;
     let store = context.open_for_reading().await?;
     let mut out = context.output();
     let direction = if args.backward {
@@ -45,6 +50,7 @@ pub async fn run(context: &Context, args: ReadArgs) -> CliResult {
         to: args.to,
         direction,
         limit: DEFAULT_PAGE,
+        matching,
     };
     let mut pages = store.pages(
         StreamPages {

@@ -42,6 +42,10 @@ pub enum StoreError {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
+    /// A `--where` expression that does not parse (the column of the mistake named).
+    #[error(transparent)]
+    BadWhere(#[from] super::expr::WhereError),
+
     /// A line of an import that cannot be read.
     #[error("line {line}: {reason}")]
     BadLine {

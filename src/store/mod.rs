@@ -9,6 +9,7 @@ pub mod backend;
 mod capabilities;
 mod envelope_line;
 pub mod error;
+pub mod expr;
 mod idempotency;
 pub mod model;
 mod notify;

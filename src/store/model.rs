@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use super::expr::Where;
 use super::timestamp;
 
 /// A stream's version: 1 for its first event; 0 for a stream that does not exist.
@@ -248,6 +249,8 @@ pub struct StreamQuery {
     pub direction: Direction,
     /// At most this many events.
     pub limit: usize,
+    /// Only events the expression matches (`--where`).
+    pub matching: Option<Where>,
 }
 
 impl Default for StreamQuery {
@@ -257,6 +260,7 @@ impl Default for StreamQuery {
             to: None,
             direction: Direction::Forward,
             limit: DEFAULT_PAGE,
+            matching: None,
         }
     }
 }
@@ -272,6 +276,8 @@ pub struct LogFilter {
     pub correlation_id: Option<String>,
     /// Any of these streams (empty: all).
     pub streams: Vec<String>,
+    /// Only events the expression matches (`--where`).
+    pub matching: Option<Where>,
 }
 
 impl LogFilter {
@@ -281,6 +287,7 @@ impl LogFilter {
             && self.category.is_none()
             && self.correlation_id.is_none()
             && self.streams.is_empty()
+            && self.matching.is_none()
     }
 }
 
@@ -340,6 +347,8 @@ pub struct StreamsQuery {
     pub after: Option<String>,
     /// At most this many streams.
     pub limit: usize,
+    /// Only streams with an event the expression matches (`--where`).
+    pub matching: Option<Where>,
 }
 
 impl Default for StreamsQuery {
@@ -348,6 +357,7 @@ impl Default for StreamsQuery {
             category: None,
             after: None,
             limit: DEFAULT_PAGE,
+            matching: None,
         }
     }
 }

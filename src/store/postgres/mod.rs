@@ -16,6 +16,7 @@ mod schema;
 mod sql;
 mod stream_types;
 mod visibility;
+mod where_sql;
 mod write;
 
 use std::io::BufRead;

@@ -7,6 +7,7 @@ use sqlx::{PgExecutor, PgPool, Row};
 use uuid::Uuid;
 
 use super::sql::{self, Bind, Built, Statements, VISIBLE};
+use super::where_sql;
 use crate::store::error::{Result, StoreError};
 use crate::store::model::{
     Direction, LogFilter, LogQuery, Position, RecordedEvent, StreamInfo, StreamQuery, StreamsQuery,
@@ -33,8 +34,11 @@ pub async fn read_stream<'e>(
         q.to.unwrap_or(u64::MAX).min(i64::MAX as u64) as i64
     ));
     let limit = b.bind(Bind::I64(q.limit as i64));
+    let matching = q.matching.as_ref().map_or(String::new(), |m| {
+        format!(" AND {}", where_sql::condition(&mut b, st, m))
+    });
     b.push(&format!(
-        "{} AND version >= {} AND version <= {} ORDER BY version {order} LIMIT ${limit}",
+        "{} AND version >= {} AND version <= {}{matching} ORDER BY version {order} LIMIT ${limit}",
         st.stream_eq(stream),
         st.version_param(from),
         st.version_param(to),
@@ -118,6 +122,10 @@ fn push_filter(b: &mut Built, st: &Statements, filter: &LogFilter) {
     if !filter.streams.is_empty() {
         let p = b.bind(Bind::Texts(filter.streams.clone()));
         b.push(&format!(" AND stream_id = ANY(${p}::text[])"));
+    }
+    if let Some(matching) = &filter.matching {
+        let condition = where_sql::condition(b, st, matching);
+        b.push(&format!(" AND {condition}"));
     }
 }
 
@@ -217,6 +225,14 @@ pub async fn list_streams(
     if let Some(after) = &q.after {
         let p = b.bind(Bind::Text(after.clone()));
         b.push(&format!(" AND stream_id COLLATE \"C\" > ${p}"));
+    }
+    if let Some(matching) = &q.matching {
+        // Streams with a matching event.
+        let condition = where_sql::condition(&mut b, st, matching);
+        b.push(&format!(
+            " AND stream_id IN (SELECT stream_id FROM {} WHERE {condition})",
+            st.events
+        ));
     }
     let limit = b.bind(Bind::I64(q.limit as i64));
     // Byte order, as SQLite sorts: the database's collation could differ by locale.

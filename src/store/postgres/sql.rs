@@ -59,6 +59,8 @@ pub struct Statements {
     pub version_offset: i64,
     /// The events column a category filter compares (one the store's index covers).
     pub category_column: &'static str,
+    /// The schema version as an int4 expression over the events relation.
+    pub schema_version_sql: String,
     stream_key: StreamKey,
     uuid_ids: bool,
 }
@@ -124,6 +126,14 @@ impl Statements {
                 "category_key"
             } else {
                 "stream_type"
+            },
+            schema_version_sql: if layout.schema_version_text {
+                // Text holding a number (Emmett's): as `schema_version` parses it per row.
+                "(CASE WHEN btrim(schema_version) ~ '^[0-9]{1,9}$' \
+                 THEN btrim(schema_version)::int4 ELSE 1 END)"
+                    .into()
+            } else {
+                schema_version.into()
             },
             stream_key: layout.stream_key,
             uuid_ids: layout.uuid_ids,

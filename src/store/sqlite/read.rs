@@ -10,7 +10,7 @@ use crate::store::model::{
     Direction, LogQuery, Position, RecordedEvent, StoreStats, StreamInfo, StreamQuery,
     StreamsQuery, Version,
 };
-use crate::store::timestamp;
+use crate::store::{expr, timestamp};
 
 /// The columns `event_from_row` reads, in its order.
 pub const EVENT_COLUMNS: &str = "global_position, event_id, stream_id, stream_type, event_type, \
@@ -75,17 +75,23 @@ pub fn read_stream(
     q: &StreamQuery,
 ) -> Result<Vec<RecordedEvent>> {
     let order = order_word(q.direction);
+    let matching = q.matching.as_ref().map(|m| expr::sqlite::compile(m, 4));
+    let condition = matching
+        .as_ref()
+        .map_or(String::new(), |m| format!(" AND {}", m.sql));
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ?1 AND version >= ?2 AND version <= ?3 \
-         ORDER BY version {order} LIMIT ?4"
+        "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ?1 AND version >= ?2 AND version <= ?3\
+         {condition} ORDER BY version {order} LIMIT ?4"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let from = q.from.unwrap_or(1) as i64;
     let to = q.to.map_or(i64::MAX, |v| v.min(i64::MAX as u64) as i64);
-    let rows = stmt.query_map(
-        rusqlite::params![stream_id, from, to, q.limit as i64],
-        event_from_row,
-    )?;
+    let limit = q.limit as i64;
+    let mut params: Vec<&dyn ToSql> = vec![&stream_id, &from, &to, &limit];
+    if let Some(m) = &matching {
+        params.extend(m.params.iter().map(|p| p as &dyn ToSql));
+    }
+    let rows = stmt.query_map(params.as_slice(), event_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -143,6 +149,16 @@ fn read_log_in(
         sql.push_str(&vec!["?"; q.filter.streams.len()].join(","));
         sql.push(')');
         params.extend(q.filter.streams.iter().map(|s| s as &dyn ToSql));
+    }
+    let matching = q
+        .filter
+        .matching
+        .as_ref()
+        .map(|m| expr::sqlite::compile(m, params.len()));
+    if let Some(m) = &matching {
+        sql.push_str(" AND ");
+        sql.push_str(&m.sql);
+        params.extend(m.params.iter().map(|p| p as &dyn ToSql));
     }
     sql.push_str(if before.is_some() {
         " ORDER BY global_position DESC LIMIT ?"
@@ -222,6 +238,18 @@ fn list_streams_in(
     if let Some(after) = &q.after {
         sql.push_str(" AND stream_id > ?");
         params.push(after);
+    }
+    // Streams with a matching event: the subquery's columns are the events'.
+    let matching = q
+        .matching
+        .as_ref()
+        .map(|m| expr::sqlite::compile(m, params.len()));
+    if let Some(m) = &matching {
+        sql.push_str(&format!(
+            " AND stream_id IN (SELECT stream_id FROM events WHERE {})",
+            m.sql
+        ));
+        params.extend(m.params.iter().map(|p| p as &dyn ToSql));
     }
     sql.push_str(if before.is_some() {
         " ORDER BY stream_id DESC LIMIT ?"

@@ -85,6 +85,7 @@ pub(super) fn stream_events(w: &Worker, stream: String, fetch: Fetch<u64>) {
             to,
             direction,
             limit: PAGE,
+            matching: None,
         };
         let (from, to, direction) = match &fetch {
             Fetch::First => (None, None, Direction::Forward),

@@ -151,6 +151,7 @@ pub(super) fn as_of(
                     category: Some(category.clone()),
                     after: after.clone(),
                     limit: AS_OF_PAGE,
+                    matching: None,
                 };
                 let streams = w.store.list_streams(query).await?;
                 let listed = streams.len();
@@ -252,6 +253,7 @@ async fn run_job(
                     category: None,
                     after: after.clone(),
                     limit: 500,
+                    matching: None,
                 };
                 w.store
                     .list_streams(query)

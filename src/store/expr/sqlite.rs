@@ -1,0 +1,176 @@
+//! Expressions as SQLite SQL over rewind's `events` (or a foreign file's view of that
+//! name): `json_type` tells a JSON field's type and presence, `json_extract` its value,
+//! and `like` becomes `GLOB` (SQLite's LIKE ignores ASCII case; GLOB does not). Every
+//! piece is wrapped to be 0 or 1, never NULL, so `not` inverts exactly.
+
+use rusqlite::types::Value as SqlValue;
+
+use super::{CmpOp, Expr, Field, LikePiece, Literal, Where, like_pieces};
+use crate::store::timestamp;
+
+/// SQL text (with numbered `?N` parameters) and the parameters, in order.
+pub struct Compiled {
+    /// A boolean SQL expression.
+    pub sql: String,
+    /// Its parameters, in order.
+    pub params: Vec<SqlValue>,
+    /// How many parameters the query has before these.
+    offset: usize,
+}
+
+impl Compiled {
+    /// Adds a parameter; returns its placeholder.
+    fn bind(&mut self, value: SqlValue) -> String {
+        self.params.push(value);
+        format!("?{}", self.offset + self.params.len())
+    }
+}
+
+/// `filter` as a SQL condition on `events`, its parameters numbered from `offset + 1`
+/// (the query's own come first; a plain `?` after these takes the next number).
+pub fn compile(filter: &Where, offset: usize) -> Compiled {
+    let mut out = Compiled {
+        sql: String::new(),
+        params: Vec::new(),
+        offset,
+    };
+    let sql = condition(&mut out, filter.expr());
+    out.sql = sql;
+    out
+}
+
+fn condition(out: &mut Compiled, expr: &Expr) -> String {
+    match expr {
+        Expr::And(a, b) => format!("({} AND {})", condition(out, a), condition(out, b)),
+        Expr::Or(a, b) => format!("({} OR {})", condition(out, a), condition(out, b)),
+        Expr::Not(inner) => format!("(NOT {})", condition(out, inner)),
+        Expr::Compare { field, op, value } => compare(out, field, *op, value),
+        Expr::In { field, values } => {
+            let any: Vec<String> = values
+                .iter()
+                .map(|value| compare(out, field, CmpOp::Eq, value))
+                .collect();
+            format!("({})", any.join(" OR "))
+        }
+        Expr::Exists(field) => {
+            let (column, path) = json_field(field);
+            let path = out.bind(SqlValue::Text(path));
+            format!("(json_type({column}, {path}) IS NOT NULL)")
+        }
+        Expr::Like { field, pattern } => {
+            let glob = SqlValue::Text(glob(pattern));
+            match column(field) {
+                Some(column) => format!("({column} GLOB {})", out.bind(glob)),
+                None => {
+                    let (column, path) = json_field(field);
+                    let path = out.bind(SqlValue::Text(path));
+                    let glob = out.bind(glob);
+                    format!(
+                        "coalesce(json_type({column}, {path}) = 'text' \
+                         AND json_extract({column}, {path}) GLOB {glob}, 0)"
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// The envelope column a field is, or None for data/metadata paths.
+fn column(field: &Field) -> Option<&'static str> {
+    Some(match field {
+        Field::Type => "event_type",
+        Field::Stream => "stream_id",
+        Field::Category => "stream_type",
+        Field::Version => "version",
+        Field::Position => "global_position",
+        Field::SchemaVersion => "schema_version",
+        Field::RecordedAt => "recorded_at",
+        Field::Data(_) | Field::Metadata(_) => return None,
+    })
+}
+
+/// The JSON column and SQLite path (`$."a"."b"`) of a data/metadata field.
+fn json_field(field: &Field) -> (&'static str, String) {
+    let (column, keys) = match field {
+        Field::Metadata(keys) => ("metadata", keys.as_slice()),
+        Field::Data(keys) => ("data", keys.as_slice()),
+        _ => ("data", &[][..]),
+    };
+    let mut path = String::from("$");
+    for key in keys {
+        path.push_str(&format!(".\"{key}\""));
+    }
+    (column, path)
+}
+
+fn compare(out: &mut Compiled, field: &Field, op: CmpOp, value: &Literal) -> String {
+    if let Some(column) = column(field) {
+        return format!(
+            "({column} {} {})",
+            op.sql(),
+            out.bind(envelope_value(value))
+        );
+    }
+    let (column, path) = json_field(field);
+    // The type test on `json_type`, and the value to compare `json_extract` with.
+    let (types, bound) = match value {
+        Literal::Text(t) => ("= 'text'", Some(SqlValue::Text(t.clone()))),
+        Literal::Number {
+            integer: Some(i), ..
+        } => ("IN ('integer', 'real')", Some(SqlValue::Integer(*i))),
+        Literal::Number { value, .. } => ("IN ('integer', 'real')", Some(SqlValue::Real(*value))),
+        Literal::Bool(true) => ("= 'true'", None),
+        Literal::Bool(false) => ("= 'false'", None),
+        Literal::Null => ("= 'null'", None),
+        Literal::Time(t) => ("= 'text'", Some(SqlValue::Text(timestamp::format(t)))),
+    };
+    let path = out.bind(SqlValue::Text(path));
+    let same_type = format!("json_type({column}, {path}) {types}");
+    let test = |op: CmpOp, out: &mut Compiled| match &bound {
+        Some(v) => format!(
+            "{same_type} AND json_extract({column}, {path}) {} {}",
+            op.sql(),
+            out.bind(v.clone())
+        ),
+        None => same_type.clone(),
+    };
+    if op == CmpOp::Ne {
+        // Present, and not equal (a value of another type is not equal).
+        let equal = test(CmpOp::Eq, out);
+        format!("coalesce(json_type({column}, {path}) IS NOT NULL AND NOT coalesce({equal}, 0), 0)")
+    } else {
+        format!("coalesce({}, 0)", test(op, out))
+    }
+}
+
+fn envelope_value(value: &Literal) -> SqlValue {
+    match value {
+        Literal::Text(t) => SqlValue::Text(t.clone()),
+        Literal::Number {
+            integer: Some(i), ..
+        } => SqlValue::Integer(*i),
+        Literal::Number { value, .. } => SqlValue::Real(*value),
+        Literal::Time(t) => SqlValue::Text(timestamp::format(t)),
+        Literal::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Literal::Null => SqlValue::Null,
+    }
+}
+
+/// A `like` pattern as a GLOB pattern: `%` → `*`, `_` → `?`, and GLOB's own `*?[`
+/// written as one-character classes so that they match themselves.
+fn glob(pattern: &str) -> String {
+    let mut out = String::new();
+    for piece in like_pieces(pattern) {
+        match piece {
+            LikePiece::Any => out.push('*'),
+            LikePiece::One => out.push('?'),
+            LikePiece::Literal(c @ ('*' | '?' | '[')) => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            LikePiece::Literal(c) => out.push(c),
+        }
+    }
+    out
+}
