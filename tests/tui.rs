@@ -258,3 +258,46 @@ fn a_refused_postgres_is_reported_at_once() {
         started.elapsed()
     );
 }
+
+/// `:where` in the real binary: the Log filtered by a data field, then a stream filtered
+/// and exported as filtered; a mistake is named with its column.
+#[test]
+fn where_filters_the_log_and_a_stream_end_to_end() {
+    let s = Sandbox::new();
+    let (code, _, err) = run(s.rewind(&["demo", "--events", "3000"]));
+    assert_eq!(code, 0, "{err}");
+    let tui = Tmux::start_sized(&s, &[], true, "", (140, 30));
+    tui.expect("Account-1 ");
+    tui.keys(&[
+        ":",
+        "where type = 'MoneyDeposited' and data.amount >= 1500",
+        "Enter",
+    ]);
+    let screen = tui.expect("Log · where type = 'MoneyDeposited' and data.amount >= 1500");
+    assert!(
+        !screen.contains("MoneyWithdrawn") && !screen.contains("AccountOpened"),
+        "{screen}"
+    );
+    tui.keys(&[":", "where data.amount >=", "Enter"]);
+    tui.expect(":where: column 15: expected a value");
+
+    tui.keys(&["1", "Enter"]);
+    tui.expect("AccountOpened @ 1");
+    tui.keys(&[":", "where data.amount > 1000", "Enter"]);
+    let screen = tui.expect("Account-1 · where data.amount > 1000");
+    assert!(!screen.contains("AccountOpened"), "{screen}");
+    let exported = s.path("big.jsonl");
+    tui.keys(&[":", &format!("export {}", exported.display()), "Enter"]);
+    tui.expect("exported");
+    let lines = common::json_lines(&std::fs::read_to_string(&exported).unwrap());
+    assert!(!lines.is_empty());
+    assert!(
+        lines
+            .iter()
+            .all(|e| e["stream_id"] == "Account-1" && e["data"]["amount"].as_i64().unwrap() > 1000),
+        "{lines:?}"
+    );
+    tui.keys(&[":", "clear", "Enter"]);
+    tui.expect("AccountOpened");
+    tui.keys(&["q"]);
+}

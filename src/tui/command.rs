@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::io::Moment;
 use crate::store::Position;
+use crate::store::expr::Where;
 
 /// Declares `CommandKind` from one table: its names (the first is the one shown), its
 /// argument and what it does.
@@ -53,6 +54,7 @@ commands! {
     Type => ["type"], "TYPE", "filter the Log by event type";
     Category => ["category"], "CATEGORY", "filter the Log (or Streams) by category";
     Correlation => ["correlation"], "ID", "filter the Log by correlation id";
+    Where => ["where"], "EXPR", "filter the Log or the open stream: data.amount > 100 and type = 'X'";
     Clear => ["clear"], "", "clear the filters";
     Export => ["export"], "PATH", "write the Log (filtered) or the stream as JSONL";
     AsOf => ["asof"], "CATEGORY TIME|@P", "each stream of a category at a moment";
@@ -114,6 +116,7 @@ pub enum Command {
     Type(String),
     Category(String),
     Correlation(String),
+    Where(Where),
     Clear,
     Export(PathBuf),
     AsOf { category: String, moment: Moment },
@@ -159,6 +162,10 @@ impl Command {
             CommandKind::Type => Command::Type(text("an event type")?),
             CommandKind::Category => Command::Category(text("a category")?),
             CommandKind::Correlation => Command::Correlation(text("a correlation id")?),
+            CommandKind::Where => Command::Where(
+                Where::parse(&text("an expression, e.g. type = 'OrderPlaced'")?)
+                    .map_err(|e| format!(":where: column {}: {}", e.column, e.message))?,
+            ),
             CommandKind::Clear => Command::Clear,
             CommandKind::Export => Command::Export(PathBuf::from(text("a file path")?)),
             CommandKind::AsOf => parse_as_of(argument)?,
@@ -191,6 +198,7 @@ impl Command {
             Command::Type(_) => CommandKind::Type,
             Command::Category(_) => CommandKind::Category,
             Command::Correlation(_) => CommandKind::Correlation,
+            Command::Where(_) => CommandKind::Where,
             Command::Clear => CommandKind::Clear,
             Command::Export(_) => CommandKind::Export,
             Command::AsOf { .. } => CommandKind::AsOf,

@@ -21,6 +21,7 @@ use super::screens::set::ScreenSet;
 use super::screens::workbench::UNSAVED;
 use super::screens::{DrawContext, GLOBAL_COMMANDS, GLOBAL_KEYS, Place, Screen, ScreenId};
 use super::theme::Theme;
+use crate::store::LogFilter;
 
 /// What reaches the update loop.
 pub enum Msg {
@@ -254,6 +255,7 @@ impl App {
             | Command::Type(_)
             | Command::Category(_)
             | Command::Correlation(_)
+            | Command::Where(_)
             | Command::Clear => {
                 self.go(Place::Screen(ScreenId::Log), fx);
                 self.screens.log.command(&command, fx);
@@ -283,18 +285,27 @@ impl App {
         if self.exporting.is_some() {
             return fx.say("an export is already running");
         }
-        let (stream, what) = match (&self.screen, &self.screens.stream) {
+        // A stream exports what it lists (its `:where`), the Log what it lists.
+        let (stream, filter, what) = match (&self.screen, &self.screens.stream) {
             (ScreenId::Stream, Some(view)) => (
                 Some(view.stream_id.clone()),
+                LogFilter {
+                    matching: view.matching.clone(),
+                    ..LogFilter::default()
+                },
                 format!("stream {}", view.stream_id),
             ),
-            _ => (None, "the log (with its filter)".to_owned()),
+            _ => (
+                None,
+                self.screens.log.filter.clone(),
+                "the log (with its filter)".to_owned(),
+            ),
         };
         self.exporting = Some(0);
         fx.say(format!("exporting {what} to {}", path.display()));
         fx.request(Request::Export {
             path,
-            filter: self.screens.log.filter.clone(),
+            filter,
             stream,
         });
     }

@@ -23,6 +23,7 @@ pub(super) fn export(w: &Worker, path: PathBuf, filter: LogFilter, stream: Optio
             Some(stream_id) => {
                 let query = StreamQuery {
                     limit: EXPORT_PAGE,
+                    matching: filter.matching,
                     ..Default::default()
                 };
                 let pages = w.store.pages(StreamPages { stream_id, query }, None);

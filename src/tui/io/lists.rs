@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use super::{
     FUZZY_RESULTS, Fetch, NEW_COUNT_CAP, NewCount, PAGE, Response, StreamKey, StreamOrder, Worker,
 };
+use crate::store::expr::Where;
 use crate::store::{
     Direction, ExpectedVersion, LogFilter, LogQuery, NewEvent, Position, RecordedEvent, StreamInfo,
     StreamQuery, StreamsQuery,
@@ -77,7 +78,12 @@ pub(super) fn streams(
     });
 }
 
-pub(super) fn stream_events(w: &Worker, stream: String, fetch: Fetch<u64>) {
+pub(super) fn stream_events(
+    w: &Worker,
+    stream: String,
+    fetch: Fetch<u64>,
+    matching: Option<Where>,
+) {
     let store = w.store.clone();
     w.spawn(async move {
         let query = |from, to, direction| StreamQuery {
@@ -85,7 +91,7 @@ pub(super) fn stream_events(w: &Worker, stream: String, fetch: Fetch<u64>) {
             to,
             direction,
             limit: PAGE,
-            matching: None,
+            matching: matching.clone(),
         };
         let (from, to, direction) = match &fetch {
             Fetch::First => (None, None, Direction::Forward),

@@ -26,6 +26,7 @@ pub use types::*;
 
 use crate::config::Config;
 use crate::replay::Target;
+use crate::store::expr::Where;
 use crate::store::{
     ExpectedVersion, LogFilter, NewEvent, Position, RecordedEvent, SnapshotInfo, Store, StoreStats,
     StreamInfo,
@@ -46,6 +47,8 @@ pub enum Request {
     StreamEvents {
         stream: String,
         fetch: Fetch<u64>,
+        /// Only the events this `:where` matches.
+        matching: Option<Where>,
     },
     /// Fuzzy-matches every stream id; a newer search (a higher `generation` in
     /// `latest`) stops this one.
@@ -231,7 +234,11 @@ impl Io {
                 category,
                 order,
             } => lists::streams(w, fetch, category, order),
-            Request::StreamEvents { stream, fetch } => lists::stream_events(w, stream, fetch),
+            Request::StreamEvents {
+                stream,
+                fetch,
+                matching,
+            } => lists::stream_events(w, stream, fetch, matching),
             Request::FuzzyStreams {
                 query,
                 category,

@@ -1,5 +1,5 @@
 //! Log (`2`): the global log by position, paged both ways, filtered by `:type`,
-//! `:category`, `:correlation`; `f` follows it live, and while paused at its end it counts
+//! `:category`, `:correlation`, `:where`; `f` follows it live, and while paused at its end it counts
 //! the new events its filter matches. Enter opens the event in its stream.
 
 use crossterm::event::MouseEvent;
@@ -22,7 +22,7 @@ pub struct LogScreen {
     pub window: Window<RecordedEvent, Position>,
     /// Where the rows were drawn last (for mouse clicks).
     pub geometry: std::cell::Cell<Option<TableGeometry>>,
-    /// Set by `:type`, `:category`, `:correlation`; cleared by `:clear`.
+    /// Set by `:type`, `:category`, `:correlation`, `:where`; cleared by `:clear`.
     pub filter: LogFilter,
     /// While paused at the end: the new events the filter matches after the last one
     /// shown.
@@ -172,6 +172,7 @@ impl Screen for LogScreen {
             Command::Type(t) => self.filter_by(|f| f.event_types = vec![t.clone()], fx),
             Command::Category(c) => self.filter_by(|f| f.category = Some(c.clone()), fx),
             Command::Correlation(c) => self.filter_by(|f| f.correlation_id = Some(c.clone()), fx),
+            Command::Where(w) => self.filter_by(|f| f.matching = Some(w.clone()), fx),
             Command::Clear => self.filter_by(|f| *f = LogFilter::default(), fx),
             _ => return false,
         }
@@ -328,6 +329,9 @@ fn describe(filter: &LogFilter) -> String {
     }
     if let Some(c) = &filter.correlation_id {
         text.push_str(&format!(" · correlation {c}"));
+    }
+    if let Some(w) = &filter.matching {
+        text.push_str(&format!(" · where {}", w.source()));
     }
     text
 }

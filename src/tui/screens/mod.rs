@@ -63,6 +63,7 @@ pub const GLOBAL_COMMANDS: &[CommandKind] = &[
     CommandKind::Type,
     CommandKind::Category,
     CommandKind::Correlation,
+    CommandKind::Where,
     CommandKind::Clear,
     CommandKind::AsOf,
     CommandKind::Open,

@@ -11,6 +11,7 @@ use super::{
     BACK, DrawContext, FIRST_LAST, HELP, Hint, MOVE, Move, PAGE_STEP, Place, QUIT, Screen,
     ScreenId, step_of,
 };
+use crate::store::expr::Where;
 use crate::store::{RecordedEvent, timestamp};
 use crate::tui::chrome::{ListTable, TableGeometry, group, list_mouse, one_line, short_time};
 use crate::tui::command::{Command, CommandKind};
@@ -40,6 +41,8 @@ pub struct StreamScreen {
     pub following: bool,
     /// The stream's version (its event count), once known.
     pub length: Option<u64>,
+    /// `:where`: only the events it matches are listed.
+    pub matching: Option<Where>,
 }
 
 /// The selected event's causes and effects, across streams.
@@ -64,6 +67,7 @@ impl StreamScreen {
             asked: None,
             following: false,
             length: None,
+            matching: None,
         };
         let first = match version {
             Some(v) => screen.window.jump_after(v.max(1) - 1),
@@ -79,8 +83,18 @@ impl StreamScreen {
             fx.request(Request::StreamEvents {
                 stream: self.stream_id.clone(),
                 fetch,
+                matching: self.matching.clone(),
             });
         }
+    }
+
+    /// Lists only the events `matching` picks (None: all), from the start.
+    fn filter(&mut self, matching: Option<Where>, fx: &mut Effects) {
+        self.matching = matching;
+        self.detail_focused = false;
+        self.tree = None;
+        let fetch = self.window.reset();
+        self.fetch(fetch, fx);
     }
 
     /// After any change: the selected event's tree built, its chain asked for.
@@ -201,6 +215,18 @@ impl Screen for StreamScreen {
     }
 
     fn command(&mut self, command: &Command, fx: &mut Effects) -> bool {
+        match command {
+            Command::Where(matching) => {
+                self.filter(Some(matching.clone()), fx);
+                return true;
+            }
+            // `:clear` clears the stream's own filter; without one it is the app's.
+            Command::Clear if self.matching.is_some() => {
+                self.filter(None, fx);
+                return true;
+            }
+            _ => {}
+        }
         let Command::Version(version) = command else {
             return false;
         };
@@ -305,7 +331,12 @@ impl Screen for StreamScreen {
     }
 
     fn commands(&self) -> &'static [CommandKind] {
-        &[CommandKind::Version, CommandKind::Export]
+        &[
+            CommandKind::Version,
+            CommandKind::Where,
+            CommandKind::Clear,
+            CommandKind::Export,
+        ]
     }
 
     fn place(&self) -> Place {
@@ -421,9 +452,10 @@ impl StreamScreen {
             })
             .collect();
         let geometry = ListTable {
-            title: match self.length {
-                Some(n) => format!(" {} · {} events ", self.stream_id, group(n)),
-                None => format!(" {} ", self.stream_id),
+            title: match (&self.matching, self.length) {
+                (Some(w), _) => format!(" {} · where {} ", self.stream_id, w.source()),
+                (None, Some(n)) => format!(" {} · {} events ", self.stream_id, group(n)),
+                (None, None) => format!(" {} ", self.stream_id),
             },
             header: vec!["Version", "Type", "Recorded", "Data"],
             widths: vec![
@@ -436,6 +468,8 @@ impl StreamScreen {
             selected: self.window.selected_index(),
             empty: if self.window.is_loading() {
                 "loading…"
+            } else if self.matching.is_some() {
+                "no events match (:clear removes the filter)"
             } else {
                 "no events"
             },

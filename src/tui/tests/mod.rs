@@ -965,3 +965,68 @@ fn new_event_counts_add_up() {
     let capped = first.then(next, 4).unwrap();
     assert_eq!((capped.count, capped.capped), (4, true));
 }
+
+#[test]
+fn where_filters_the_log_and_the_open_stream_and_clear_lifts_it() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(
+        &mut app,
+        "where data.amount > 5 and type = 'MoneyDeposited'",
+    );
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, ScreenId::Log);
+    let matching = app.screens.log.filter.matching.as_ref().expect("a filter");
+    assert_eq!(
+        matching.source(),
+        "data.amount > 5 and type = 'MoneyDeposited'"
+    );
+    app.update(Msg::Io(Response::LogRows(
+        Fetch::First,
+        vec![event(9, "Account-1", 2, "MoneyDeposited")],
+    )));
+    let text = screen_sized(&app, 140, 30);
+    assert!(
+        text.contains("Log · where data.amount > 5 and type = 'MoneyDeposited'"),
+        "{text}"
+    );
+    // A mistake names its column (in the expression) and changes nothing.
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "where data.amount >");
+    press(&mut app, KeyCode::Enter);
+    let text = screen_sized(&app, 140, 30);
+    assert!(
+        text.contains(":where: column 14: expected a value"),
+        "{text}"
+    );
+    assert!(app.screens.log.filter.matching.is_some());
+
+    // In a stream, :where filters its events; :clear lifts it and stays there.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, ScreenId::Stream);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "where data.amount >= 100");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, ScreenId::Stream);
+    let stream = app.screens.stream.as_ref().unwrap();
+    assert_eq!(
+        stream.matching.as_ref().map(|m| m.source()),
+        Some("data.amount >= 100")
+    );
+    app.update(Msg::Io(Response::StreamEvents(
+        "Account-1".into(),
+        Fetch::First,
+        Vec::new(),
+    )));
+    let text = screen_sized(&app, 140, 30);
+    assert!(
+        text.contains("Account-1 · where data.amount >= 100")
+            && text.contains("no events match (:clear removes the filter)"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "clear");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen, ScreenId::Stream);
+    assert!(app.screens.stream.as_ref().unwrap().matching.is_none());
+}
