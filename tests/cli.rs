@@ -485,6 +485,65 @@ fn where_filters_log_read_export_and_streams_and_names_the_column_of_a_mistake()
 }
 
 #[test]
+fn query_counts_sums_and_ranks_groups() {
+    let s = Sandbox::new();
+    seed(&s);
+    let lines = |args: &[&str]| {
+        let mut full = vec!["query"];
+        full.extend_from_slice(args);
+        json_lines(&ok(run(s.rewind(&full))))
+    };
+    assert_eq!(lines(&["count"]), [json!({"count": 7})]);
+    assert_eq!(
+        lines(&["count", "--group-by", "category", "--top", "1"]),
+        [json!({"group": "Account", "count": 5})]
+    );
+    assert_eq!(
+        lines(&["sum", "data.n", "--where", "data.n > 2"]),
+        [json!({"count": 3, "sum": 12})]
+    );
+    assert_eq!(
+        lines(&["max", "version", "--group-by", "stream"]),
+        [
+            json!({"group": "Account-1", "count": 5, "max": 5}),
+            json!({"group": "Account_2-x", "count": 1, "max": 1}),
+            json!({"group": "Order-1", "count": 1, "max": 1}),
+        ]
+    );
+    let table = ok(run(s.rewind(&[
+        "query",
+        "count",
+        "--group-by",
+        "type",
+        "--format",
+        "table",
+    ])));
+    assert_eq!(
+        table.lines().collect::<Vec<_>>(),
+        [
+            "GROUP      COUNT",
+            "Deposited      5",
+            "Opened         1",
+            "Placed         1"
+        ]
+    );
+    for (args, wanted) in [
+        (vec!["query", "avg"], "no aggregate \"avg\""),
+        (vec!["query", "sum"], "sum needs a field"),
+        (vec!["query", "sum", "type"], "type is not a number"),
+        (
+            vec!["query", "count", "--group-by", "dta.x"],
+            "no field \"dta\"",
+        ),
+        (vec!["query", "count", "--where", "type ="], "column 7"),
+    ] {
+        let (code, out, err) = run(s.rewind(&args));
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(out.is_empty() && err.contains(wanted), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn log_follow_prints_appends_from_another_process() {
     let s = Sandbox::new();
     seed(&s);

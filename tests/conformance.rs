@@ -94,6 +94,7 @@ macro_rules! conformance {
     store_sets_recorded_at_and_stream_type,
     hostile_json_and_bytes_are_refused_and_nothing_is_written,
     where_expressions_match_the_reference,
+    aggregates_are_computed_alike,
         );
     };
 }
@@ -1381,12 +1382,8 @@ async fn hostile_json_and_bytes_are_refused_and_nothing_is_written(store: Store)
     assert_eq!(store.stream_version("H-1").await.unwrap(), 0);
 }
 
-/// `--where` gives the same events on every backend as `Where::matches` (the reference),
-/// and as many as counted by hand: JSON types kept apart, absent fields matching nothing,
-/// exact big integers, byte-order text, case-sensitive `like` with literal escapes, keys
-/// that look like array indexes.
-async fn where_expressions_match_the_reference(store: Store) {
-    use rewind::store::expr::Where;
+/// Twelve events of every JSON type, for `--where` and `rewind query`.
+async fn append_typed_events(store: &Store) {
     let batches: Vec<(&str, Vec<NewEvent>)> = vec![
         (
             "Account-1",
@@ -1442,6 +1439,15 @@ async fn where_expressions_match_the_reference(store: Store) {
             .await
             .unwrap();
     }
+}
+
+/// `--where` gives the same events on every backend as `Where::matches` (the reference),
+/// and as many as counted by hand: JSON types kept apart, absent fields matching nothing,
+/// exact big integers, byte-order text, case-sensitive `like` with literal escapes, keys
+/// that look like array indexes.
+async fn where_expressions_match_the_reference(store: Store) {
+    use rewind::store::expr::Where;
+    append_typed_events(&store).await;
     let all = all_log(&store).await;
     assert_eq!(all.len(), 12);
     let cases: &[(&str, usize)] = &[
@@ -1564,4 +1570,134 @@ async fn where_expressions_match_the_reference(store: Store) {
         seen += page.len();
     }
     assert_eq!(seen, 7);
+}
+
+/// `rewind query`'s aggregates give the same rows on every backend: counts per group
+/// (JSON groups by value, absent ones as null), exact integer sums, numeric extremes that
+/// pass text by, times as the envelope prints them, and the top N by the answer.
+async fn aggregates_are_computed_alike(store: Store) {
+    use rewind::store::expr::aggregate::{Aggregate, AggregateQuery};
+    use rewind::store::expr::{Where, parse_field};
+    append_typed_events(&store).await;
+    let run = |aggregate: Aggregate, matching: Option<&str>, group: Option<&str>, top| {
+        let store = store.clone();
+        let query = AggregateQuery {
+            aggregate: aggregate.clone(),
+            matching: matching.map(|m| Where::parse(m).unwrap()),
+            group_by: group.map(|g| parse_field(g).unwrap()),
+            top,
+        };
+        async move {
+            let rows = store.aggregate(query).await.unwrap();
+            rows.iter()
+                .map(|r| r.to_json(&aggregate))
+                .collect::<Vec<_>>()
+        }
+    };
+    let field = |name: &str| parse_field(name).unwrap();
+    assert_eq!(
+        run(Aggregate::Count, None, None, None).await,
+        [json!({"count": 12})]
+    );
+    assert_eq!(
+        run(
+            Aggregate::Count,
+            Some("category = 'Account'"),
+            Some("type"),
+            None
+        )
+        .await,
+        [
+            json!({"group": "AccountOpened", "count": 2}),
+            json!({"group": "MoneyDeposited", "count": 4}),
+            json!({"group": "MoneyWithdrawn", "count": 1}),
+        ]
+    );
+    assert_eq!(
+        run(Aggregate::Count, None, Some("stream"), Some(2)).await,
+        [
+            json!({"group": "Account-1", "count": 4}),
+            json!({"group": "Account-2", "count": 3}),
+        ]
+    );
+    // Grouped by a data field: by JSON value, absent as null, text apart from numbers.
+    assert_eq!(
+        run(
+            Aggregate::Count,
+            Some("category = 'Account'"),
+            Some("data.amount"),
+            None
+        )
+        .await,
+        [
+            json!({"group": null, "count": 2}),
+            json!({"group": -20, "count": 1}),
+            json!({"group": 2.5, "count": 1}),
+            json!({"group": 150, "count": 1}),
+            json!({"group": 9007199254740993_u64, "count": 1}),
+            json!({"group": "150", "count": 1}),
+        ]
+    );
+    // Sums take numbers only ("150" is text), exactly.
+    assert_eq!(
+        run(
+            Aggregate::Sum(field("data.amount")),
+            Some("data.amount < 1000"),
+            None,
+            None
+        )
+        .await,
+        [json!({"count": 3, "sum": 132.5})]
+    );
+    assert_eq!(
+        run(
+            Aggregate::Sum(field("data.amount")),
+            Some("data.amount > 1000"),
+            None,
+            None
+        )
+        .await,
+        [json!({"count": 1, "sum": 9007199254740993_u64})]
+    );
+    assert_eq!(
+        run(
+            Aggregate::Min(field("data.amount")),
+            None,
+            Some("category"),
+            None
+        )
+        .await,
+        [
+            json!({"group": "Account", "count": 7, "min": -20}),
+            json!({"group": "Order", "count": 3, "min": null}),
+            json!({"group": "order", "count": 1, "min": null}),
+            json!({"group": "Ünï", "count": 1, "min": null}),
+        ]
+    );
+    assert_eq!(
+        run(
+            Aggregate::Max(field("version")),
+            None,
+            Some("category"),
+            Some(1)
+        )
+        .await,
+        [json!({"group": "Account", "count": 7, "max": 4})]
+    );
+    assert_eq!(
+        run(
+            Aggregate::Max(field("type")),
+            Some("category = 'Order'"),
+            None,
+            None
+        )
+        .await,
+        [json!({"count": 3, "max": "OrderPlaced"})]
+    );
+    let all = all_log(&store).await;
+    let last = rewind::store::timestamp::format(&all.last().unwrap().recorded_at);
+    assert_eq!(
+        run(Aggregate::Max(field("recorded_at")), None, None, None).await,
+        [json!({"count": 12, "max": last})]
+    );
 }

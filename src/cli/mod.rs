@@ -11,6 +11,7 @@ mod matching;
 mod migrate;
 mod output;
 mod project;
+mod query;
 mod read;
 mod snapshot;
 mod state;
@@ -92,6 +93,7 @@ pub enum Command {
     Read(read::ReadArgs),
     Log(log::LogArgs),
     Streams(streams::StreamsArgs),
+    Query(query::QueryArgs),
     Export(export::ExportArgs),
     Import(import::ImportArgs),
     State(state::StateArgs),
@@ -299,6 +301,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Read(args)) => read::run(&context, args).await,
         Some(Command::Log(args)) => log::run(&context, args).await,
         Some(Command::Streams(args)) => streams::run(&context, args).await,
+        Some(Command::Query(args)) => query::run(&context, args).await,
         Some(Command::Export(args)) => export::run(&context, args).await,
         Some(Command::Import(args)) => import::run(&context, args).await,
         Some(Command::State(args)) => state::run(&context, args).await,

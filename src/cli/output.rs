@@ -108,6 +108,16 @@ impl Output {
         }
     }
 
+    /// A JSON value as one line (whatever the format).
+    pub fn json(&mut self, value: &impl Serialize) -> io::Result<()> {
+        self.json_line(value)
+    }
+
+    /// A line of text as it is.
+    pub fn text(&mut self, line: &str) -> io::Result<()> {
+        writeln!(self.out, "{line}")
+    }
+
     fn json_line(&mut self, value: &impl Serialize) -> io::Result<()> {
         // From<serde_json::Error> keeps an I/O error's kind (a closed pipe stays BrokenPipe).
         serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)?;

@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 #[cfg(feature = "postgres")]
 use super::PostgresStore;
 use super::error::Result;
+use super::expr::aggregate::{AggregateQuery, AggregateRow};
 use super::model::{
     AppendSegment, Checkpoint, Direction, ImportSummary, LogQuery, Position, RecordedEvent,
     Snapshot, SnapshotInfo, SnapshotsQuery, StoreStats, StreamInfo, StreamQuery, StreamsQuery,
@@ -56,6 +57,8 @@ pub trait EventReader: Send + Sync {
         limit: usize,
     ) -> Fut<'_, Vec<StreamInfo>>;
     fn activity_per_day<'a>(&'a self, stream_id: &'a str) -> Fut<'a, Vec<(String, u64)>>;
+    /// `rewind query`: counted, summed, … by the database.
+    fn aggregate(&self, q: AggregateQuery) -> Fut<'_, Vec<AggregateRow>>;
     fn event_by_id(&self, event_id: uuid::Uuid) -> Fut<'_, Option<RecordedEvent>>;
     fn caused_by(&self, event_id: uuid::Uuid, limit: usize) -> Fut<'_, Vec<RecordedEvent>>;
     fn stream_version<'a>(&'a self, stream_id: &'a str) -> Fut<'a, Version>;
@@ -157,6 +160,9 @@ macro_rules! reader_and_state {
             }
             fn activity_per_day<'a>(&'a self, stream_id: &'a str) -> Fut<'a, Vec<(String, u64)>> {
                 Box::pin(<$backend>::activity_per_day(self, stream_id))
+            }
+            fn aggregate(&self, q: AggregateQuery) -> Fut<'_, Vec<AggregateRow>> {
+                Box::pin(<$backend>::aggregate(self, q))
             }
             fn event_by_id(&self, event_id: uuid::Uuid) -> Fut<'_, Option<RecordedEvent>> {
                 Box::pin(<$backend>::event_by_id(self, event_id))

@@ -397,6 +397,18 @@ impl Store {
             .await
     }
 
+    /// `rewind query`: a count, sum, minimum or maximum over the events an expression
+    /// matches, per group and the top N when asked, computed by the database; rows in
+    /// the order [`expr::aggregate::order_rows`] gives (the same from every backend).
+    pub async fn aggregate(
+        &self,
+        q: expr::aggregate::AggregateQuery,
+    ) -> Result<Vec<expr::aggregate::AggregateRow>> {
+        let mut rows = self.reader.aggregate(q.clone()).await?;
+        expr::aggregate::order_rows(&mut rows, &q);
+        Ok(rows)
+    }
+
     /// The stream's events per day (UTC), oldest first: `("2026-01-15", 12)`.
     pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {
         self.reader.activity_per_day(stream_id).await

@@ -23,9 +23,12 @@
 //! that is absent matches no comparison, not even `!=` (`not exists` finds those). Every
 //! comparison is true or false, never SQL's unknown, so `not` always inverts.
 
+pub mod aggregate;
 mod eval;
 mod parse;
 pub(crate) mod sqlite;
+
+pub use parse::field as parse_field;
 
 use std::fmt;
 use std::sync::Arc;

@@ -166,26 +166,21 @@ struct Parser {
 }
 
 pub fn parse(source: &str) -> Result<Expr, WhereError> {
-    let tokens = lex(source)?;
-    let mut parser = Parser {
-        tokens,
-        at: 0,
-        end: source.chars().count() + 1,
-    };
+    let mut parser = Parser::new(source)?;
     if parser.tokens.is_empty() {
         return Err(error(1, "an empty expression (try: type = 'OrderPlaced')"));
     }
     let expr = parser.or()?;
-    if let Some(extra) = parser.peek() {
-        return Err(error(
-            extra.column,
-            format!(
-                "expected and, or or the end, found {}",
-                describe(&extra.token)
-            ),
-        ));
-    }
+    parser.finish("and, or or the end")?;
     Ok(expr)
+}
+
+/// A field name alone (`data.amount`, `category`), as `rewind query` takes one.
+pub fn field(source: &str) -> Result<Field, WhereError> {
+    let mut parser = Parser::new(source)?;
+    let field = parser.field()?;
+    parser.finish("the end after the field")?;
+    Ok(field)
 }
 
 fn describe(token: &Token) -> String {
@@ -203,6 +198,25 @@ fn describe(token: &Token) -> String {
 }
 
 impl Parser {
+    fn new(source: &str) -> Result<Parser, WhereError> {
+        Ok(Parser {
+            tokens: lex(source)?,
+            at: 0,
+            end: source.chars().count() + 1,
+        })
+    }
+
+    /// Everything read, or an error naming the first token left over.
+    fn finish(&self, expected: &str) -> Result<(), WhereError> {
+        match self.peek() {
+            Some(extra) => Err(error(
+                extra.column,
+                format!("expected {expected}, found {}", describe(&extra.token)),
+            )),
+            None => Ok(()),
+        }
+    }
+
     fn peek(&self) -> Option<&Lexed> {
         self.tokens.get(self.at)
     }

@@ -5,6 +5,7 @@
 
 use rusqlite::types::Value as SqlValue;
 
+use super::aggregate::{Aggregate, AggregateQuery};
 use super::{CmpOp, Expr, Field, LikePiece, Literal, Where, like_pieces};
 use crate::store::timestamp;
 
@@ -172,5 +173,62 @@ fn glob(pattern: &str) -> String {
             LikePiece::Literal(c) => out.push(c),
         }
     }
+    out
+}
+
+/// A `rewind query` as one SQLite statement: `(group, count, value)` rows.
+pub fn aggregate(query: &AggregateQuery) -> Compiled {
+    let mut out = Compiled {
+        sql: String::new(),
+        params: Vec::new(),
+        offset: 0,
+    };
+    let group = match &query.group_by {
+        Some(field) => match column(field) {
+            Some(column) => column.to_owned(),
+            None => {
+                // The value's JSON text (strings quoted), NULL where absent.
+                let (column, path) = json_field(field);
+                let path = out.bind(SqlValue::Text(path));
+                format!("({column} -> {path})")
+            }
+        },
+        None => "NULL".to_owned(),
+    };
+    let value = match query.aggregate.field() {
+        None => "NULL".to_owned(),
+        Some(field) => {
+            let function = query.aggregate.key();
+            match column(field) {
+                Some(column) => format!("{function}({column})"),
+                None => {
+                    let (column, path) = json_field(field);
+                    let path = out.bind(SqlValue::Text(path));
+                    format!(
+                        "{function}(CASE WHEN json_type({column}, {path}) IN ('integer', 'real') \
+                         THEN json_extract({column}, {path}) END)"
+                    )
+                }
+            }
+        }
+    };
+    let condition = match &query.matching {
+        Some(matching) => condition(&mut out, matching.expr()),
+        None => "1".to_owned(),
+    };
+    let mut sql =
+        format!("SELECT {group} AS grp, count(*), {value} AS answer FROM events WHERE {condition}");
+    if query.group_by.is_some() {
+        sql.push_str(" GROUP BY grp");
+    }
+    if let Some(top) = query.top {
+        let by = if query.aggregate == Aggregate::Count {
+            "count(*)"
+        } else {
+            "answer"
+        };
+        sql.push_str(&format!(" ORDER BY {by} DESC, grp LIMIT {top}"));
+    }
+    out.sql = sql;
     out
 }

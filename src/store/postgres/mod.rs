@@ -30,6 +30,7 @@ use sqlx::{Acquire, Connection, PgConnection, PgPool, Row};
 
 use super::OpenOptions;
 use super::error::{Result, StoreError};
+use super::expr::aggregate::{AggregateQuery, AggregateRow};
 use super::model::{
     AppendSegment, Checkpoint, Direction, ImportSummary, LogQuery, Position, RecordedEvent,
     Snapshot, SnapshotInfo, SnapshotsQuery, StoreStats, StreamInfo, StreamQuery, StreamsQuery,
@@ -671,6 +672,21 @@ impl PostgresStore {
             limit,
         )
         .await
+    }
+
+    pub async fn aggregate(&self, q: AggregateQuery) -> Result<Vec<AggregateRow>> {
+        if self.nothing_stored() {
+            // As SQL answers over no rows: no groups, or one answer of nothing.
+            return Ok(match q.group_by {
+                Some(_) => Vec::new(),
+                None => vec![AggregateRow {
+                    group: None,
+                    count: 0,
+                    value: q.aggregate.field().map(|_| serde_json::Value::Null),
+                }],
+            });
+        }
+        read::aggregate(&self.inner.pool, &self.statements(), &q).await
     }
 
     pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {

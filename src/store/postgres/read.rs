@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::sql::{self, Bind, Built, Statements, VISIBLE};
 use super::where_sql;
 use crate::store::error::{Result, StoreError};
+use crate::store::expr::aggregate::{AggregateQuery, AggregateRow};
 use crate::store::model::{
     Direction, LogFilter, LogQuery, Position, RecordedEvent, StreamInfo, StreamQuery, StreamsQuery,
     Version,
@@ -400,4 +401,43 @@ pub async fn version_at_position(
     ));
     let v: Option<i64> = b.query().fetch_one(pool).await?.try_get(0)?;
     Ok(v.unwrap_or(0) as Version)
+}
+
+/// `rewind query`: grouped and aggregated by the server; values cross as text and are
+/// typed here by the field they came from.
+pub async fn aggregate(
+    pool: &PgPool,
+    st: &Statements,
+    q: &AggregateQuery,
+) -> Result<Vec<AggregateRow>> {
+    use crate::store::expr::FieldKind;
+    use crate::store::expr::aggregate::number_from_text;
+    let typed = |kind: FieldKind, text: Option<String>| match (kind, text) {
+        (_, None) => serde_json::Value::Null,
+        (FieldKind::Text | FieldKind::Time, Some(t)) => serde_json::Value::String(t),
+        (FieldKind::Integer, Some(t)) => number_from_text(&t),
+        (FieldKind::Json, Some(t)) => {
+            serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t))
+        }
+    };
+    let rows = where_sql::aggregate(st, q).query().fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| {
+            let group: Option<String> = row.try_get(0)?;
+            let count: i64 = row.try_get(1)?;
+            let answer: Option<String> = row.try_get(2)?;
+            Ok(AggregateRow {
+                group: q.group_by.as_ref().map(|f| typed(f.kind(), group)),
+                count: count as u64,
+                value: q.aggregate.field().map(|f| {
+                    // Sums and extremes of JSON fields are numbers.
+                    let kind = match f.kind() {
+                        FieldKind::Json => FieldKind::Integer,
+                        other => other,
+                    };
+                    typed(kind, answer)
+                }),
+            })
+        })
+        .collect()
 }

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::sql::{Bind, Built, Statements};
+use crate::store::expr::aggregate::AggregateQuery;
 use crate::store::expr::{CmpOp, Expr, Field, Literal, Where};
 use crate::store::timestamp;
 
@@ -192,4 +193,89 @@ fn json_compare(b: &mut Built, field: &Field, op: CmpOp, value: &Literal) -> Str
             }
         }
     }
+}
+
+/// The RFC 3339 text with microseconds that SQLite stores and Rust prints.
+fn time_text(expr: &str) -> String {
+    format!("to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+}
+
+/// An envelope field as a column expression (None for data/metadata).
+fn envelope(field: &Field, st: &Statements) -> Option<String> {
+    Some(match field {
+        Field::Type => "event_type".into(),
+        Field::Stream => "stream_id".into(),
+        Field::Category => st.category_column.into(),
+        Field::Version if st.version_offset != 0 => format!("(version + {})", st.version_offset),
+        Field::Version => "version".into(),
+        Field::Position => "global_position".into(),
+        Field::SchemaVersion => st.schema_version_sql.clone(),
+        Field::RecordedAt => "created_at".into(),
+        Field::Data(_) | Field::Metadata(_) => return None,
+    })
+}
+
+/// A `rewind query` as one statement: `(group text, count, answer text)` rows.
+pub fn aggregate(st: &Statements, q: &AggregateQuery) -> Built {
+    let mut b = Built::new(String::new());
+    let group = match &q.group_by {
+        Some(Field::RecordedAt) => time_text("created_at"),
+        Some(field) => match envelope(field, st) {
+            Some(column) => format!("({column})::text"),
+            None => {
+                let (column, keys) = json_field(field);
+                let guard = guard(&mut b, column, keys);
+                let p = path(&mut b, keys);
+                // The value's JSON text, NULL where absent.
+                format!("(CASE WHEN {guard}true THEN ({column} #> ${p})::text END)")
+            }
+        },
+        None => "NULL::text".into(),
+    };
+    // The aggregate as the database computes it (ordered by for `top`), and as text.
+    let (raw, answer) = match q.aggregate.field() {
+        None => ("count(*)".to_owned(), "NULL::text".to_owned()),
+        Some(field) => {
+            let function = q.aggregate.key();
+            let raw = match (field, envelope(field, st)) {
+                (Field::Type | Field::Stream | Field::Category, Some(column)) => {
+                    format!("{function}({column} COLLATE \"C\")")
+                }
+                (_, Some(column)) => format!("{function}({column})"),
+                (_, None) => {
+                    let (column, keys) = json_field(field);
+                    let guard = guard(&mut b, column, keys);
+                    let p = path(&mut b, keys);
+                    format!(
+                        "{function}(CASE WHEN {guard}jsonb_typeof({column} #> ${p}) = 'number' \
+                         THEN ({column} #>> ${p})::numeric END)"
+                    )
+                }
+            };
+            let answer = match field {
+                Field::RecordedAt => time_text(&raw),
+                _ => format!("({raw})::text"),
+            };
+            (raw, answer)
+        }
+    };
+    let condition = match &q.matching {
+        Some(matching) => condition(&mut b, st, matching),
+        None => "true".into(),
+    };
+    let mut sql = format!(
+        "SELECT {group} AS grp, count(*)::int8, {answer} AS answer FROM {} WHERE {condition}",
+        st.events
+    );
+    if st.commit_order {
+        sql.push_str(&format!(" AND {}", super::sql::VISIBLE));
+    }
+    if q.group_by.is_some() {
+        sql.push_str(" GROUP BY grp");
+    }
+    if let Some(top) = q.top {
+        sql.push_str(&format!(" ORDER BY {raw} DESC NULLS LAST, grp LIMIT {top}"));
+    }
+    b.sql = sql;
+    b
 }

@@ -436,6 +436,13 @@ impl SqliteStore {
         .await
     }
 
+    pub async fn aggregate(
+        &self,
+        q: crate::store::expr::aggregate::AggregateQuery,
+    ) -> Result<Vec<crate::store::expr::aggregate::AggregateRow>> {
+        self.read(move |conn| read::aggregate(conn, &q)).await
+    }
+
     pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {
         let stream_id = stream_id.to_owned();
         self.read(move |conn| read::activity_per_day(conn, &stream_id))

@@ -6,6 +6,8 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::store::error::Result;
+use crate::store::expr::FieldKind;
+use crate::store::expr::aggregate::{AggregateQuery, AggregateRow};
 use crate::store::model::{
     Direction, LogQuery, Position, RecordedEvent, StoreStats, StreamInfo, StreamQuery,
     StreamsQuery, Version,
@@ -378,4 +380,46 @@ pub fn activity_per_day(conn: &Connection, stream_id: &str) -> Result<Vec<(Strin
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// `rewind query`: the database groups and aggregates; rows come back per group.
+pub fn aggregate(conn: &Connection, q: &AggregateQuery) -> Result<Vec<AggregateRow>> {
+    use rusqlite::types::Value as SqlValue;
+    let compiled = expr::sqlite::aggregate(q);
+    let mut stmt = conn.prepare_cached(&compiled.sql)?;
+    let params: Vec<&dyn ToSql> = compiled.params.iter().map(|p| p as &dyn ToSql).collect();
+    let json_group = q.group_by.as_ref().map(|f| f.kind() == FieldKind::Json);
+    let value = |v: SqlValue| match v {
+        SqlValue::Null => serde_json::Value::Null,
+        SqlValue::Integer(i) => i.into(),
+        SqlValue::Real(r) => {
+            serde_json::Number::from_f64(r).map_or(serde_json::Value::Null, Into::into)
+        }
+        SqlValue::Text(t) => t.into(),
+        SqlValue::Blob(_) => serde_json::Value::Null,
+    };
+    let rows = stmt.query_map(params.as_slice(), |row| {
+        let group: SqlValue = row.get(0)?;
+        let count: i64 = row.get(1)?;
+        let answer: SqlValue = row.get(2)?;
+        Ok((group, count, answer))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (group, count, answer) = row?;
+        let group = match (json_group, group) {
+            (None, _) => None,
+            // A JSON field's group is its JSON text.
+            (Some(true), SqlValue::Text(t)) => {
+                Some(serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)))
+            }
+            (_, other) => Some(value(other)),
+        };
+        out.push(AggregateRow {
+            group,
+            count: count as u64,
+            value: q.aggregate.field().map(|_| value(answer)),
+        });
+    }
+    Ok(out)
 }
