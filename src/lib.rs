@@ -68,6 +68,8 @@
 
 pub mod store;
 
+pub mod catalog;
+
 #[cfg(feature = "scripts")]
 #[allow(missing_docs)]
 pub mod config;

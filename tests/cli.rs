@@ -544,6 +544,64 @@ fn query_counts_sums_and_ranks_groups() {
 }
 
 #[test]
+fn types_catalog_reads_only_new_events_and_flags_a_shape_change() {
+    let s = Sandbox::new();
+    seed(&s);
+    let types = |extra: &[&str]| {
+        let mut args = vec!["types"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = run(s.rewind(&args));
+        assert_eq!(code, 0, "{err}");
+        (json_lines(&out), err)
+    };
+    let (first, err) = types(&[]);
+    assert!(err.contains("types: 7 events read"), "{err}");
+    let names: Vec<&Value> = first.iter().map(|t| &t["event_type"]).collect();
+    assert_eq!(
+        names,
+        [&json!("Deposited"), &json!("Opened"), &json!("Placed")]
+    );
+    assert_eq!(first[0]["count"], 5);
+    assert_eq!(first[0]["categories"], json!({"Account": 5}));
+    assert_eq!(
+        first[0]["shapes"][0]["fields"]["data.n"]["types"],
+        json!({"number": 5})
+    );
+    let (_, err) = types(&[]);
+    assert!(err.contains("types: 0 events read"), "{err}");
+    // Deposits whose n turns to text for good, without a schema_version bump.
+    for n in ["six", "seven", "eight"] {
+        ok(append(
+            &s,
+            &[
+                "Account-1",
+                "Deposited",
+                "--data",
+                &json!({"n": n}).to_string(),
+            ],
+        ));
+    }
+    let (after, err) = types(&["--type", "Deposited"]);
+    assert!(err.contains("types: 3 events read"), "{err}");
+    assert_eq!(after.len(), 1);
+    let drift = &after[0]["shapes"][0]["drift"];
+    assert_eq!(
+        drift,
+        &json!([{"field": "data.n", "change": "number → string",
+                 "event": {"position": 8, "stream_id": "Account-1", "version": 6}}])
+    );
+    let (code, table, _) = run(s.rewind(&["types", "--format", "table"]));
+    assert_eq!(code, 0);
+    assert!(
+        table.contains("v1 data.n number → string at Account-1@6 (position 8)"),
+        "{table}"
+    );
+    let (code, _, err) = run(s.rewind(&["--read-only", "types"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("0 events read"), "{err}");
+}
+
+#[test]
 fn log_follow_prints_appends_from_another_process() {
     let s = Sandbox::new();
     seed(&s);

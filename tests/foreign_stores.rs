@@ -350,6 +350,63 @@ fn check_reads(sandbox: &Sandbox, url: &str, e: &Expect) {
     // Export streams every event in log order.
     let exported = ok(sandbox, url, &["export"]);
     assert_eq!(exported.len(), 4);
+
+    check_queries_and_types(sandbox, url, e);
+}
+
+/// `--where`, `rewind query` and the type catalog on the kind: pushed down to its tables,
+/// the catalog kept in the sidecar so that a second run reads nothing.
+fn check_queries_and_types(sandbox: &Sandbox, url: &str, e: &Expect) {
+    let big = ok(sandbox, url, &["log", "--where", "data.amount > 30"]);
+    assert_eq!(big.len(), 1, "{big:?}");
+    assert_eq!(big[0]["data"], json!({"amount": 50}));
+    let placed = format!("type = '{}'", e.placed);
+    let streams = ok(sandbox, url, &["streams", "--where", &placed]);
+    let ids: Vec<&Value> = streams.iter().map(|s| &s["stream_id"]).collect();
+    assert_eq!(ids, [&json!(e.order)]);
+    let in_account = format!("category = '{}'", e.category);
+    let sum = ok(
+        sandbox,
+        url,
+        &["query", "sum", "data.amount", "--where", &in_account],
+    );
+    assert_eq!(sum, [json!({"count": 3, "sum": 75})]);
+
+    let (code, out, err) = rw(sandbox, url, &["types"]);
+    assert_eq!(code, 0, "{err}");
+    let types = common::json_lines(&out);
+    let count_of = |name: &str| {
+        types
+            .iter()
+            .find(|t| t["event_type"] == name)
+            .map(|t| t["count"].clone())
+    };
+    assert_eq!(count_of(e.placed), Some(json!(1)), "{types:?}");
+    // The deposits (a kind may name the type in its own case): data.amount, a number in
+    // both, whatever schema versions the writer gave them.
+    let amounts: Vec<(u64, &Value)> = types
+        .iter()
+        .flat_map(|t| t["shapes"].as_array().unwrap())
+        .filter_map(|shape| {
+            let field = &shape["fields"]["data.amount"];
+            field["present"]
+                .as_u64()
+                .map(|n| (n, &field["types"]["number"]))
+        })
+        .collect();
+    assert_eq!(amounts.iter().map(|(n, _)| n).sum::<u64>(), 2, "{types:?}");
+    assert!(
+        amounts
+            .iter()
+            .all(|(n, numbers)| numbers.as_u64() == Some(*n)),
+        "{types:?}"
+    );
+    let (code, _, err) = rw(sandbox, url, &["types"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("types: 0 events read"),
+        "kept in the sidecar: {err}"
+    );
 }
 
 /// Snapshots go to the sidecar; writes into the foreign store are refused, exit 1.

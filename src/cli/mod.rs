@@ -16,6 +16,7 @@ mod read;
 mod snapshot;
 mod state;
 mod streams;
+mod types;
 
 use std::path::PathBuf;
 
@@ -94,6 +95,7 @@ pub enum Command {
     Log(log::LogArgs),
     Streams(streams::StreamsArgs),
     Query(query::QueryArgs),
+    Types(types::TypesArgs),
     Export(export::ExportArgs),
     Import(import::ImportArgs),
     State(state::StateArgs),
@@ -302,6 +304,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Log(args)) => log::run(&context, args).await,
         Some(Command::Streams(args)) => streams::run(&context, args).await,
         Some(Command::Query(args)) => query::run(&context, args).await,
+        Some(Command::Types(args)) => types::run(&context, args).await,
         Some(Command::Export(args)) => export::run(&context, args).await,
         Some(Command::Import(args)) => import::run(&context, args).await,
         Some(Command::State(args)) => state::run(&context, args).await,

@@ -130,7 +130,7 @@ impl Output {
 }
 
 /// Shortens `text` to `width` characters, marking the cut with an ellipsis.
-fn clip(text: &str, width: usize) -> String {
+pub fn clip(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_owned();
     }

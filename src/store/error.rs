@@ -116,6 +116,10 @@ pub enum StoreError {
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
 
+    /// Work of rewind's own beside the store stopped (a background fold that panicked).
+    #[error("{0}")]
+    Internal(String),
+
     /// The store was closed while the operation waited.
     #[error("the store was closed")]
     Closed,
