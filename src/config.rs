@@ -36,6 +36,8 @@ pub struct Config {
     /// `[source]`: a hand-made PostgreSQL table's columns mapped onto the envelope.
     #[serde(rename = "source")]
     pub source_mapping: Option<SourceMapping>,
+    /// `[doctor]`: which rules run, at which level, with which limits.
+    pub doctor: DoctorConfig,
     /// Where sidecar files (rewind's state for stores it does not write) are kept;
     /// default: the user's data dir (`~/.local/share/rewind/sidecars`).
     pub sidecar_dir: Option<PathBuf>,
@@ -58,6 +60,7 @@ impl Default for Config {
             script: ScriptConfig::default(),
             keys: BTreeMap::new(),
             theme: ThemeConfig::default(),
+            doctor: DoctorConfig::default(),
             source_mapping: None,
             sidecar_dir: None,
             source: None,
@@ -79,6 +82,34 @@ impl Default for ScriptConfig {
         ScriptConfig {
             event_timeout_ms: 1000,
             memory_limit_mb: 256,
+        }
+    }
+}
+
+/// `[doctor]` in config.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DoctorConfig {
+    /// Rules not to run (`disable = ["missing-ids"]`).
+    pub disable: Vec<String>,
+    /// Rule -> level (`info`, `warning`, `error`), overriding its own.
+    pub levels: BTreeMap<String, String>,
+    /// An event larger than this (data + metadata as stored) is oversized.
+    pub max_event_bytes: u64,
+    /// Event types after which a stream takes no more events (`["AccountClosed"]`).
+    pub terminal_types: Vec<String>,
+    /// Type names the past-tense rule lets pass.
+    pub past_tense_ok: Vec<String>,
+}
+
+impl Default for DoctorConfig {
+    fn default() -> Self {
+        DoctorConfig {
+            disable: Vec::new(),
+            levels: BTreeMap::new(),
+            max_event_bytes: 65_536,
+            terminal_types: Vec::new(),
+            past_tense_ok: Vec::new(),
         }
     }
 }

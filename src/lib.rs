@@ -77,6 +77,8 @@ pub mod config;
 #[allow(missing_docs)]
 pub mod demo;
 #[cfg(feature = "scripts")]
+pub mod doctor;
+#[cfg(feature = "scripts")]
 pub mod projection;
 #[cfg(feature = "scripts")]
 pub mod replay;

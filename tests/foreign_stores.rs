@@ -972,6 +972,44 @@ async fn a_table_mapped_in_config() {
         },
     )
     .await;
+
+    // What the table's missing constraints let in, and `rewind doctor` finds: a version
+    // gap, an event id stored twice, positions skipped.
+    sqlx::raw_sql(
+        "INSERT INTO app.domain_events (aggregate, kind, n, body) SELECT 'Account-1', \
+           'Deposited', max(n) + 5, '{}' FROM app.domain_events WHERE aggregate = 'Account-1';
+         INSERT INTO app.domain_events (uid, aggregate, kind, n, body) SELECT uid, 'Order-9', \
+           'Shipped', 1, '{}' FROM app.domain_events WHERE aggregate = 'Account-1' AND n = 0;
+         SELECT setval('app.domain_events_seq_seq', (SELECT max(seq) + 5 FROM app.domain_events));
+         INSERT INTO app.domain_events (aggregate, kind, n, body) VALUES ('Order-9', 'Delivered', 2, '{}');",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    // The rule is about gaps older than the gap wait (500 ms here): younger ones may
+    // still fill.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let sandbox = sandbox_for("Account", MAPPING);
+    let (code, out, err) = rw(&sandbox, &db.url(), &["doctor"]);
+    assert_eq!(code, 1, "{err}");
+    let findings = common::json_lines(&out);
+    let of = |rule: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("{rule}: {findings:#?}"))
+    };
+    assert_eq!(of("version-gap")["events"][0]["stream_id"], "Account-1");
+    assert_eq!(of("version-gap")["level"], "error");
+    assert_eq!(of("duplicate-id")["events"][0]["stream_id"], "Order-9");
+    assert_eq!(of("position-gap")["events"][0]["stream_id"], "Order-9");
+    assert!(
+        of("position-gap")["events"][0]["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("5 positions missing"),
+        "{findings:#?}"
+    );
     pool.close().await;
 }
 

@@ -15,14 +15,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-pub use shape::{Drift, EventRef, FieldStats, Shape};
+pub use shape::{BLOB_CHARS, Drift, EventRef, FieldStats, Shape, is_blob};
 
 use crate::store::{Checkpoint, LogQuery, Position, RecordedEvent, Store, StoreError, timestamp};
 
 /// The checkpoint the catalog is kept under.
 pub const CHECKPOINT: &str = "$rewind:types";
 /// Bumped when the kept form changes: an older one is rebuilt, not misread.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// Categories named per type (more are counted).
 const MAX_CATEGORIES: usize = 32;
 /// Events a page of the log brings.
@@ -230,7 +230,8 @@ fn report(name: &str, entry: &TypeEntry) -> Value {
                         .collect();
                     (
                         path.clone(),
-                        json!({"present": field.present, "types": types, "example": field.example}),
+                        json!({"present": field.present, "types": types, "example": field.example,
+                               "blobs": field.blobs}),
                     )
                 })
                 .collect();

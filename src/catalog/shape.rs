@@ -66,6 +66,28 @@ pub struct FieldStats {
     first_event: Option<EventRef>,
     /// The first event without the field after every event before it had it.
     absent_since: Option<(u64, EventRef)>,
+    /// Values that look like a blob: text of 256 characters or more, all base64 or hex.
+    #[serde(default)]
+    pub blobs: u64,
+    /// The first event with such a value.
+    #[serde(default)]
+    pub first_blob: Option<EventRef>,
+}
+
+/// Text this long, all base64 (or hex) characters, is a blob carried in an event.
+pub const BLOB_CHARS: usize = 256;
+
+/// Whether `value` looks like binary data written as text (base64, base64url or hex).
+pub fn is_blob(value: &Value) -> bool {
+    match value {
+        Value::String(s) => {
+            s.len() >= BLOB_CHARS
+                && s.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
+                })
+        }
+        _ => false,
+    }
 }
 
 /// A change of shape without a schema_version bump.
@@ -158,6 +180,12 @@ impl Shape {
                 });
             seen_type.count += 1;
             seen_type.last = ordinal;
+            if is_blob(value) {
+                field.blobs += 1;
+                if field.first_blob.is_none() {
+                    field.first_blob = Some(here.clone());
+                }
+            }
         }
         // Fields this event lacks: the first absence after always being there is noted.
         for field in self.fields.values_mut() {

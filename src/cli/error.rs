@@ -15,6 +15,9 @@ pub enum CliError {
     /// A store error about one line of an input file; keeps the store error's exit code.
     #[error("line {line}: {source}")]
     AtLine { line: u64, source: StoreError },
+    /// A check found what it looks for (`doctor`'s error-level findings): exit 1.
+    #[error("{0}")]
+    Findings(String),
     /// Bad content given on the command line or in a file (exit 1, nothing written).
     #[error("{0}")]
     Input(String),

@@ -2,6 +2,7 @@
 
 mod append;
 mod demo;
+mod doctor;
 mod error;
 mod export;
 mod import;
@@ -96,6 +97,7 @@ pub enum Command {
     Streams(streams::StreamsArgs),
     Query(query::QueryArgs),
     Types(types::TypesArgs),
+    Doctor(doctor::DoctorArgs),
     Export(export::ExportArgs),
     Import(import::ImportArgs),
     State(state::StateArgs),
@@ -305,6 +307,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Streams(args)) => streams::run(&context, args).await,
         Some(Command::Query(args)) => query::run(&context, args).await,
         Some(Command::Types(args)) => types::run(&context, args).await,
+        Some(Command::Doctor(args)) => doctor::run(&context, args).await,
         Some(Command::Export(args)) => export::run(&context, args).await,
         Some(Command::Import(args)) => import::run(&context, args).await,
         Some(Command::State(args)) => state::run(&context, args).await,

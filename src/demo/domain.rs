@@ -154,7 +154,15 @@ pub struct Generator {
     /// The current command's correlation id and the id of its last event.
     correlation: Uuid,
     cause: Uuid,
+    planted: bool,
 }
+
+/// The events at the end of every demo history that break the rules of event sourcing,
+/// one finding of each kind for `rewind doctor` (and the tests that it finds exactly
+/// these): a command-named type, a stream id without a category, a shape change without
+/// a schema_version bump (three events, so it has settled), a causation id that names no
+/// event, and an oversized event.
+pub const PLANTED: u64 = 7;
 
 impl Generator {
     pub fn new(spec: DemoSpec) -> Generator {
@@ -173,6 +181,128 @@ impl Generator {
             placed: Vec::new(),
             correlation: Uuid::nil(),
             cause: Uuid::nil(),
+            planted: false,
+        }
+    }
+
+    /// The doctor's findings (see [`PLANTED`]), as many as the history has room for.
+    fn plant_doctor_findings(&mut self, out: &mut Vec<u8>) {
+        let fresh = |g: &mut Generator| {
+            g.clock_micros += g.rng.between(1, 2 * g.mean_gap_micros as u64) as i64;
+            let millis = (g.clock_micros / 1000) as u64;
+            g.correlation =
+                uuid::Builder::from_unix_timestamp_millis(millis, &g.rng.bytes::<10>()).into_uuid();
+            g.cause = g.correlation;
+        };
+        while self.remaining() > PLANTED {
+            fresh(self);
+            if !self.deposit(out, None) && !self.open_account(out) {
+                self.register_user(out);
+            }
+        }
+        // A command's name where an event's belongs.
+        if let Some(o) = self.placed.pop() {
+            fresh(self);
+            let (stream, version) = (self.orders[o].stream.clone(), self.orders[o].version + 1);
+            self.emit(
+                out,
+                &stream,
+                version,
+                "ShipOrder",
+                json!({"carrier": "DHL"}),
+                1,
+            );
+            self.orders[o].version = version;
+            self.orders[o].status = OrderStatus::Done;
+        }
+        // A stream id with no `{Category}-` in front.
+        if self.remaining() > 0 {
+            fresh(self);
+            self.emit(
+                out,
+                "nightly_audit",
+                1,
+                "AuditCompleted",
+                json!({"checked": self.produced}),
+                1,
+            );
+        }
+        // The last three deposits carry a field no earlier one had, with no bump.
+        for i in 0..3 {
+            if self.remaining() == 0 || self.open_accounts.is_empty() {
+                break;
+            }
+            fresh(self);
+            let a = self.open_accounts[i % self.open_accounts.len()];
+            let amount = 100 + 25 * i as u64;
+            let (data, schema) = if self.is_v2() {
+                let value = json!({"value": amount, "currency": "EUR"});
+                (
+                    json!({"amount": value, "source": "transfer", "channel": "mobile"}),
+                    2,
+                )
+            } else {
+                (
+                    json!({"amount": amount, "source": "transfer", "channel": "mobile"}),
+                    1,
+                )
+            };
+            let (stream, version) = (
+                self.accounts[a].stream.clone(),
+                self.accounts[a].version + 1,
+            );
+            self.emit(out, &stream, version, "MoneyDeposited", data, schema);
+            self.accounts[a].version = version;
+            self.accounts[a].balance += amount as i64;
+        }
+        // Caused by an event that is not in the store.
+        if self.remaining() > 0
+            && let Some(&a) = self.open_accounts.first()
+        {
+            fresh(self);
+            self.cause = uuid::Builder::from_random_bytes(self.rng.bytes::<16>()).into_uuid();
+            let (stream, version) = (
+                self.accounts[a].stream.clone(),
+                self.accounts[a].version + 1,
+            );
+            self.emit(
+                out,
+                &stream,
+                version,
+                "OverdraftLimitSet",
+                json!({"limit": 250}),
+                1,
+            );
+            self.accounts[a].version = version;
+            self.accounts[a].limit = 250;
+        }
+        // An order imported with thousands of lines: about 100 KB of data in one event.
+        if self.remaining() > 0 {
+            fresh(self);
+            let n = self.orders.len() + 1;
+            let stream = format!("Order-{n}");
+            let items: Vec<Value> = (0..2000)
+                .map(|i| {
+                    let (sku, _, price) = PRODUCTS[i % PRODUCTS.len()];
+                    json!({"sku": sku, "quantity": 1 + i % 3, "unit_price": price})
+                })
+                .collect();
+            let data = json!({"customer": "User-1", "source": "bulk-import", "items": items});
+            self.emit(out, &stream, 1, "OrderImported", data, 1);
+            self.orders.push(Order {
+                stream,
+                version: 1,
+                account: 0,
+                items: Vec::new(),
+                status: OrderStatus::Done,
+            });
+        }
+        // Whatever room is left (a history too small for every plant): plain deposits.
+        while self.remaining() > 0 {
+            fresh(self);
+            if !self.deposit(out, None) && !self.open_account(out) {
+                self.register_user(out);
+            }
         }
     }
 
@@ -184,6 +314,14 @@ impl Generator {
     pub fn next_command(&mut self, out: &mut Vec<u8>) -> bool {
         if self.remaining() == 0 {
             return false;
+        }
+        // The history ends with one of each mistake `rewind doctor` looks for.
+        // (A command writes at most three events: past the point where one more could
+        // leave too little room, single deposits fill up to the plants.)
+        if self.remaining() <= PLANTED + 3 && !self.planted {
+            self.planted = true;
+            self.plant_doctor_findings(out);
+            return true;
         }
         self.clock_micros += self.rng.between(1, 2 * self.mean_gap_micros as u64) as i64;
         // Command ids are UUID v7 like event ids: time-ordered, so their indexes grow at the end.

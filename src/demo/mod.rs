@@ -12,7 +12,7 @@ pub use domain::{DemoSpec, GeneratorReader};
 use crate::store::{ImportSummary, Result, Store};
 
 /// Bumped whenever the generator's output changes, so old demo stores are rebuilt.
-pub const GENERATOR_VERSION: u32 = 1;
+pub const GENERATOR_VERSION: u32 = 2;
 /// The `meta` key that records which demo a store holds.
 pub const META_KEY: &str = "demo.spec";
 

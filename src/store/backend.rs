@@ -57,6 +57,11 @@ pub trait EventReader: Send + Sync {
         limit: usize,
     ) -> Fut<'_, Vec<StreamInfo>>;
     fn activity_per_day<'a>(&'a self, stream_id: &'a str) -> Fut<'a, Vec<(String, u64)>>;
+    /// Which of these ids name a stored event.
+    fn existing_event_ids(
+        &self,
+        ids: Vec<uuid::Uuid>,
+    ) -> Fut<'_, std::collections::HashSet<uuid::Uuid>>;
     /// `rewind query`: counted, summed, … by the database.
     fn aggregate(&self, q: AggregateQuery) -> Fut<'_, Vec<AggregateRow>>;
     fn event_by_id(&self, event_id: uuid::Uuid) -> Fut<'_, Option<RecordedEvent>>;
@@ -160,6 +165,12 @@ macro_rules! reader_and_state {
             }
             fn activity_per_day<'a>(&'a self, stream_id: &'a str) -> Fut<'a, Vec<(String, u64)>> {
                 Box::pin(<$backend>::activity_per_day(self, stream_id))
+            }
+            fn existing_event_ids(
+                &self,
+                ids: Vec<uuid::Uuid>,
+            ) -> Fut<'_, std::collections::HashSet<uuid::Uuid>> {
+                Box::pin(<$backend>::existing_event_ids(self, ids))
             }
             fn aggregate(&self, q: AggregateQuery) -> Fut<'_, Vec<AggregateRow>> {
                 Box::pin(<$backend>::aggregate(self, q))

@@ -409,6 +409,14 @@ impl Store {
         Ok(rows)
     }
 
+    /// Which of `ids` name a stored event (the doctor's check of causation ids).
+    pub async fn existing_event_ids(
+        &self,
+        ids: Vec<uuid::Uuid>,
+    ) -> Result<std::collections::HashSet<uuid::Uuid>> {
+        self.reader.existing_event_ids(ids).await
+    }
+
     /// The stream's events per day (UTC), oldest first: `("2026-01-15", 12)`.
     pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {
         self.reader.activity_per_day(stream_id).await

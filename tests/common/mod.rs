@@ -240,3 +240,10 @@ pub mod pg {
         .join();
     }
 }
+
+/// The stdout of a run that must succeed.
+#[allow(dead_code)]
+pub fn ok_stdout((code, out, err): (i32, String, String)) -> String {
+    assert_eq!(code, 0, "{err}");
+    out
+}

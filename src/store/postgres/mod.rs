@@ -689,6 +689,16 @@ impl PostgresStore {
         read::aggregate(&self.inner.pool, &self.statements(), &q).await
     }
 
+    pub async fn existing_event_ids(
+        &self,
+        ids: Vec<uuid::Uuid>,
+    ) -> Result<std::collections::HashSet<uuid::Uuid>> {
+        if self.nothing_stored() || ids.is_empty() {
+            return Ok(Default::default());
+        }
+        read::existing_event_ids(&self.inner.pool, &self.statements(), &ids).await
+    }
+
     pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {
         if self.nothing_stored() {
             return Ok(Default::default());

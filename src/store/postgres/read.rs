@@ -441,3 +441,20 @@ pub async fn aggregate(
         })
         .collect()
 }
+
+/// Which of `ids` name a stored event.
+pub async fn existing_event_ids(
+    pool: &PgPool,
+    st: &Statements,
+    ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>> {
+    let mut b = Built::new(format!("SELECT id::text FROM {} WHERE ", st.events));
+    let p = b.bind(Bind::Texts(ids.iter().map(Uuid::to_string).collect()));
+    b.push(&st.id_in(p));
+    let rows = b.query().fetch_all(pool).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.try_get::<String, _>(0).ok())
+        .filter_map(|t| Uuid::parse_str(&t).ok())
+        .collect())
+}

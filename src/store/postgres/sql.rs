@@ -171,6 +171,15 @@ impl Statements {
         }
     }
 
+    /// `the event id is one of ${param}` (uuids as a text array).
+    pub fn id_in(&self, param: usize) -> String {
+        if self.uuid_ids {
+            format!("id = ANY(${param}::uuid[])")
+        } else {
+            format!("id = ANY(${param}::text[])")
+        }
+    }
+
     /// A version parameter in the store's own numbering.
     pub fn version_param(&self, param: usize) -> String {
         match self.version_offset {

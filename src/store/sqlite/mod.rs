@@ -443,6 +443,14 @@ impl SqliteStore {
         self.read(move |conn| read::aggregate(conn, &q)).await
     }
 
+    pub async fn existing_event_ids(
+        &self,
+        ids: Vec<uuid::Uuid>,
+    ) -> Result<std::collections::HashSet<uuid::Uuid>> {
+        self.read(move |conn| read::existing_event_ids(conn, &ids))
+            .await
+    }
+
     pub async fn activity_per_day(&self, stream_id: &str) -> Result<Vec<(String, u64)>> {
         let stream_id = stream_id.to_owned();
         self.read(move |conn| read::activity_per_day(conn, &stream_id))

@@ -423,3 +423,28 @@ pub fn aggregate(conn: &Connection, q: &AggregateQuery) -> Result<Vec<AggregateR
     }
     Ok(out)
 }
+
+/// Which of `ids` name a stored event.
+pub fn existing_event_ids(
+    conn: &Connection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashSet<Uuid>> {
+    let mut found = std::collections::HashSet::new();
+    // SQLite binds at most 32,766 parameters; 500 a statement keeps the cache small.
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT event_id FROM events WHERE event_id IN ({})",
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let bytes: Vec<&[u8]> = chunk.iter().map(|id| id.as_bytes().as_slice()).collect();
+        let params: Vec<&dyn ToSql> = bytes.iter().map(|b| b as &dyn ToSql).collect();
+        let rows = stmt.query_map(params.as_slice(), |r| r.get::<_, Vec<u8>>(0))?;
+        for row in rows {
+            if let Ok(id) = Uuid::from_slice(&row?) {
+                found.insert(id);
+            }
+        }
+    }
+    Ok(found)
+}
