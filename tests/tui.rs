@@ -301,3 +301,46 @@ fn where_filters_the_log_and_a_stream_end_to_end() {
     tui.expect("AccountOpened");
     tui.keys(&["q"]);
 }
+
+/// The Types and Health views in the real binary, on the demo's planted findings.
+#[test]
+fn types_and_health_views_show_the_demo_s_findings_and_open_their_events() {
+    let s = Sandbox::new();
+    let (code, _, err) = run(s.rewind(&["demo", "--events", "3000"]));
+    assert_eq!(code, 0, "{err}");
+    let tui = Tmux::start_sized(&s, &[], true, "", (150, 34));
+    tui.expect("Account-1 ");
+    tui.keys(&["6"]);
+    tui.expect("events read");
+    let screen = tui.expect("⚠ 1 changed");
+    assert!(
+        screen.contains("ShipOrder") && screen.contains("OrderImported"),
+        "{screen}"
+    );
+    // Down to MoneyDeposited, whose change shows beside the list; Enter opens its event.
+    let mut found = false;
+    for _ in 0..20 {
+        tui.keys(&["Down"]);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        if tui.screen().contains("data.channel appeared") {
+            found = true;
+            break;
+        }
+    }
+    assert!(found, "{}", tui.screen());
+    tui.keys(&["Enter"]);
+    tui.expect("MoneyDeposited @");
+    tui.keys(&["Escape"]);
+    tui.keys(&["7"]);
+    let screen = tui.expect("dangling-causation");
+    assert!(
+        screen.contains("past-tense")
+            && screen.contains("stream-name")
+            && screen.contains("oversized")
+            && screen.contains("shape-drift"),
+        "{screen}"
+    );
+    tui.keys(&["Down", "Down", "Tab", "Enter"]);
+    tui.expect("AuditCompleted @ 1");
+    tui.keys(&["q"]);
+}

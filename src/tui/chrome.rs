@@ -40,6 +40,8 @@ pub fn render_tabs(
     spans.extend(tab("3", "Time travel", ScreenId::TimeTravel));
     spans.extend(tab("4", "Snapshots", ScreenId::Snapshots));
     spans.extend(tab("5", "Workbench", ScreenId::Workbench));
+    spans.extend(tab("6", "Types", ScreenId::Types));
+    spans.extend(tab("7", "Health", ScreenId::Health));
     if let (ScreenId::Stream, Some(note)) = (screen, note) {
         spans.push(Span::styled(format!(" {note} "), theme.accent));
     }

@@ -42,6 +42,9 @@ actions! {
     TimeTravel => "time_travel", "Time travel: a stream version by version";
     Snapshots => "snapshots", "Snapshots view";
     Workbench => "workbench", "Projections workbench";
+    Types => "types", "Types view: every event type and its shape";
+    Health => "health", "Health view: the doctor's findings";
+    Refresh => "refresh", "read again (new events, the rules once more)";
     Previous => "previous", "previous version; earlier moment (as-of)";
     Next => "next", "next version; later moment (as-of)";
     JumpTime => "jump_time", "jump to a time";
@@ -197,6 +200,9 @@ impl Default for Keymap {
             (Key::plain(Char('V')), Action::VerifyAll),
             (Key::plain(Char('a')), Action::Compose),
             (Key::plain(Char('5')), Action::Workbench),
+            (Key::plain(Char('6')), Action::Types),
+            (Key::plain(Char('7')), Action::Health),
+            (Key::plain(Char('R')), Action::Refresh),
             (Key::ctrl('r'), Action::Run),
             (Key::ctrl('s'), Action::Save),
             (Key::ctrl('z'), Action::Undo),

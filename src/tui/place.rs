@@ -14,6 +14,8 @@ pub enum ScreenId {
     AsOf,
     Snapshots,
     Workbench,
+    Types,
+    Health,
 }
 
 impl ScreenId {
@@ -34,6 +36,8 @@ impl ScreenId {
             ScreenId::AsOf => "an :asof query",
             ScreenId::Snapshots => "Snapshots",
             ScreenId::Workbench => "the Workbench",
+            ScreenId::Types => "Types",
+            ScreenId::Health => "Health",
         }
     }
 }

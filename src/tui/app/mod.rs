@@ -165,6 +165,8 @@ impl App {
             Action::Log => fx.open(Place::Screen(ScreenId::Log)),
             Action::Snapshots => fx.open(Place::Screen(ScreenId::Snapshots)),
             Action::Workbench => fx.open(Place::Screen(ScreenId::Workbench)),
+            Action::Types => fx.open(Place::Screen(ScreenId::Types)),
+            Action::Health => fx.open(Place::Screen(ScreenId::Health)),
             Action::TimeTravel => self.enter_travel(fx),
             Action::Compose => self.open_composer(fx),
             Action::Command => fx.command_line(""),

@@ -53,6 +53,8 @@ impl App {
                 }
             }
             Place::Screen(ScreenId::Snapshots) => self.screens.snapshots.shown(fx),
+            Place::Screen(ScreenId::Types) => self.screens.types.shown(fx),
+            Place::Screen(ScreenId::Health) => self.screens.health.shown(fx),
             Place::Screen(id) if self.screens.get(id).is_none() => return false,
             Place::Screen(_) => {}
             Place::Stream { stream, version } => self.arrive_stream(stream, version, fx),

@@ -7,6 +7,7 @@
 mod error;
 mod export;
 mod files;
+mod health;
 mod lists;
 mod replay;
 pub mod session;
@@ -124,6 +125,10 @@ pub enum Request {
     RunCommand(session::Command),
     /// Ends the run under way (a new script replaced it).
     StopRun,
+    /// The type catalog, brought up to date.
+    Types,
+    /// The doctor's findings.
+    Doctor,
 }
 
 /// An answer.
@@ -166,6 +171,10 @@ pub enum Response {
     Run(u64, session::Update),
     Opened(PathBuf, Result<String, IoError>),
     Saved(PathBuf, Result<(), IoError>),
+    /// The type catalog.
+    Types(Arc<crate::catalog::Catalog>),
+    /// The doctor's report.
+    Findings(Arc<crate::doctor::Report>),
     /// A request failed.
     Failed(IoError),
 }
@@ -292,6 +301,8 @@ impl Io {
                 generation,
             } => replay::as_of(w, category, moment, after, generation),
             Request::Snapshots { after, generation } => replay::snapshots(w, after, generation),
+            Request::Types => health::types(w),
+            Request::Doctor => health::doctor(w),
             Request::SnapshotJob {
                 kind,
                 stream,

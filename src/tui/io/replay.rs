@@ -28,6 +28,11 @@ pub struct Replay {
 }
 
 impl Replay {
+    /// The config the views' work follows.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     pub fn new(config: Config) -> Replay {
         Replay {
             config,

@@ -3,12 +3,14 @@
 //! hints and help from the keymap.
 
 pub mod asof;
+pub mod health;
 pub mod log;
 pub mod set;
 pub mod snapshots;
 pub mod stream;
 pub mod streams;
 pub mod travel;
+pub mod types;
 pub mod workbench;
 
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -48,6 +50,8 @@ pub const GLOBAL_KEYS: &[Action] = &[
     Action::TimeTravel,
     Action::Snapshots,
     Action::Workbench,
+    Action::Types,
+    Action::Health,
     Action::Compose,
     Action::Command,
     Action::Back,
@@ -160,6 +164,16 @@ pub trait Screen {
     /// The JSON path under a tree cursor, for the copy menu.
     fn copy_path(&self) -> Option<String> {
         None
+    }
+}
+
+/// A cursor over `len` rows after `step` (for lists held whole, not windows).
+pub fn moved(cursor: usize, len: usize, step: Move) -> usize {
+    let last = len.saturating_sub(1);
+    match step {
+        Move::By(n) => (cursor as isize + n).clamp(0, last as isize) as usize,
+        Move::First => 0,
+        Move::Last => last,
     }
 }
 

@@ -2,11 +2,13 @@
 //! screens once something opened them), reached by id.
 
 use super::asof::AsOfScreen;
+use super::health::HealthScreen;
 use super::log::LogScreen;
 use super::snapshots::SnapshotsScreen;
 use super::stream::StreamScreen;
 use super::streams::StreamsScreen;
 use super::travel::TravelScreen;
+use super::types::TypesScreen;
 use super::workbench::WorkbenchScreen;
 use super::{Screen, ScreenId};
 
@@ -18,6 +20,8 @@ pub struct ScreenSet {
     pub as_of: Option<AsOfScreen>,
     pub snapshots: SnapshotsScreen,
     pub workbench: Option<WorkbenchScreen>,
+    pub types: TypesScreen,
+    pub health: HealthScreen,
 }
 
 impl ScreenSet {
@@ -30,6 +34,8 @@ impl ScreenSet {
             as_of: None,
             snapshots: SnapshotsScreen::new(writable),
             workbench: None,
+            types: TypesScreen::default(),
+            health: HealthScreen::default(),
         }
     }
 
@@ -42,6 +48,8 @@ impl ScreenSet {
             ScreenId::AsOf => self.as_of.as_ref().map(|s| s as &dyn Screen),
             ScreenId::Snapshots => Some(&self.snapshots),
             ScreenId::Workbench => self.workbench.as_ref().map(|s| s as &dyn Screen),
+            ScreenId::Types => Some(&self.types),
+            ScreenId::Health => Some(&self.health),
         }
     }
 
@@ -54,6 +62,8 @@ impl ScreenSet {
             ScreenId::AsOf => self.as_of.as_mut().map(|s| s as &mut dyn Screen),
             ScreenId::Snapshots => Some(&mut self.snapshots),
             ScreenId::Workbench => self.workbench.as_mut().map(|s| s as &mut dyn Screen),
+            ScreenId::Types => Some(&mut self.types),
+            ScreenId::Health => Some(&mut self.health),
         }
     }
 
@@ -73,6 +83,8 @@ impl ScreenSet {
         if let Some(s) = self.workbench.as_mut() {
             all.push(s);
         }
+        all.push(&mut self.types);
+        all.push(&mut self.health);
         all
     }
 
@@ -85,6 +97,8 @@ impl ScreenSet {
             ScreenId::TimeTravel,
             ScreenId::AsOf,
             ScreenId::Snapshots,
+            ScreenId::Types,
+            ScreenId::Health,
         ]
         .into_iter()
         .any(|id| self.get(id).is_some_and(|s| s.busy()))

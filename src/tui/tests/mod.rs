@@ -7,6 +7,7 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 
 mod composer;
+mod health;
 mod navigation;
 mod travel;
 mod workbench;
@@ -199,7 +200,7 @@ fn help_lists_exactly_the_shown_views_keys_and_commands() {
     assert!(text.contains("Streams · keys and commands"), "{text}");
     assert!(text.contains("filter the list") && !text.contains("play / pause"));
     // Each view's help lists its own keys (as bound now) and commands, and the app's.
-    for key in ['1', '2', '3', '4', '5'] {
+    for key in ['1', '2', '3', '4', '5', '6', '7'] {
         let mut app = app_on(key);
         press(&mut app, KeyCode::Char('?'));
         let text = screen_sized(&app, 160, 70);
