@@ -19,6 +19,8 @@ fn main() {
         builder.worker_threads(2);
         builder
     } else {
+        // A one-shot command reads each page once: SQLite's default cache size serves it.
+        rewind::store::sqlite::set_page_cache_kib(2048);
         tokio::runtime::Builder::new_current_thread()
     };
     let runtime = match builder.enable_all().build() {

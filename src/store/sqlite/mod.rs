@@ -34,7 +34,7 @@ use super::{OpenOptions, timestamp};
 use poller::Poller;
 use threads::{ConnectionSpec, ReaderPool, WriterSlot};
 
-pub use schema::SCHEMA_VERSION;
+pub use schema::{SCHEMA_VERSION, set_page_cache_kib};
 
 /// The SQL and row decoding rewind itself uses, for tools (and the benchmarks' plain
 /// rusqlite baseline) that read or write a store file directly.
