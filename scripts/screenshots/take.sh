@@ -108,6 +108,22 @@ keys n
 wait_for "partition"
 shot workbench "rewind: the projection workbench, stopped at a breakpoint and stepped one event"
 
+# Types: down to the type whose shape changed without a bump.
+keys Escape 6
+wait_for "events read"
+for _ in $(seq 1 20); do
+    screen | grep -qF "data.channel appeared" && break
+    keys Down
+done
+wait_for "data.channel appeared"
+shot types "rewind: the Types view, a shape change flagged at its first event"
+
+keys 7
+wait_for "dangling-causation"
+keys Tab
+wait_for "Enter opens"
+shot health "rewind: the Health view, the doctor's findings and the events they name"
+
 keys Escape 1 '?'
 wait_for "Streams view"
 shot help "rewind: the help overlay, every key of the view"
