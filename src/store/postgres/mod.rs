@@ -602,17 +602,30 @@ impl PostgresStore {
             return Ok(Default::default());
         }
         let st = self.commit_safe_statements().await?;
-        let horizon = if st.commit_order {
-            None
-        } else {
-            Some(
-                self.inner
-                    .gaps
-                    .horizon(&self.inner.pool, &st, q.after)
-                    .await?,
-            )
-        };
-        let page = read::read_log(&self.inner.pool, &st, &q, before, horizon).await?;
+        if st.commit_order || before.is_some() {
+            let page = read::read_log(&self.inner.pool, &st, &q, before, None).await?;
+            return self.with_stream_types(page).await;
+        }
+        // Read by position: a page stops before a young gap. It goes on past it (once the
+        // gap has filled or waited out `gap_wait_ms`) until it is full or at the head, so
+        // a short page still means the end of the log, as callers page on that.
+        let head = read::head(&self.inner.pool, &st).await?;
+        let mut page = Vec::new();
+        let mut query = q.clone();
+        loop {
+            let horizon = self
+                .inner
+                .gaps
+                .horizon(&self.inner.pool, &st, query.after)
+                .await?;
+            let part = read::read_log(&self.inner.pool, &st, &query, None, Some(horizon)).await?;
+            page.extend(part);
+            if page.len() >= q.limit || horizon >= head || horizon <= query.after {
+                break;
+            }
+            query.after = horizon;
+            query.limit = q.limit - page.len();
+        }
         self.with_stream_types(page).await
     }
 

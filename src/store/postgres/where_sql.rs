@@ -215,7 +215,10 @@ fn envelope(field: &Field, st: &Statements) -> Option<String> {
     })
 }
 
-/// A `rewind query` as one statement: `(group text, count, answer text)` rows.
+/// A `rewind query` as one statement: `(group text, count, answer text)` rows. Over the
+/// statement's snapshot, not the commit-safe horizon: that orders a reader that tails the
+/// log; an aggregate counts what is committed, and another session's open transaction
+/// would otherwise hold back rows committed before it.
 pub fn aggregate(st: &Statements, q: &AggregateQuery) -> Built {
     let mut b = Built::new(String::new());
     let group = match &q.group_by {
@@ -267,9 +270,6 @@ pub fn aggregate(st: &Statements, q: &AggregateQuery) -> Built {
         "SELECT {group} AS grp, count(*)::int8, {answer} AS answer FROM {} WHERE {condition}",
         st.events
     );
-    if st.commit_order {
-        sql.push_str(&format!(" AND {}", super::sql::VISIBLE));
-    }
     if q.group_by.is_some() {
         sql.push_str(" GROUP BY grp");
     }
