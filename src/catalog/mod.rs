@@ -213,6 +213,17 @@ impl Catalog {
     }
 }
 
+/// How often a field is there, as a percentage for people; a rare one is not rounded to
+/// nothing (`<0.1%`).
+pub fn presence(present: u64, count: u64) -> String {
+    let percent = 100.0 * present as f64 / count.max(1) as f64;
+    if present > 0 && percent < 0.1 {
+        "<0.1%".to_owned()
+    } else {
+        format!("{percent:.1}%")
+    }
+}
+
 fn report(name: &str, entry: &TypeEntry) -> Value {
     let time = |t: &Option<DateTime<Utc>>| t.as_ref().map(timestamp::format);
     let shapes: Vec<Value> = entry

@@ -108,9 +108,9 @@ pub async fn run(context: &Context, args: TypesArgs) -> CliResult {
                                 .map(|(t, seen)| format!("{t} {}", seen.count))
                                 .collect();
                             out.text(&format!(
-                                "    {:<32} {:>6.1}%  {:<28} e.g. {}",
+                                "    {:<32} {:>7}  {:<28} e.g. {}",
                                 path,
-                                100.0 * field.present as f64 / shape.count.max(1) as f64,
+                                crate::catalog::presence(field.present, shape.count),
                                 types.join(", "),
                                 field.example
                             ))

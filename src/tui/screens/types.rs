@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 
 use super::{BACK, DrawContext, HELP, Hint, MOVE, Place, Screen, ScreenId, moved, step_of};
-use crate::catalog::{Catalog, EventRef, TypeEntry};
+use crate::catalog::{Catalog, EventRef, TypeEntry, presence as share};
 use crate::store::timestamp;
 use crate::tui::chrome::{ListTable, group};
 use crate::tui::effect::Effects;
@@ -112,11 +112,11 @@ impl TypesScreen {
                 ));
             }
             for (path, field) in &shape.fields {
-                let share = 100.0 * field.present as f64 / shape.count.max(1) as f64;
                 let types: Vec<String> = field.types.keys().cloned().collect();
                 let mut spans = vec![
                     Span::raw(format!(
-                        "  {path:<30} {share:>5.1}%  {:<16} ",
+                        "  {path:<26} {:>6}  {:<10} ",
+                        share(field.present, shape.count),
                         types.join("|")
                     )),
                     Span::styled(format!("e.g. {}", field.example), theme.muted),
