@@ -263,7 +263,7 @@ pub async fn examine(store: &Store, config: &Config) -> Result<Report, ReplayErr
     if on("blob-field") {
         let mut count = 0;
         let mut events = Vec::new();
-        let mut where_ = Vec::new();
+        let mut places = Vec::new();
         for (name, entry) in &catalog.types {
             for shape in entry.shapes.values() {
                 for (path, field) in &shape.fields {
@@ -271,7 +271,7 @@ pub async fn examine(store: &Store, config: &Config) -> Result<Report, ReplayErr
                         continue;
                     }
                     count += field.blobs;
-                    where_.push(format!("{name} {path}"));
+                    places.push(format!("{name} {path}"));
                     if let Some(event) = &field.first_blob
                         && events.len() < NAMED
                     {
@@ -288,7 +288,7 @@ pub async fn examine(store: &Store, config: &Config) -> Result<Report, ReplayErr
             format!(
                 "blob-like text ({}+ base64/hex characters) in {}",
                 crate::catalog::BLOB_CHARS,
-                where_.join(", ")
+                places.join(", ")
             ),
             count,
             events,
