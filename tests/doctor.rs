@@ -158,3 +158,67 @@ fn the_demo_on_postgres_gives_the_same_findings() {
     check_demo_findings(&s, &url);
     drop(schema);
 }
+
+/// The rules the demo does not plant: blob-like fields, events without ids, and snapshots
+/// that differ from a full replay.
+#[test]
+fn blobs_missing_ids_and_drifted_snapshots_are_found() {
+    let s = Sandbox::new();
+    let append = |stream: &str, event_type: &str, data: &Value, metadata: &Value| {
+        let (code, _, err) = run(s.rewind(&[
+            "append",
+            stream,
+            event_type,
+            "--data",
+            &data.to_string(),
+            "--metadata",
+            &metadata.to_string(),
+        ]));
+        assert_eq!(code, 0, "{err}");
+    };
+    let ids = json!({"correlation_id": "c-1", "causation_id": "c-1"});
+    for n in 1..=30 {
+        append("Note-1", "NoteTaken", &json!({"n": n}), &ids);
+    }
+    let blob = "QUJD".repeat(100);
+    append("Note-2", "PhotoAttached", &json!({"image": blob}), &ids);
+    append("Note-2", "NoteTaken", &json!({"n": 0}), &json!({}));
+    let (code, out, err) = run(s.rewind(&["doctor"]));
+    assert_eq!(code, 0, "warnings only: {err}");
+    let findings = json_lines(&out);
+    let rule = |name: &str| findings.iter().find(|f| f["rule"] == name).cloned();
+    let blobs = rule("blob-field").expect("blob-field");
+    assert_eq!(blobs["events"][0]["stream_id"], "Note-2");
+    assert!(
+        blobs["events"][0]["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("PhotoAttached data.image"),
+        "{blobs}"
+    );
+    let missing = rule("missing-ids").expect("missing-ids");
+    assert_eq!(missing["count"], 1);
+    assert_eq!(missing["events"][0]["version"], 2);
+    assert!(rule("snapshot-drift").is_none());
+
+    // Snapshots, one of them tampered with: an error-level finding at its version.
+    let (code, _, err) = run(s.rewind(&["snapshot", "build", "Note-1", "--every", "10"]));
+    assert_eq!(code, 0, "{err}");
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    conn.execute(
+        "UPDATE snapshots SET state = '{\"n\":99}' WHERE version = 20",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let (code, out, err) = run(s.rewind(&["doctor"]));
+    assert_eq!(code, 1, "{err}");
+    let drift = json_lines(&out)
+        .into_iter()
+        .find(|f| f["rule"] == "snapshot-drift")
+        .expect("snapshot-drift");
+    assert_eq!(drift["level"], "error");
+    assert_eq!(drift["count"], 1);
+    assert_eq!(drift["events"][0]["stream_id"], "Note-1");
+    assert_eq!(drift["events"][0]["version"], 20);
+}
