@@ -146,3 +146,51 @@ fn mistakes_name_their_column() {
         "{shown}"
     );
 }
+
+/// The compiled SQL is what SQLite runs: a test on an indexed envelope field uses the
+/// index, and a data field is read in the query, not by a scan in Rust.
+#[test]
+fn sqlite_plans_use_the_index_an_expression_allows() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE events (global_position INTEGER PRIMARY KEY, stream_id TEXT, \
+         stream_type TEXT, event_type TEXT, version INTEGER, schema_version INTEGER, \
+         data TEXT, metadata TEXT, recorded_at TEXT);
+         CREATE INDEX events_event_type ON events (event_type);
+         INSERT INTO events VALUES (1, 'A-1', 'A', 'Paid', 1, 1, '{\"n\": 5}', '{}', '2026');
+         INSERT INTO events VALUES (2, 'A-1', 'A', 'Paid', 2, 1, '{\"n\": \"5\"}', '{}', '2026');",
+    )
+    .unwrap();
+    let filter = Where::parse("type = 'Paid' and data.n > 1").unwrap();
+    let compiled = sqlite::compile(&filter, 0);
+    let plan: Vec<String> = conn
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN SELECT global_position FROM events WHERE {}",
+            compiled.sql
+        ))
+        .unwrap()
+        .query_map(rusqlite::params_from_iter(compiled.params.iter()), |r| {
+            r.get::<_, String>(3)
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|p| p.contains("USING INDEX events_event_type")),
+        "{plan:?}"
+    );
+    let found: Vec<i64> = conn
+        .prepare(&format!(
+            "SELECT global_position FROM events WHERE {}",
+            compiled.sql
+        ))
+        .unwrap()
+        .query_map(rusqlite::params_from_iter(compiled.params.iter()), |r| {
+            r.get(0)
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(found, [1], "the number 5, not the text \"5\"");
+}
