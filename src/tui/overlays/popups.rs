@@ -43,27 +43,27 @@ pub struct HelpPage {
 
 impl HelpPage {
     pub fn draw(&self, frame: &mut Frame) {
-        let entry = |(keys, what): &(String, String), width: usize| {
-            vec![
-                Span::raw(format!("{keys:>16}  ")).bold(),
-                Span::raw(format!("{what:<width$}")),
-            ]
-        };
-        let fits = self.entries.len() + 4 <= frame.area().height as usize;
+        let area = frame.area();
+        let fits = self.entries.len() + 4 <= area.height as usize;
         let lines = if fits {
+            let keys = key_width(&self.entries);
             self.entries
                 .iter()
-                .map(|e| Line::from(entry(e, 0)))
+                .map(|e| Line::from(entry(e, keys, None)))
                 .collect()
         } else {
-            // Two columns when one does not fit.
+            // Two columns when one does not fit, each within half the screen: a long
+            // description is cut with an ellipsis rather than push the other column off.
             let half = self.entries.len().div_ceil(2);
+            let (left, right) = self.entries.split_at(half);
+            let column = (area.width as usize).saturating_sub(4) / 2;
+            let (left_keys, right_keys) = (key_width(left), key_width(right));
             (0..half)
                 .map(|i| {
-                    let mut spans = entry(&self.entries[i], 44);
-                    if let Some(right) = self.entries.get(half + i) {
+                    let mut spans = entry(&left[i], left_keys, Some(column));
+                    if let Some(r) = right.get(i) {
                         spans.push(Span::raw("  "));
-                        spans.extend(entry(right, 0));
+                        spans.extend(entry(r, right_keys, Some(column)));
                     }
                     Line::from(spans)
                 })
@@ -71,6 +71,40 @@ impl HelpPage {
         };
         popup(frame, &self.title, lines, 0);
     }
+}
+
+/// The widest keys (or usage) of `entries`, at most 24 columns.
+fn key_width(entries: &[(String, String)]) -> usize {
+    entries
+        .iter()
+        .map(|(keys, _)| keys.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24)
+}
+
+/// One entry: its keys right-aligned in `keys_width` columns, then what it does, padded
+/// or cut so that the entry fills `column` columns (None: as it is).
+fn entry(
+    (keys, what): &(String, String),
+    keys_width: usize,
+    column: Option<usize>,
+) -> Vec<Span<'static>> {
+    let keys = format!("{keys:>keys_width$}  ");
+    let what = match column {
+        None => what.clone(),
+        Some(column) => {
+            let room = column.saturating_sub(keys.chars().count());
+            if what.chars().count() > room {
+                let mut cut: String = what.chars().take(room.saturating_sub(1)).collect();
+                cut.push('…');
+                cut
+            } else {
+                format!("{what:<room$}")
+            }
+        }
+    };
+    vec![Span::raw(keys).bold(), Span::raw(what)]
 }
 
 pub fn draw_messages(frame: &mut Frame, messages: &[String]) {

@@ -1031,3 +1031,25 @@ fn where_filters_the_log_and_the_open_stream_and_clear_lifts_it() {
     assert_eq!(app.screen, ScreenId::Stream);
     assert!(app.screens.stream.as_ref().unwrap().matching.is_none());
 }
+
+#[test]
+fn the_help_in_two_columns_keeps_each_column_in_its_half() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('?'));
+    let text = screen_sized(&app, 120, 30);
+    let lines: Vec<&str> = text.lines().collect();
+    // The right column's keys end at one column, whatever their length.
+    let end_of = |needle: &str| {
+        let line = lines
+            .iter()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {text}"));
+        line.chars().count() - line[line.find(needle).unwrap()..].chars().count()
+            + needle.chars().count()
+    };
+    assert_eq!(end_of("q Ctrl-c"), end_of(":messages"), "{text}");
+    assert_eq!(end_of(":clear"), end_of(":asof CATEGORY TIME|@P"), "{text}");
+    // A description too long for its half is cut with an ellipsis, not by the border.
+    assert!(text.contains("…│"), "{text}");
+    assert!(text.contains("every message of this session"), "{text}");
+}
