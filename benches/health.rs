@@ -67,22 +67,16 @@ fn main() {
         .status()
         .unwrap();
     assert!(built.success());
+    // (`doctor` exits 1 on the demo, its planted dangling causation: both codes pass.)
     let rewind = |args: &[&str]| -> Run {
-        let mut command = Command::new(&bin);
+        let mut command = common::isolated(&bin);
         command
             .arg("--db")
             .arg(&db)
             .arg("--config")
             .arg(&config)
             .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
             .stderr(Stdio::null());
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("REWIND_") {
-                command.env_remove(key);
-            }
-        }
         spawn_measured(command)
     };
 
@@ -102,9 +96,7 @@ fn main() {
         median(warm.iter().map(|r| r.wall.as_secs_f64() * 1000.0).collect()),
         median(warm.iter().map(|r| r.peak_mb).collect())
     );
-    let doctor: Vec<Run> = (0..3)
-        .map(|_| rewind_allow_findings(&bin, &db, &config))
-        .collect();
+    let doctor: Vec<Run> = (0..3).map(|_| rewind(&["doctor"])).collect();
     let doctor_s = median(doctor.iter().map(|r| r.wall.as_secs_f64()).collect());
     println!(
         "  doctor, catalog kept  {:>8.2} s  {:>10.0} events/s  peak {:>6.1} MB (median of 3)",
@@ -144,21 +136,6 @@ fn main() {
         hand_count * 1000.0,
         hand_count / ours_count
     );
-}
-
-/// `rewind doctor`, which exits 1 on the demo (its planted dangling causation).
-fn rewind_allow_findings(bin: &PathBuf, db: &PathBuf, config: &PathBuf) -> Run {
-    let mut command = Command::new(bin);
-    command
-        .arg("--db")
-        .arg(db)
-        .arg("--config")
-        .arg(config)
-        .arg("doctor")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    spawn_measured(command)
 }
 
 /// Runs the child to its end: wall time, and its own peak RSS (wait4's rusage).

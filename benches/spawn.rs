@@ -15,7 +15,7 @@
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use rewind::store::sqlite::sql;
@@ -130,18 +130,8 @@ impl Bench {
 
     /// Runs the binary once with stdout to /dev/null and no `REWIND_*` in its environment.
     fn spawn(&self, store: &[&std::ffi::OsStr], args: &[&str]) -> Run {
-        let mut command = Command::new(&self.bin);
-        command
-            .args(store)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("REWIND_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = common::isolated(&self.bin);
+        command.args(store).args(args).stderr(Stdio::piped());
         let before = children_cpu();
         let start = Instant::now();
         let output = command.output().unwrap();

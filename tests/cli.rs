@@ -6,19 +6,13 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Sandbox, json_lines, run, run_with_stdin};
+use common::{Sandbox, json_lines, ok_stdout as ok, run, run_with_stdin};
 use serde_json::{Value, json};
 
 fn append(s: &Sandbox, args: &[&str]) -> (i32, String, String) {
     let mut full = vec!["append"];
     full.extend_from_slice(args);
     run(s.rewind(&full))
-}
-
-fn ok(result: (i32, String, String)) -> String {
-    let (code, out, err) = result;
-    assert_eq!(code, 0, "stderr: {err}");
-    out
 }
 
 fn event_count(s: &Sandbox) -> usize {

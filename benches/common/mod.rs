@@ -6,6 +6,21 @@ use std::time::Duration;
 
 use rewind::store::{OpenOptions, Store, StoreUrl};
 
+/// `bin` with stdin and stdout to nothing and no `REWIND_*` from the environment: each
+/// benchmarked process sees only the store and config it is given.
+pub fn isolated(bin: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(bin);
+    command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("REWIND_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
 /// A two-worker runtime, like the binary's.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

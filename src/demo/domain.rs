@@ -235,24 +235,9 @@ impl Generator {
             fresh(self);
             let a = self.open_accounts[i % self.open_accounts.len()];
             let amount = 100 + 25 * i as u64;
-            let (data, schema) = if self.is_v2() {
-                let value = json!({"value": amount, "currency": "EUR"});
-                (
-                    json!({"amount": value, "source": "transfer", "channel": "mobile"}),
-                    2,
-                )
-            } else {
-                (
-                    json!({"amount": amount, "source": "transfer", "channel": "mobile"}),
-                    1,
-                )
-            };
-            let (stream, version) = (
-                self.accounts[a].stream.clone(),
-                self.accounts[a].version + 1,
-            );
-            self.emit(out, &stream, version, "MoneyDeposited", data, schema);
-            self.accounts[a].version = version;
+            let (mut data, schema) = self.deposit_data(amount, "transfer");
+            data["channel"] = json!("mobile");
+            self.emit_to_account(out, a, "MoneyDeposited", data, schema);
             self.accounts[a].balance += amount as i64;
         }
         // Caused by an event that is not in the store.
@@ -261,19 +246,7 @@ impl Generator {
         {
             fresh(self);
             self.cause = uuid::Builder::from_random_bytes(self.rng.bytes::<16>()).into_uuid();
-            let (stream, version) = (
-                self.accounts[a].stream.clone(),
-                self.accounts[a].version + 1,
-            );
-            self.emit(
-                out,
-                &stream,
-                version,
-                "OverdraftLimitSet",
-                json!({"limit": 250}),
-                1,
-            );
-            self.accounts[a].version = version;
+            self.emit_to_account(out, a, "OverdraftLimitSet", json!({"limit": 250}), 1);
             self.accounts[a].limit = 250;
         }
         // An order imported with thousands of lines: about 100 KB of data in one event.
@@ -540,23 +513,39 @@ impl Generator {
                 (a, amount, (*self.rng.pick(DEPOSIT_SOURCES)).to_owned())
             }
         };
-        let (data, schema) = if self.is_v2() {
+        let (data, schema) = self.deposit_data(amount, &source);
+        self.emit_to_account(out, a, "MoneyDeposited", data, schema);
+        self.accounts[a].balance += amount as i64;
+        true
+    }
+
+    /// A deposit's data as the history's schema version then writes it.
+    fn deposit_data(&self, amount: u64, source: &str) -> (Value, u32) {
+        if self.is_v2() {
             (
                 json!({"amount": {"value": amount, "currency": "EUR"}, "source": source}),
                 2,
             )
         } else {
             (json!({"amount": amount, "source": source}), 1)
-        };
+        }
+    }
+
+    /// The next event of account `a`'s stream.
+    fn emit_to_account(
+        &mut self,
+        out: &mut Vec<u8>,
+        a: usize,
+        event_type: &str,
+        data: Value,
+        schema: u32,
+    ) {
         let (stream, version) = (
             self.accounts[a].stream.clone(),
             self.accounts[a].version + 1,
         );
-        self.emit(out, &stream, version, "MoneyDeposited", data, schema);
-        let account = &mut self.accounts[a];
-        account.version = version;
-        account.balance += amount as i64;
-        true
+        self.emit(out, &stream, version, event_type, data, schema);
+        self.accounts[a].version = version;
     }
 
     fn withdraw(&mut self, out: &mut Vec<u8>) -> bool {
@@ -574,14 +563,8 @@ impl Generator {
     }
 
     fn withdraw_from(&mut self, out: &mut Vec<u8>, a: usize, amount: u64, data: Value) {
-        let (stream, version) = (
-            self.accounts[a].stream.clone(),
-            self.accounts[a].version + 1,
-        );
-        self.emit(out, &stream, version, "MoneyWithdrawn", data, 1);
-        let account = &mut self.accounts[a];
-        account.version = version;
-        account.balance -= amount as i64;
+        self.emit_to_account(out, a, "MoneyWithdrawn", data, 1);
+        self.accounts[a].balance -= amount as i64;
     }
 
     fn set_overdraft(&mut self, out: &mut Vec<u8>) -> bool {
@@ -592,19 +575,7 @@ impl Generator {
         if limit as i64 + self.accounts[a].balance < 0 {
             return false;
         }
-        let (stream, version) = (
-            self.accounts[a].stream.clone(),
-            self.accounts[a].version + 1,
-        );
-        self.emit(
-            out,
-            &stream,
-            version,
-            "OverdraftLimitSet",
-            json!({"limit": limit}),
-            1,
-        );
-        self.accounts[a].version = version;
+        self.emit_to_account(out, a, "OverdraftLimitSet", json!({"limit": limit}), 1);
         self.accounts[a].limit = limit as i64;
         true
     }
@@ -626,20 +597,9 @@ impl Generator {
         let reason = *self
             .rng
             .pick(&["customer request", "moved abroad", "account merged"]);
-        let (stream, version) = (
-            self.accounts[a].stream.clone(),
-            self.accounts[a].version + 1,
-        );
         let balance = self.accounts[a].balance;
-        self.emit(
-            out,
-            &stream,
-            version,
-            "AccountClosed",
-            json!({"reason": reason, "final_balance": balance}),
-            1,
-        );
-        self.accounts[a].version = version;
+        let data = json!({"reason": reason, "final_balance": balance});
+        self.emit_to_account(out, a, "AccountClosed", data, 1);
         self.accounts[a].open = false;
         self.open_accounts.swap_remove(slot);
         true

@@ -303,18 +303,10 @@ pub async fn examine(store: &Store, config: &Config) -> Result<Report, ReplayErr
             for stream in page.iter().filter(|s| !is_category_id(&s.stream_id)) {
                 bad.count += 1;
                 if bad.events.len() < NAMED {
-                    let first = store
-                        .read_stream(
-                            &stream.stream_id,
-                            StreamQuery {
-                                limit: 1,
-                                ..Default::default()
-                            },
-                        )
-                        .await?;
-                    if let Some(event) = first.first() {
+                    let first = one_event(store, &stream.stream_id, StreamQuery::default()).await?;
+                    if let Some(event) = first {
                         bad.events.push((
-                            EventRef::of(event),
+                            EventRef::of(&event),
                             format!("{}: no {{Category}}-{{id}}", stream.stream_id),
                         ));
                     }
@@ -399,19 +391,13 @@ pub async fn examine(store: &Store, config: &Config) -> Result<Report, ReplayErr
                 .to_owned();
             bad.count += 1;
             if bad.events.len() < NAMED {
-                let tail = store
-                    .read_stream(
-                        &stream,
-                        StreamQuery {
-                            direction: crate::store::Direction::Backward,
-                            limit: 1,
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                if let Some(event) = tail.first() {
+                let last_event = StreamQuery {
+                    direction: crate::store::Direction::Backward,
+                    ..Default::default()
+                };
+                if let Some(event) = one_event(store, &stream, last_event).await? {
                     bad.events.push((
-                        EventRef::of(event),
+                        EventRef::of(&event),
                         format!("{stream}: {} events, last version {last}", row.count),
                     ));
                 }
@@ -451,24 +437,18 @@ pub async fn examine(store: &Store, config: &Config) -> Result<Report, ReplayErr
             ) else {
                 continue;
             };
-            let after = store
-                .read_stream(
-                    stream,
-                    StreamQuery {
-                        from: Some(terminal + 1),
-                        limit: 1,
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            if let Some(event) = after.first() {
+            let next = StreamQuery {
+                from: Some(terminal + 1),
+                ..Default::default()
+            };
+            if let Some(event) = one_event(store, stream, next).await? {
                 bad.count += 1;
                 if bad.events.len() < NAMED {
                     let note = format!(
                         "{} after the terminal event at version {terminal}",
                         event.event_type
                     );
-                    bad.events.push((EventRef::of(event), note));
+                    bad.events.push((EventRef::of(&event), note));
                 }
             }
         }
@@ -489,13 +469,13 @@ pub async fn examine(store: &Store, config: &Config) -> Result<Report, ReplayErr
         let mut streams: Vec<String> = Vec::new();
         let mut pages = store.pages(SnapshotsQuery::default(), None);
         while let Some(page) = pages.next_page().await? {
+            // Listed by stream: one entry a stream.
             for snapshot in page {
                 if streams.last() != Some(&snapshot.stream_id) {
                     streams.push(snapshot.stream_id);
                 }
             }
         }
-        streams.dedup();
         let mut bad = Tally::default();
         for stream in streams {
             let category = store.stream_category(&stream).await?;
@@ -504,20 +484,14 @@ pub async fn examine(store: &Store, config: &Config) -> Result<Report, ReplayErr
             for drift in travel.verify_snapshots(&stream).await?.drifts {
                 bad.count += 1;
                 if bad.events.len() < NAMED {
-                    let at = store
-                        .read_stream(
-                            &stream,
-                            StreamQuery {
-                                from: Some(drift.version),
-                                limit: 1,
-                                ..Default::default()
-                            },
-                        )
-                        .await?;
-                    if let Some(event) = at.first() {
+                    let at = StreamQuery {
+                        from: Some(drift.version),
+                        ..Default::default()
+                    };
+                    if let Some(event) = one_event(store, &stream, at).await? {
                         let note =
                             format!("snapshot ({}) differs at {}", drift.reducer, drift.path);
-                        bad.events.push((EventRef::of(event), note));
+                        bad.events.push((EventRef::of(&event), note));
                     }
                 }
             }
@@ -541,6 +515,19 @@ pub async fn examine(store: &Store, config: &Config) -> Result<Report, ReplayErr
         events: found.events,
         rules: enabled.keys().copied().collect(),
     })
+}
+
+/// The one event of `stream` that `query` reads first (its limit set to 1): where a
+/// finding about a stream or a version points.
+async fn one_event(
+    store: &Store,
+    stream: &str,
+    query: StreamQuery,
+) -> Result<Option<crate::store::RecordedEvent>, StoreError> {
+    let mut events = store
+        .read_stream(stream, StreamQuery { limit: 1, ..query })
+        .await?;
+    Ok(events.pop())
 }
 
 fn named(events: Vec<(EventRef, String)>) -> Vec<Named> {

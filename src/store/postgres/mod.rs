@@ -609,9 +609,10 @@ impl PostgresStore {
         // Read by position: a page stops before a young gap. It goes on past it (once the
         // gap has filled or waited out `gap_wait_ms`) until it is full or at the head, so
         // a short page still means the end of the log, as callers page on that.
-        let head = read::head(&self.inner.pool, &st).await?;
         let mut page = Vec::new();
         let mut query = q.clone();
+        // The head, looked up only when a page comes out short (a full one needs no more).
+        let mut head = None;
         loop {
             let horizon = self
                 .inner
@@ -620,7 +621,13 @@ impl PostgresStore {
                 .await?;
             let part = read::read_log(&self.inner.pool, &st, &query, None, Some(horizon)).await?;
             page.extend(part);
-            if page.len() >= q.limit || horizon >= head || horizon <= query.after {
+            if page.len() >= q.limit || horizon <= query.after {
+                break;
+            }
+            if head.is_none() {
+                head = Some(read::head(&self.inner.pool, &st).await?);
+            }
+            if head.is_some_and(|head| horizon >= head) {
                 break;
             }
             query.after = horizon;

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::sql::{Bind, Built, Statements};
 use crate::store::expr::aggregate::AggregateQuery;
-use crate::store::expr::{CmpOp, Expr, Field, Literal, Where};
+use crate::store::expr::{CmpOp, Expr, Field, FieldKind, Literal, Where};
 use crate::store::timestamp;
 
 /// `filter` as a SQL condition on the events relation, its parameters bound into `b`.
@@ -65,13 +65,10 @@ fn expr(b: &mut Built, st: &Statements, e: &Expr) -> String {
 }
 
 /// The text envelope column a field is, if it is one.
-fn text_column(field: &Field, st: &Statements) -> Option<&'static str> {
-    match field {
-        Field::Type => Some("event_type"),
-        Field::Stream => Some("stream_id"),
-        Field::Category => Some(st.category_column),
-        _ => None,
-    }
+fn text_column(field: &Field, st: &Statements) -> Option<String> {
+    (field.kind() == FieldKind::Text)
+        .then(|| envelope(field, st))
+        .flatten()
 }
 
 fn json_field(field: &Field) -> (&'static str, &[String]) {
@@ -119,14 +116,7 @@ fn compare(b: &mut Built, st: &Statements, field: &Field, op: CmpOp, value: &Lit
                 integer: Some(i), ..
             },
         ) => {
-            let column = match field {
-                Field::Version if st.version_offset != 0 => {
-                    format!("(version + {})", st.version_offset)
-                }
-                Field::Version => "version".to_owned(),
-                Field::Position => "global_position".to_owned(),
-                _ => st.schema_version_sql.clone(),
-            };
+            let column = envelope(field, st).unwrap_or_default();
             let p = b.bind(Bind::I64(*i));
             format!("({column} {sql} ${p})")
         }

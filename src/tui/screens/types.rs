@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 
 use super::{BACK, DrawContext, HELP, Hint, MOVE, Place, Screen, ScreenId, moved, step_of};
-use crate::catalog::{Catalog, EventRef, TypeEntry, presence as share};
+use crate::catalog::{Catalog, Drift, EventRef, TypeEntry, presence as share};
 use crate::store::timestamp;
 use crate::tui::chrome::{ListTable, group};
 use crate::tui::effect::Effects;
@@ -27,6 +27,9 @@ pub struct TypesScreen {
     pub selected: usize,
     /// Lines the detail pane is scrolled by.
     pub detail_scroll: u16,
+    /// The catalog's shape changes (type, schema version, change), oldest first: worked
+    /// out once when the catalog arrives, not on every frame.
+    drifts: Vec<(String, u32, Drift)>,
 }
 
 impl TypesScreen {
@@ -46,19 +49,28 @@ impl TypesScreen {
         self.catalog.as_ref()?.types.iter().nth(self.selected)
     }
 
+    /// The shape changes of type `name` (at `version`, or at any).
+    fn drifts_of<'a>(
+        &'a self,
+        name: &'a str,
+        version: Option<u32>,
+    ) -> impl Iterator<Item = &'a Drift> + 'a {
+        self.drifts
+            .iter()
+            .filter(move |(t, v, _)| t == name && version.is_none_or(|want| want == *v))
+            .map(|(_, _, d)| d)
+    }
+
     fn len(&self) -> usize {
         self.catalog.as_ref().map_or(0, |c| c.types.len())
     }
 
     /// The event Enter opens: the first shape change, else the type's first event.
     fn target(&self) -> Option<EventRef> {
-        let (_, entry) = self.entry()?;
-        entry
-            .shapes
-            .values()
-            .flat_map(|s| s.drift())
-            .min_by_key(|d| d.event.position)
-            .map(|d| d.event)
+        let (name, entry) = self.entry()?;
+        self.drifts_of(name, None)
+            .next()
+            .map(|d| d.event.clone())
             .or_else(|| entry.first_event.clone())
     }
 
@@ -98,7 +110,7 @@ impl TypesScreen {
                 format!("schema_version {version} · {} events", group(shape.count)),
                 theme.key,
             ));
-            for drift in shape.drift() {
+            for drift in self.drifts_of(name, Some(*version)) {
                 lines.push(Line::styled(
                     format!(
                         "⚠ {} {} at {}@{} (position {}) without a bump · Enter opens it",
@@ -172,6 +184,7 @@ impl Screen for TypesScreen {
             Response::Types(catalog) => {
                 self.loading = false;
                 self.selected = self.selected.min(catalog.types.len().saturating_sub(1));
+                self.drifts = catalog.drifts();
                 self.catalog = Some(catalog);
                 None
             }
@@ -191,7 +204,7 @@ impl Screen for TypesScreen {
             .iter()
             .flat_map(|c| c.types.iter())
             .map(|(name, entry)| {
-                let drifts: usize = entry.shapes.values().map(|s| s.drift().len()).sum();
+                let drifts = self.drifts_of(name, None).count();
                 let versions: Vec<String> = entry.shapes.keys().map(u32::to_string).collect();
                 let shape = if drifts == 0 {
                     Span::styled("steady", cx.theme.muted)
