@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use rewind::store::{
-    ExpectedVersion, LogFilter, NewEvent, OpenOptions, Store, StoreError, StoreUrl,
+    ExpectedVersion, LogFilter, LogQuery, NewEvent, OpenOptions, Store, StoreError, StoreUrl,
 };
 use serde_json::json;
 
@@ -269,4 +269,73 @@ async fn connections_started_on_demand_serve_reads_and_writes_and_leave_one_file
     .await
     .unwrap();
     assert_eq!(store.stats().await.unwrap().events, 0);
+}
+
+/// The plan SQLite makes for a page of the log (the shape of `read_log_in`'s query).
+fn log_page_plan(path: &std::path::Path) -> String {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT * FROM events \
+             WHERE global_position > ?1 ORDER BY global_position LIMIT ?2",
+        )
+        .unwrap();
+    let rows = stmt.query_map([0, 100], |r| r.get::<_, String>(3)).unwrap();
+    rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn planner_statistics_of_earlier_builds_are_dropped_at_the_next_open() {
+    let sandbox = common::Sandbox::new();
+    let one = |n: u64| vec![NewEvent::new("T", json!({ "n": n }))];
+    let store = sandbox.open().await;
+    let batch: Vec<NewEvent> = (0..2000).flat_map(one).collect();
+    store
+        .append("A-1", ExpectedVersion::Any, batch)
+        .await
+        .unwrap();
+    drop(store);
+    // What an earlier build's `PRAGMA optimize` left after a store's first append, and
+    // kept for ever: statistics of one-row tables. With them a page of the log scans the
+    // whole table.
+    rusqlite_exec(
+        &sandbox.db(),
+        "ANALYZE; DELETE FROM sqlite_stat1; INSERT INTO sqlite_stat1 VALUES \
+         ('events', 'events_stream_type', '1 1'), ('events', 'events_event_type', '1 1'), \
+         ('events', 'events_stream_version', '1 1 1'), ('events', 'events_event_id', '1 1'), \
+         ('streams', 'streams_stream_type', '1 1 1'), ('streams', 'streams', '1 1')",
+    );
+    let stale = log_page_plan(&sandbox.db());
+    assert!(!stale.contains("INTEGER PRIMARY KEY"), "{stale}");
+
+    let store = sandbox.open().await;
+    let first_page = LogQuery {
+        limit: 10,
+        ..LogQuery::default()
+    };
+    let page = store.read_log(first_page).await.unwrap();
+    assert_eq!(page.len(), 10);
+    drop(store);
+    let plan = log_page_plan(&sandbox.db());
+    assert!(
+        plan.contains("USING INTEGER PRIMARY KEY (rowid>?)"),
+        "{plan}"
+    );
+    let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
+    let stats: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'sqlite_stat%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stats, 0, "statistics left behind");
+    // And no command adds them again.
+    let store = sandbox.open().await;
+    store
+        .append("A-3", ExpectedVersion::Any, one(9))
+        .await
+        .unwrap();
+    drop(store);
+    assert!(log_page_plan(&sandbox.db()).contains("INTEGER PRIMARY KEY"));
 }

@@ -123,6 +123,13 @@ impl Cli {
             Some(_) => false,
         }
     }
+
+    /// Whether the process may run for long: the TUI, the long jobs, `log --follow`.
+    /// A short one keeps the memory it frees (see main.rs); a long one returns it.
+    pub fn runs_long(&self) -> bool {
+        self.wants_worker_threads()
+            || matches!(&self.command, Some(Command::Log(log)) if log.follow)
+    }
 }
 
 /// Print a shell's completion script for rewind (generated from these definitions)

@@ -179,6 +179,25 @@ pub struct Store {
     capabilities: Arc<Capabilities>,
 }
 
+/// Opens a SQLite store off the runtime's threads, except on a current-thread runtime
+/// (a one-shot command): there nothing else runs while its one thread waits, and a
+/// blocking-pool thread cost such a process more to start and stop than the open itself.
+pub(crate) async fn open_sqlite(
+    path: &std::path::Path,
+    options: &OpenOptions,
+) -> Result<SqliteStore> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let current_thread =
+        Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::CurrentThread);
+    if current_thread {
+        return SqliteStore::open(path, options);
+    }
+    let (path, options) = (path.to_path_buf(), options.clone());
+    tokio::task::spawn_blocking(move || SqliteStore::open(&path, &options))
+        .await
+        .map_err(|e| StoreError::Database(format!("open failed: {e}")))?
+}
+
 /// The backend a URL opened, before it is split into its faces.
 pub(crate) enum Backend {
     Sqlite(SqliteStore),
@@ -190,14 +209,7 @@ impl Store {
     /// Opens the store at `url`. Runs the blocking open (and migrations) off the runtime.
     pub async fn open(url: &StoreUrl, options: OpenOptions) -> Result<Store> {
         let backend = match url {
-            StoreUrl::Sqlite(path) => {
-                let path = path.clone();
-                let sqlite_options = options.clone();
-                tokio::task::spawn_blocking(move || SqliteStore::open(&path, &sqlite_options))
-                    .await
-                    .map_err(|e| StoreError::Database(format!("open failed: {e}")))?
-                    .map(Backend::Sqlite)?
-            }
+            StoreUrl::Sqlite(path) => Backend::Sqlite(open_sqlite(path, &options).await?),
             #[cfg(feature = "postgres")]
             StoreUrl::Postgres(raw) => {
                 Backend::Postgres(PostgresStore::open(raw, url.to_string(), &options).await?)

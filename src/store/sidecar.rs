@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::OpenOptions;
 use super::backend::{NoState, StateStore};
 use super::error::{Result, StoreError};
 use super::source::{FNV_OFFSET, SourceKind, fnv1a};
-use super::{OpenOptions, SqliteStore};
 
 /// Which store a sidecar belongs to.
 pub struct Identity {
@@ -80,9 +80,6 @@ pub async fn open(path: &Path, options: &OpenOptions) -> Result<Arc<dyn StateSto
         create: true,
         ..OpenOptions::default()
     };
-    let path = path.to_path_buf();
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path, &sidecar_options))
-        .await
-        .map_err(|e| StoreError::Database(format!("sidecar open failed: {e}")))??;
+    let store = super::open_sqlite(path, &sidecar_options).await?;
     Ok(Arc::new(store))
 }

@@ -232,10 +232,11 @@ fn start(
                 return;
             }
         };
+        // No `PRAGMA optimize` at the end: rewind keeps no planner statistics (see
+        // schema::has_statistics).
         while let Some(job) = recv_spinning(&jobs) {
             job(Ok(&mut writer));
         }
-        let _ = writer.conn.execute_batch("PRAGMA optimize");
     })?;
     Ok((queue, handle))
 }
