@@ -240,6 +240,7 @@ impl Config {
             mapping: self.source_mapping.clone(),
             sidecar_dir: self.sidecar_dir.clone(),
             sidecar_writable: !read_only,
+            on_caller_thread: false,
         }
     }
 }

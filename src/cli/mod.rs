@@ -244,6 +244,10 @@ impl Context {
     pub async fn open(&self, url: &StoreUrl, create: bool) -> CliResult<Store> {
         let mut options = self.config.open_options(self.global.read_only, create);
         options.source = self.global.source;
+        // A one-shot command (main.rs gave it a current-thread runtime) reads and writes on
+        // its one thread; the long jobs keep SQLite's threads.
+        options.on_caller_thread = tokio::runtime::Handle::current().runtime_flavor()
+            == tokio::runtime::RuntimeFlavor::CurrentThread;
         Ok(self.opened(Store::open(url, options).await?))
     }
 

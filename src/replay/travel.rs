@@ -287,8 +287,9 @@ impl TimeTravel {
         }
     }
 
-    /// Folds the stream from `start` (or version 0) to `to` on a fold thread, capturing
-    /// the state after each version `capture` picks (and at the start, if it picks it).
+    /// Folds the stream from `start` (or version 0) to `to` on a fold thread (or in place,
+    /// below), capturing the state after each version `capture` picks (and at the start,
+    /// if it picks it).
     pub(super) async fn fold(
         &self,
         stream_id: &str,
@@ -298,22 +299,36 @@ impl TimeTravel {
     ) -> Result<FoldOutcome, ReplayError> {
         let from = start.map_or(0, |s| s.version);
         let start_state = start.map(|s| s.state.get().to_owned());
-        let (pages_tx, pages_rx) = mpsc::channel::<Vec<RecordedEvent>>(2);
+        let query = StreamQuery {
+            from: Some(from + 1),
+            to: Some(to),
+            limit: DEFAULT_PAGE,
+            ..Default::default()
+        };
+        // A fold of one page at most, in a process on a current-thread runtime (a command
+        // line call), runs in place: there is no reading to overlap it with, and a fold
+        // thread cost `rewind state` more to start than the fold.
+        let current_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread);
+        if current_thread && to.saturating_sub(from) <= DEFAULT_PAGE as u64 {
+            let page = match to > from {
+                true => self.store.read_stream(stream_id, query).await?,
+                false => Vec::new(),
+            };
+            let mut pages = std::iter::once(page);
+            return fold_pages(&self.reducer, from, start_state, || pages.next(), capture);
+        }
+        let (pages_tx, mut pages_rx) = mpsc::channel::<Vec<RecordedEvent>>(2);
         let (done_tx, done_rx) = oneshot::channel();
         let spec = self.reducer.clone();
         std::thread::Builder::new()
             .name("rewind-fold".into())
             .spawn(move || {
-                let _ = done_tx.send(fold_thread(&spec, from, start_state, pages_rx, capture));
+                let next_page = || pages_rx.blocking_recv();
+                let _ = done_tx.send(fold_pages(&spec, from, start_state, next_page, capture));
             })
             .map_err(|e| ReplayError::Worker(e.to_string()))?;
         if to > from {
-            let query = StreamQuery {
-                from: Some(from + 1),
-                to: Some(to),
-                limit: DEFAULT_PAGE,
-                ..Default::default()
-            };
             let mut pages = self.store.pages(
                 StreamPages {
                     stream_id: stream_id.to_owned(),
@@ -334,11 +349,13 @@ impl TimeTravel {
     }
 }
 
-fn fold_thread(
+/// Folds the pages `next_page` gives, from the state at `from`, capturing the versions
+/// `capture` picks.
+fn fold_pages(
     spec: &ReducerSpec,
     from: Version,
     start_state: Option<String>,
-    mut pages: mpsc::Receiver<Vec<RecordedEvent>>,
+    mut next_page: impl FnMut() -> Option<Vec<RecordedEvent>>,
     capture: impl Fn(Version) -> bool,
 ) -> Result<FoldOutcome, ReplayError> {
     let mut folder = Folder::new(spec)?;
@@ -358,7 +375,7 @@ fn fold_thread(
         };
         captured.push((from, state));
     }
-    while let Some(page) = pages.blocking_recv() {
+    while let Some(page) = next_page() {
         let mut rest = page.as_slice();
         while !rest.is_empty() {
             // Fold up to the next version to capture, in one call.

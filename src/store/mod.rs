@@ -91,6 +91,12 @@ pub struct OpenOptions {
     /// Whether rewind's state may be saved to a foreign store's sidecar (not with
     /// `--read-only`; the TUI's default read-only PostgreSQL session still may).
     pub sidecar_writable: bool,
+    /// SQLite: run writes, and reads other than the pages a paged read fetches ahead, on
+    /// the calling thread instead of the store's threads, each blocking its caller. For a
+    /// short process on a current-thread runtime (a command line call), where a thread
+    /// costs more to start and end than its few statements; the TUI and long jobs keep
+    /// the threads. PostgreSQL ignores it.
+    pub on_caller_thread: bool,
 }
 
 impl Default for OpenOptions {
@@ -105,6 +111,7 @@ impl Default for OpenOptions {
             mapping: None,
             sidecar_dir: None,
             sidecar_writable: true,
+            on_caller_thread: false,
         }
     }
 }

@@ -30,6 +30,19 @@ pub trait PagedQuery: Clone + Send + Sync + 'static {
     fn after(&self, page: &[Self::Item]) -> Option<Self>;
 }
 
+tokio::task_local! {
+    /// Set while a producer fetches a page after its first. A SQLite store that reads on
+    /// its caller's thread sends these reads to a reader thread, so that the next page is
+    /// read while the caller works on this one; the first page, which the caller waits
+    /// for anyway, is read in place (a short read then starts no thread at all).
+    static AHEAD: ();
+}
+
+/// Whether the current task is fetching a page ahead of its reader.
+pub(crate) fn fetching_ahead() -> bool {
+    AHEAD.try_with(|_| ()).is_ok()
+}
+
 /// What the producer task sends: a page, or the error that ended the query.
 type PageResult<Q> = Result<Vec<<Q as PagedQuery>::Item>>;
 
@@ -80,6 +93,7 @@ async fn produce<Q: PagedQuery>(
     mut remaining: Option<usize>,
     tx: tokio::sync::mpsc::Sender<PageResult<Q>>,
 ) {
+    let mut first = true;
     loop {
         if remaining == Some(0) {
             return;
@@ -87,7 +101,12 @@ async fn produce<Q: PagedQuery>(
         if let Some(remaining) = remaining {
             query.set_limit(query.limit().min(remaining));
         }
-        let page = match query.clone().fetch(store.clone()).await {
+        let fetch = query.clone().fetch(store.clone());
+        let fetched = match std::mem::take(&mut first) {
+            true => fetch.await,
+            false => AHEAD.scope((), fetch).await,
+        };
+        let page = match fetched {
             Ok(page) => page,
             Err(e) => {
                 let _ = tx.send(Err(e)).await;

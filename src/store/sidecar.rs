@@ -78,6 +78,7 @@ pub async fn open(path: &Path, options: &OpenOptions) -> Result<Arc<dyn StateSto
     let sidecar_options = OpenOptions {
         read_only,
         create: true,
+        on_caller_thread: options.on_caller_thread,
         ..OpenOptions::default()
     };
     let store = super::open_sqlite(path, &sidecar_options).await?;

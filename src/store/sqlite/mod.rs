@@ -157,7 +157,11 @@ impl SqliteStore {
             match reader {
                 Some(reader) if current => {
                     let head = read::head_position(&reader)?;
-                    let slot = WriterSlot::lazy(spec.clone(), options.max_event_bytes);
+                    let slot = WriterSlot::lazy(
+                        spec.clone(),
+                        options.max_event_bytes,
+                        options.on_caller_thread,
+                    );
                     (Some(slot), Some(reader), head)
                 }
                 reader => {
@@ -167,12 +171,17 @@ impl SqliteStore {
                         schema::migrate(&mut conn, path)?;
                     }
                     let head = read::head_position(&conn)?;
-                    let slot = WriterSlot::started(spec.clone(), options.max_event_bytes, conn)?;
+                    let slot = WriterSlot::started(
+                        spec.clone(),
+                        options.max_event_bytes,
+                        options.on_caller_thread,
+                        conn,
+                    )?;
                     (Some(slot), None, head)
                 }
             }
         };
-        let readers = ReaderPool::start(spec, first_reader)?;
+        let readers = ReaderPool::start(spec, first_reader, options.on_caller_thread)?;
         let head = HeadWatch::new(head);
         let poller = Poller::new(path.to_path_buf(), sync, kind, head.clone());
         Ok(SqliteStore {
@@ -256,9 +265,13 @@ impl SqliteStore {
     ) -> Result<T> {
         let readers = self.inner.readers.as_ref().ok_or(StoreError::Closed)?;
         let (tx, rx) = oneshot::channel();
-        readers.submit(Box::new(move |conn: Result<&Connection>| {
-            let _ = tx.send(conn.and_then(f));
-        }))?;
+        let ahead = crate::store::pages::fetching_ahead();
+        readers.submit(
+            Box::new(move |conn: Result<&Connection>| {
+                let _ = tx.send(conn.and_then(f));
+            }),
+            ahead,
+        )?;
         SpinThenWait::new(rx)
             .await
             .map_err(|_| StoreError::Closed)?

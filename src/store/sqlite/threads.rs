@@ -49,7 +49,9 @@ impl ConnectionSpec {
 /// At most this many readers: the TUI's views and a projection read side by side.
 const MAX_READERS: usize = 3;
 
-/// Reader threads sharing one queue, one started with the store and more on demand.
+/// Reader threads sharing one queue, one started with the store and more on demand; or,
+/// for a short process (`OpenOptions::on_caller_thread`), a reader on the caller's thread
+/// with threads only for the pages a paged read fetches ahead.
 pub struct ReaderPool {
     spec: ConnectionSpec,
     queue: Sender<ReadJob>,
@@ -57,28 +59,53 @@ pub struct ReaderPool {
     /// Readers waiting for a job.
     idle: std::sync::Arc<AtomicUsize>,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// The caller-thread reader (opened at the first read unless given).
+    on_caller: Option<Mutex<Option<Connection>>>,
 }
 
 impl ReaderPool {
     /// A pool whose first reader runs on `first` (already open), or starts with the
-    /// first job.
-    pub fn start(spec: ConnectionSpec, first: Option<Connection>) -> Result<ReaderPool> {
+    /// first job; on the caller's thread when `on_caller`.
+    pub fn start(
+        spec: ConnectionSpec,
+        first: Option<Connection>,
+        on_caller: bool,
+    ) -> Result<ReaderPool> {
         let (queue, jobs) = crossbeam_channel::unbounded::<ReadJob>();
-        let pool = ReaderPool {
+        let mut pool = ReaderPool {
             spec,
             queue,
             jobs,
             idle: Default::default(),
             threads: Mutex::new(Vec::new()),
+            on_caller: None,
         };
-        if let Some(first) = first {
+        if on_caller {
+            pool.on_caller = Some(Mutex::new(first));
+        } else if let Some(first) = first {
             pool.spawn_reader_with(move || Ok(first))?;
         }
         Ok(pool)
     }
 
-    /// Queues `job`, starting another reader when every one is busy and jobs queue up.
-    pub fn submit(&self, job: ReadJob) -> Result<()> {
+    /// Runs `job` (on the caller's thread unless it reads `ahead` or the pool has no
+    /// caller-thread reader), or queues it, starting another reader when every one is
+    /// busy and jobs queue up.
+    pub fn submit(&self, job: ReadJob, ahead: bool) -> Result<()> {
+        if let Some(reader) = self.on_caller.as_ref().filter(|_| !ahead) {
+            let mut reader = reader.lock().map_err(|_| StoreError::Closed)?;
+            if reader.is_none() {
+                match self.spec.reader() {
+                    Ok(conn) => *reader = Some(conn),
+                    Err(e) => {
+                        job(Err(cannot_open_for_reading(&e)));
+                        return Ok(());
+                    }
+                }
+            }
+            job(reader.as_ref().ok_or(StoreError::Closed));
+            return Ok(());
+        }
         if self.idle.load(Ordering::Acquire) == 0 {
             let started = self.threads.lock().map_or(MAX_READERS, |t| t.len());
             // Another reader starts when a job already waits for a busy one: a second job
@@ -116,11 +143,8 @@ impl ReaderPool {
             // The first reader tells every read why it failed; a later one leaves the
             // reads to the readers already running.
             Err(e) if first => {
-                let reason = e.to_string();
                 while let Ok(job) = jobs.recv() {
-                    job(Err(StoreError::Database(format!(
-                        "cannot open the store for reading: {reason}"
-                    ))));
+                    job(Err(cannot_open_for_reading(&e)));
                 }
             }
             Err(e) => {
@@ -147,22 +171,30 @@ impl ReaderPool {
     }
 }
 
-/// The writer thread, started with the store or at the first write.
+/// The writer thread, started with the store or at the first write; or, for a short
+/// process (`OpenOptions::on_caller_thread`), the writer itself, run on the caller's thread.
 pub struct WriterSlot {
     spec: ConnectionSpec,
     max_event_bytes: usize,
     queue: OnceLock<Sender<WriteJob>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The caller-thread writer (opened at the first write unless given), when the store
+    /// runs writes on the caller. A `rewind append` process spent more CPU starting and
+    /// ending a writer thread (its stack, its allocator heaps, the wake-ups) than on the
+    /// append; a job is a whole transaction, so running it in place holds no lock across
+    /// an await.
+    on_caller: Option<Mutex<Option<Writer>>>,
 }
 
 impl WriterSlot {
     /// A slot whose writer starts at the first write.
-    pub fn lazy(spec: ConnectionSpec, max_event_bytes: usize) -> WriterSlot {
+    pub fn lazy(spec: ConnectionSpec, max_event_bytes: usize, on_caller: bool) -> WriterSlot {
         WriterSlot {
             spec,
             max_event_bytes,
             queue: OnceLock::new(),
             thread: Mutex::new(None),
+            on_caller: on_caller.then(|| Mutex::new(None)),
         }
     }
 
@@ -170,17 +202,41 @@ impl WriterSlot {
     pub fn started(
         spec: ConnectionSpec,
         max_event_bytes: usize,
+        on_caller: bool,
         conn: Connection,
     ) -> Result<WriterSlot> {
-        let slot = WriterSlot::lazy(spec, max_event_bytes);
+        if on_caller {
+            let slot = WriterSlot::lazy(spec, max_event_bytes, true);
+            let writer = Writer::new(conn, max_event_bytes);
+            return Ok(WriterSlot {
+                on_caller: Some(Mutex::new(Some(writer))),
+                ..slot
+            });
+        }
+        let slot = WriterSlot::lazy(spec, max_event_bytes, false);
         let (queue, handle) = start(max_event_bytes, move || Ok(conn))?;
         let _ = slot.queue.set(queue);
         *slot.thread.lock().map_err(|_| StoreError::Closed)? = Some(handle);
         Ok(slot)
     }
 
-    /// Queues `job` for the writer, starting it first when this is the first write.
+    /// Queues `job` for the writer, starting it first when this is the first write; on
+    /// the caller's thread, runs it now.
     pub fn submit(&self, job: WriteJob) -> Result<()> {
+        if let Some(writer) = &self.on_caller {
+            let mut writer = writer.lock().map_err(|_| StoreError::Closed)?;
+            if writer.is_none() {
+                match schema::open(&self.spec.path, schema::Access::Existing, self.spec.sync) {
+                    Ok(conn) => *writer = Some(Writer::new(conn, self.max_event_bytes)),
+                    Err(e) => {
+                        job(Err(cannot_open_for_writing(&e)));
+                        return Ok(());
+                    }
+                }
+            }
+            job(writer.as_mut().ok_or(StoreError::Closed));
+            return Ok(());
+        }
         let queue = match self.queue.get() {
             Some(queue) => queue,
             None => {
@@ -204,12 +260,28 @@ impl WriterSlot {
 
     /// Closes the queue and waits for the writer (its connection closes last).
     pub fn stop(self) {
-        let WriterSlot { queue, thread, .. } = self;
+        let WriterSlot {
+            queue,
+            thread,
+            on_caller,
+            ..
+        } = self;
+        drop(on_caller);
         drop(queue);
         if let Some(handle) = thread.into_inner().ok().flatten() {
             let _ = handle.join();
         }
     }
+}
+
+/// What every read learns when the first reader's connection cannot be opened.
+fn cannot_open_for_reading(e: &StoreError) -> StoreError {
+    StoreError::Database(format!("cannot open the store for reading: {e}"))
+}
+
+/// What every write learns when the writer's connection cannot be opened.
+fn cannot_open_for_writing(e: &StoreError) -> StoreError {
+    StoreError::Database(format!("cannot open the store for writing: {e}"))
 }
 
 /// Spawns the writer thread on the connection `open` gives.
@@ -223,11 +295,8 @@ fn start(
             Ok(conn) => Writer::new(conn, max_event_bytes),
             Err(e) => {
                 // Every queued write learns why; the queue closes with the store.
-                let reason = e.to_string();
                 while let Some(job) = recv_spinning(&jobs) {
-                    job(Err(StoreError::Database(format!(
-                        "cannot open the store for writing: {reason}"
-                    ))));
+                    job(Err(cannot_open_for_writing(&e)));
                 }
                 return;
             }
