@@ -43,6 +43,21 @@ async fn some_sqlite_fixture() -> Option<Fixture> {
     Some(sqlite_fixture().await)
 }
 
+/// SQLite as a command line process opens it: reads and writes on the caller's thread.
+async fn sqlite_on_caller_fixture() -> Option<Fixture> {
+    let dir = tempfile::tempdir().unwrap();
+    let options = rewind::store::OpenOptions {
+        on_caller_thread: true,
+        ..Default::default()
+    };
+    let url = rewind::store::StoreUrl::Sqlite(dir.path().join("store.db"));
+    let store = Store::open(&url, options).await.unwrap();
+    Some(Fixture {
+        store,
+        _guard: Box::new(dir),
+    })
+}
+
 /// Runs each named test (an `async fn(Store)` below) against a fresh store of a backend.
 macro_rules! backend_suite {
     ($backend:ident, $fixture:path; $($test:ident),* $(,)?) => {
@@ -100,6 +115,7 @@ macro_rules! conformance {
 }
 
 conformance!(sqlite, super::some_sqlite_fixture);
+conformance!(sqlite_on_caller, super::sqlite_on_caller_fixture);
 conformance!(postgres, super::postgres_fixture);
 
 fn ev(event_type: &str, data: serde_json::Value) -> NewEvent {
