@@ -11,7 +11,9 @@
 //!   page loop that decodes every row and writes it as the same JSON line (the job `log`
 //!   does) and one that only decodes (the issue's "plain loop").
 //! - The start-up cost of `append`, `read` and `state` on a warm file beside `--version`
-//!   (wall time and CPU time of the child, median of several runs).
+//!   (wall time and CPU time of the child, median of several runs), and beside a plain
+//!   rusqlite process doing `read`'s and `append`'s job (this bench binary run again with
+//!   SPAWN_BENCH_PLAIN): SQLite's own share of such a process.
 //!
 //! Every process gets its own empty config and no `REWIND_*` from the environment.
 
@@ -37,6 +39,16 @@ const STARTUP_RUNS: usize = 31;
 const PAGE: i64 = 1000;
 
 fn main() {
+    if let Some(job) = std::env::var_os("SPAWN_BENCH_PLAIN") {
+        let mut args = std::env::args_os().skip(1);
+        let (db, stream) = (args.next().unwrap(), args.next().unwrap());
+        plain_process(
+            &job.to_string_lossy(),
+            Path::new(&db),
+            &stream.to_string_lossy(),
+        );
+        return;
+    }
     // SPAWN_BENCH_DIR keeps the store (for profiling the same file by hand).
     let dir = tempfile::tempdir().unwrap();
     let dir = match std::env::var_os("SPAWN_BENCH_DIR") {
@@ -135,10 +147,24 @@ impl Bench {
         self.spawn(&[], &["--version"])
     }
 
+    /// This bench binary as a plain rusqlite process doing `job` on `stream`.
+    fn plain(&self, job: &str, stream: &str) -> Run {
+        let mut command = common::isolated(&std::env::current_exe().unwrap());
+        command.env("SPAWN_BENCH_PLAIN", job);
+        command.arg(&self.db).arg(stream);
+        self.measure(command, &[job])
+    }
+
     /// Runs the binary once with stdout to /dev/null and no `REWIND_*` in its environment.
     fn spawn(&self, store: &[&std::ffi::OsStr], args: &[&str]) -> Run {
         let mut command = common::isolated(&self.bin);
-        command.args(store).args(args).stderr(Stdio::piped());
+        command.args(store).args(args);
+        self.measure(command, args)
+    }
+
+    /// Runs `command` once; panics when it fails.
+    fn measure(&self, mut command: std::process::Command, args: &[&str]) -> Run {
+        command.stderr(Stdio::piped());
         let before = children_cpu();
         let start = Instant::now();
         let output = command.output().unwrap();
@@ -163,6 +189,76 @@ fn children_cpu() -> Duration {
     };
     let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
     Duration::from_micros(micros(usage.ru_utime) + micros(usage.ru_stime))
+}
+
+/// A plain rusqlite process's `read` (the stream's events as JSON lines) or `append` (one
+/// event at the stream's next version, printed as its JSON line): the statements rewind
+/// runs, without its command line, runtime or threads. `nothing` prints a line and ends:
+/// the process's own cost, which the others are measured above.
+fn plain_process(job: &str, db: &Path, stream: &str) {
+    if job == "nothing" {
+        println!("the plain process's empty run, for its baseline");
+        return;
+    }
+    let mut conn = Connection::open(db).unwrap();
+    conn.busy_timeout(Duration::from_secs(60)).unwrap();
+    conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
+    let mut out = std::io::stdout().lock();
+    if job == "read" {
+        let sql = format!(
+            "SELECT {} FROM events WHERE stream_id = ?1 ORDER BY version LIMIT ?2",
+            sql::EVENT_COLUMNS
+        );
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let rows = stmt.query_map(params![stream, PAGE], sql::event_from_row);
+        for event in rows.unwrap() {
+            serde_json::to_writer(&mut out, &event.unwrap()).unwrap();
+            out.write_all(b"\n").unwrap();
+        }
+        return;
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let version: i64 = tx
+        .query_row(
+            "SELECT coalesce(max(version), 0) FROM streams WHERE stream_id = ?1",
+            [stream],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let id = uuid::Uuid::now_v7();
+    let now = chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string();
+    let category = stream.split('-').next().unwrap();
+    let data = r#"{"n":1}"#;
+    tx.execute(
+        sql::INSERT_EVENT,
+        params![
+            &id.as_bytes()[..],
+            stream,
+            category,
+            "Opened",
+            version + 1,
+            1,
+            data,
+            "{}",
+            None::<String>,
+            None::<String>,
+            now
+        ],
+    )
+    .unwrap();
+    tx.execute(
+        sql::UPSERT_STREAM,
+        params![stream, category, version + 1, "Opened", now, now],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    let line =
+        json!({"event_id": id, "stream_id": stream, "version": version + 1, "data": {"n": 1}});
+    writeln!(out, "{line}").unwrap();
 }
 
 /// The plain program's job for `log`: open, page through the log in position order, decode
@@ -266,6 +362,11 @@ fn startup_figures(bench: &Bench) {
         measured("read", Some(vec!["read", "Single-7"])),
         measured("state", Some(vec!["state", "Single-7"])),
     ];
+    let mut plain = [
+        measured("nothing", None),
+        measured("read", None),
+        measured("append", None),
+    ];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     // Interleaved, so that a noisy moment touches every command alike.
     for n in 0..STARTUP_RUNS {
@@ -281,6 +382,15 @@ fn startup_figures(bench: &Bench) {
             command.wall.push(ms(run.wall));
             command.cpu.push(ms(run.cpu));
         }
+        for job in &mut plain {
+            let stream = match job.name {
+                "append" => format!("Plain-{n}"),
+                _ => "Single-7".to_owned(),
+            };
+            let run = bench.plain(job.name, &stream);
+            job.wall.push(ms(run.wall));
+            job.cpu.push(ms(run.cpu));
+        }
     }
     let (version_wall, version_cpu) = (median(version.wall), median(version.cpu));
     println!("one process per command on a warm file, median of {STARTUP_RUNS} runs:");
@@ -292,6 +402,21 @@ fn startup_figures(bench: &Bench) {
             command.name,
             wall - version_wall,
             cpu - version_cpu
+        );
+    }
+    // The plain process is this bench binary: its figures are above its own empty run.
+    let [nothing, plain @ ..] = plain;
+    let (nothing_wall, nothing_cpu) = (median(nothing.wall), median(nothing.cpu));
+    println!(
+        "plain rusqlite processes (this binary), empty run: wall {nothing_wall:>6.2} ms   cpu {nothing_cpu:>6.2} ms"
+    );
+    for job in plain {
+        let (wall, cpu) = (median(job.wall), median(job.cpu));
+        println!(
+            "  plain {:<12} wall {wall:>6.2} ms   cpu {cpu:>6.2} ms   above its empty run: wall {:>+5.2} ms, cpu {:>+5.2} ms",
+            job.name,
+            wall - nothing_wall,
+            cpu - nothing_cpu
         );
     }
 }
