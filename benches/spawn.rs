@@ -396,13 +396,7 @@ fn startup_figures(bench: &Bench) {
     println!("one process per command on a warm file, median of {STARTUP_RUNS} runs:");
     println!("  rewind --version    wall {version_wall:>6.2} ms   cpu {version_cpu:>6.2} ms");
     for command in commands {
-        let (wall, cpu) = (median(command.wall), median(command.cpu));
-        println!(
-            "  rewind {:<12} wall {wall:>6.2} ms   cpu {cpu:>6.2} ms   above --version: wall {:>+5.2} ms, cpu {:>+5.2} ms",
-            command.name,
-            wall - version_wall,
-            cpu - version_cpu
-        );
+        report("rewind", command, (version_wall, version_cpu), "--version");
     }
     // The plain process is this bench binary: its figures are above its own empty run.
     let [nothing, plain @ ..] = plain;
@@ -411,12 +405,17 @@ fn startup_figures(bench: &Bench) {
         "plain rusqlite processes (this binary), empty run: wall {nothing_wall:>6.2} ms   cpu {nothing_cpu:>6.2} ms"
     );
     for job in plain {
-        let (wall, cpu) = (median(job.wall), median(job.cpu));
-        println!(
-            "  plain {:<12} wall {wall:>6.2} ms   cpu {cpu:>6.2} ms   above its empty run: wall {:>+5.2} ms, cpu {:>+5.2} ms",
-            job.name,
-            wall - nothing_wall,
-            cpu - nothing_cpu
-        );
+        report("plain", job, (nothing_wall, nothing_cpu), "its empty run");
     }
+}
+
+/// Prints one command's medians and how far they are above `base` (wall, CPU).
+fn report(who: &str, runs: Measured, base: (f64, f64), base_name: &str) {
+    let (wall, cpu) = (median(runs.wall), median(runs.cpu));
+    println!(
+        "  {who} {:<12} wall {wall:>6.2} ms   cpu {cpu:>6.2} ms   above {base_name}: wall {:>+5.2} ms, cpu {:>+5.2} ms",
+        runs.name,
+        wall - base.0,
+        cpu - base.1
+    );
 }
