@@ -12,7 +12,6 @@ use super::Context;
 use super::error::{CliError, CliResult, stdout_error};
 use crate::store::{AppendSegment, ExpectedVersion, NewEvent, StoreError, validate};
 
-/// Append one event to a stream and print its stored envelope
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

@@ -15,7 +15,6 @@ use crate::store::{Store, StoreUrl};
 /// Where the demo store goes unless --db names another.
 pub const DEMO_DB: &str = "rewind-demo.db";
 
-/// Build the demo store (bank accounts, orders, users over months) and summarize it
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

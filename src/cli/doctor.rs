@@ -7,7 +7,6 @@ use super::error::{CliError, CliResult, stdout_error};
 use super::output::Format;
 use crate::doctor::{self, RULES};
 
-/// Check the history against the rules of event sourcing; exit 1 on an error-level finding
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

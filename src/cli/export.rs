@@ -11,7 +11,6 @@ use super::matching::WhereArg;
 use crate::store::expr::Where;
 use crate::store::{DEFAULT_PAGE, LogFilter, LogQuery, Store};
 
-/// Write every event as envelope JSON Lines in log order (the format `import` reads)
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

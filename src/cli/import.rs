@@ -8,7 +8,6 @@ use clap::Args;
 use super::Context;
 use super::error::{CliError, CliResult, stdout_error};
 
-/// Import envelope JSON Lines (as `export` writes them) in one transaction
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

@@ -8,8 +8,6 @@ use super::Context;
 use super::error::{CliResult, stdout_error};
 use crate::store::{Capabilities, SourceKind};
 
-/// Say which store this is (rewind's, Message DB, Emmett, Marten, Eventuous, a mapped
-/// table), its tables, and what rewind can do there
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Prints one JSON document (or key: value lines with --format table): kind, schema, tables,

@@ -8,7 +8,6 @@ use super::matching::WhereArg;
 use super::output::Output;
 use crate::store::{DEFAULT_PAGE, LogFilter, LogQuery, Position, Store};
 
-/// Print the global log as JSON Lines in log order; --follow keeps printing new events
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

@@ -6,7 +6,8 @@ use clap::Args;
 use crate::store::StoreError;
 use crate::store::expr::Where;
 
-/// The `--where` flag.
+// The `--where` flag. (No doc comment: flattened into a subcommand whose own arguments
+// carry no description, clap would take it as that subcommand's.)
 #[derive(Debug, Args, Clone, Default)]
 pub struct WhereArg {
     /// Only events this expression matches, e.g. "type = 'MoneyDeposited' and data.amount >= 1000"

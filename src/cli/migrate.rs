@@ -7,7 +7,6 @@ use serde::Serialize;
 use super::Context;
 use super::error::{CliResult, stdout_error};
 
-/// Add rewind's tables and columns to the store (additive: existing rows stay as they are)
 #[derive(Debug, Args)]
 #[command(after_help = "\
 On PostgreSQL, commands that only read never change the database, and writing to an events

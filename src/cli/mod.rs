@@ -7,6 +7,7 @@ mod error;
 mod export;
 mod import;
 mod info;
+mod lazy;
 mod log;
 mod matching;
 mod migrate;
@@ -30,6 +31,7 @@ pub use output::Format;
 
 use crate::config::Config;
 use crate::store::{SourceKind, Store, StoreUrl};
+use lazy::Lazy;
 
 const ABOUT: &str = "Explore, time-travel and project event-sourced systems";
 
@@ -91,24 +93,44 @@ fn parse_source(name: &str) -> Result<SourceKind, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    Append(append::AppendArgs),
-    Read(read::ReadArgs),
-    Log(log::LogArgs),
-    Streams(streams::StreamsArgs),
-    Query(query::QueryArgs),
-    Types(types::TypesArgs),
-    Doctor(doctor::DoctorArgs),
-    Export(export::ExportArgs),
-    Import(import::ImportArgs),
-    State(state::StateArgs),
-    Snapshot(snapshot::SnapshotArgs),
-    Project(project::ProjectArgs),
-    Demo(demo::DemoArgs),
-    Migrate(migrate::MigrateArgs),
-    Info(info::InfoArgs),
-    Workbench(WorkbenchArgs),
-    Completions(CompletionsArgs),
-    Man(ManArgs),
+    /// Append one event to a stream and print its stored envelope
+    Append(Lazy<append::AppendArgs>),
+    /// Print a stream's events as JSON Lines, oldest first (or newest first with --backward)
+    Read(Lazy<read::ReadArgs>),
+    /// Print the global log as JSON Lines in log order; --follow keeps printing new events
+    Log(Lazy<log::LogArgs>),
+    /// List streams (by id) as JSON Lines: stream_id, stream_type, version, created_at, updated_at
+    Streams(Lazy<streams::StreamsArgs>),
+    /// Count, sum, min or max over events (per group, top N), computed by the database
+    Query(Lazy<query::QueryArgs>),
+    /// Every event type: count, categories, first/last recorded, schema versions, and per schema
+    /// version the inferred shape of data and metadata, with changes that came without a bump
+    Types(Lazy<types::TypesArgs>),
+    /// Check the history against the rules of event sourcing; exit 1 on an error-level finding
+    Doctor(Lazy<doctor::DoctorArgs>),
+    /// Write every event as envelope JSON Lines in log order (the format `import` reads)
+    Export(Lazy<export::ExportArgs>),
+    /// Import envelope JSON Lines (as `export` writes them) in one transaction
+    Import(Lazy<import::ImportArgs>),
+    /// Print a stream's state at a version, a time or a global position (default: now)
+    State(Lazy<state::StateArgs>),
+    /// Build, list and verify snapshots (states saved every N versions of a stream)
+    Snapshot(Lazy<snapshot::SnapshotArgs>),
+    /// Run projections (JavaScript, EventStoreDB's API) over the global log
+    Project(Lazy<project::ProjectArgs>),
+    /// Build the demo store (bank accounts, orders, users over months) and summarize it
+    Demo(Lazy<demo::DemoArgs>),
+    /// Add rewind's tables and columns to the store (additive: existing rows stay as they are)
+    Migrate(Lazy<migrate::MigrateArgs>),
+    /// Say which store this is (rewind's, Message DB, Emmett, Marten, Eventuous, a mapped
+    /// table), its tables, and what rewind can do there
+    Info(Lazy<info::InfoArgs>),
+    /// The terminal UI on the projection workbench, FILE (or a template) in its editor
+    Workbench(Lazy<WorkbenchArgs>),
+    /// Print a shell's completion script for rewind (generated from these definitions)
+    Completions(Lazy<CompletionsArgs>),
+    /// Print rewind's man page (roff, generated from these definitions)
+    Man(Lazy<ManArgs>),
 }
 
 impl Cli {
@@ -128,11 +150,10 @@ impl Cli {
     /// A short one keeps the memory it frees (see main.rs); a long one returns it.
     pub fn runs_long(&self) -> bool {
         self.wants_worker_threads()
-            || matches!(&self.command, Some(Command::Log(log)) if log.follow)
+            || matches!(&self.command, Some(Command::Log(Lazy(log))) if log.follow)
     }
 }
 
-/// Print a shell's completion script for rewind (generated from these definitions)
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -145,7 +166,6 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Print rewind's man page (roff, generated from these definitions)
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -153,7 +173,6 @@ Examples:
   rewind man | gzip > ~/.local/share/man/man1/rewind.1.gz")]
 pub struct ManArgs {}
 
-/// The terminal UI on the projection workbench, FILE (or a template) in its editor
 #[derive(Debug, Args)]
 #[command(after_help = "\
 In the editor keys type text; Ctrl-r runs, Ctrl-s saves, Esc leaves the editor (then Space
@@ -290,9 +309,10 @@ pub async fn open_tui_with(
 /// store needed).
 fn generate(command: &Command) -> CliResult {
     use clap::CommandFactory;
+    lazy::build_eagerly();
     let mut out = std::io::stdout().lock();
     match command {
-        Command::Completions(args) => {
+        Command::Completions(Lazy(args)) => {
             clap_complete::generate(args.shell, &mut Cli::command(), "rewind", &mut out);
             Ok(())
         }
@@ -312,23 +332,23 @@ pub async fn run(cli: Cli) -> CliResult {
     }
     let context = Context::new(cli.global)?;
     let result = match cli.command {
-        Some(Command::Append(args)) => append::run(&context, args).await,
-        Some(Command::Read(args)) => read::run(&context, args).await,
-        Some(Command::Log(args)) => log::run(&context, args).await,
-        Some(Command::Streams(args)) => streams::run(&context, args).await,
-        Some(Command::Query(args)) => query::run(&context, args).await,
-        Some(Command::Types(args)) => types::run(&context, args).await,
-        Some(Command::Doctor(args)) => doctor::run(&context, args).await,
-        Some(Command::Export(args)) => export::run(&context, args).await,
-        Some(Command::Import(args)) => import::run(&context, args).await,
-        Some(Command::State(args)) => state::run(&context, args).await,
-        Some(Command::Snapshot(args)) => snapshot::run(&context, args).await,
-        Some(Command::Project(args)) => project::run(&context, args).await,
-        Some(Command::Demo(args)) => demo::run(&context, args).await,
-        Some(Command::Migrate(args)) => migrate::run(&context, args).await,
-        Some(Command::Info(args)) => info::run(&context, args).await,
+        Some(Command::Append(Lazy(args))) => append::run(&context, args).await,
+        Some(Command::Read(Lazy(args))) => read::run(&context, args).await,
+        Some(Command::Log(Lazy(args))) => log::run(&context, args).await,
+        Some(Command::Streams(Lazy(args))) => streams::run(&context, args).await,
+        Some(Command::Query(Lazy(args))) => query::run(&context, args).await,
+        Some(Command::Types(Lazy(args))) => types::run(&context, args).await,
+        Some(Command::Doctor(Lazy(args))) => doctor::run(&context, args).await,
+        Some(Command::Export(Lazy(args))) => export::run(&context, args).await,
+        Some(Command::Import(Lazy(args))) => import::run(&context, args).await,
+        Some(Command::State(Lazy(args))) => state::run(&context, args).await,
+        Some(Command::Snapshot(Lazy(args))) => snapshot::run(&context, args).await,
+        Some(Command::Project(Lazy(args))) => project::run(&context, args).await,
+        Some(Command::Demo(Lazy(args))) => demo::run(&context, args).await,
+        Some(Command::Migrate(Lazy(args))) => migrate::run(&context, args).await,
+        Some(Command::Info(Lazy(args))) => info::run(&context, args).await,
         Some(Command::Completions(_) | Command::Man(_)) => Ok(()),
-        Some(Command::Workbench(args)) => {
+        Some(Command::Workbench(Lazy(args))) => {
             let (text, path) = match args.file {
                 Some(path) => {
                     let text = std::fs::read_to_string(&path).map_err(|e| {

@@ -12,7 +12,6 @@ use crate::replay::{load_upcasters, script_limits};
 use crate::script::ScriptSource;
 use crate::store::{Position, StoreError};
 
-/// Run projections (JavaScript, EventStoreDB's API) over the global log
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

@@ -11,7 +11,6 @@ use crate::store::StoreError;
 use crate::store::expr::aggregate::{Aggregate, AggregateQuery};
 use crate::store::expr::parse_field;
 
-/// Count, sum, min or max over events (per group, top N), computed by the database
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

@@ -7,7 +7,6 @@ use super::error::{CliResult, stdout_error};
 use super::matching::WhereArg;
 use crate::store::{DEFAULT_PAGE, Direction, StreamPages, StreamQuery, Version};
 
-/// Print a stream's events as JSON Lines, oldest first (or newest first with --backward)
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

@@ -11,7 +11,6 @@ use super::error::{CliError, CliResult, stdout_error};
 use crate::replay::{ReducerSpec, TimeTravel};
 use crate::store::{DEFAULT_PAGE, SnapshotsQuery, Store, StreamsQuery};
 
-/// Build, list and verify snapshots (states saved every N versions of a stream)
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

@@ -11,7 +11,6 @@ use super::error::{CliResult, stdout_error};
 use crate::replay::{ReducerSpec, Target, TimeTravel};
 use crate::store::{Position, Version, timestamp};
 
-/// Print a stream's state at a version, a time or a global position (default: now)
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

@@ -7,7 +7,6 @@ use super::error::{CliResult, stdout_error};
 use super::matching::WhereArg;
 use crate::store::{DEFAULT_PAGE, StreamsQuery};
 
-/// List streams (by id) as JSON Lines: stream_id, stream_type, version, created_at, updated_at
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:

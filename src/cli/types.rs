@@ -7,8 +7,6 @@ use super::error::{CliResult, stdout_error};
 use super::output::{Format, clip};
 use crate::catalog::Catalog;
 
-/// Every event type: count, categories, first/last recorded, schema versions, and per schema
-/// version the inferred shape of data and metadata, with changes that came without a bump
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
