@@ -11,16 +11,23 @@ use tracing_subscriber::EnvFilter;
 
 pub fn init() {
     let Some(path) = log_path() else { return };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    let writer = LazyFile {
+    let writer = std::sync::Arc::new(LazyFile {
         path,
         file: Mutex::new(None),
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    });
+    let subscriber = tracing_subscriber::fmt()
         .with_ansi(false)
-        .with_writer(std::sync::Arc::new(writer))
-        .try_init();
+        .with_writer(writer);
+    // Without RUST_LOG, a plain level: building an EnvFilter (its directive parser) is a
+    // tenth of a millisecond of a short command's start.
+    let _ = match std::env::var_os("RUST_LOG").filter(|v| !v.is_empty()) {
+        Some(_) => subscriber
+            .with_env_filter(
+                EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+            )
+            .try_init(),
+        None => subscriber.with_max_level(tracing::Level::WARN).try_init(),
+    };
 }
 
 fn log_path() -> Option<PathBuf> {

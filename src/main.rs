@@ -26,7 +26,7 @@ fn main() {
         builder
     } else {
         // A one-shot command reads each page once: SQLite's default cache size serves it.
-        rewind::store::sqlite::set_page_cache_kib(2048);
+        rewind::store::sqlite::set_page_cache_kib(2000);
         tokio::runtime::Builder::new_current_thread()
     };
     let runtime = match builder.enable_all().build() {

@@ -28,6 +28,9 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 /// TUI, a projection) re-reads stays in memory.
 pub const CACHE_KIB: i64 = -32_768;
 
+/// SQLite's default page cache (negative: KiB), `SQLITE_DEFAULT_CACHE_SIZE`.
+pub const SQLITE_DEFAULT_CACHE_KIB: i64 = -2000;
+
 /// The page cache of connections opened from now on in this process (negative: KiB).
 static PAGE_CACHE: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(CACHE_KIB);
 
@@ -64,14 +67,14 @@ pub fn open(path: &Path, access: Access, sync: Synchronous) -> Result<Connection
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "synchronous", sync.pragma())
         .map_err(|e| not_a_store(path, e))?;
-    conn.pragma_update(
-        None,
-        "cache_size",
-        PAGE_CACHE.load(std::sync::atomic::Ordering::Relaxed),
-    )?;
+    // A statement less to prepare where SQLite's own default serves (a one-shot command).
+    let cache = PAGE_CACHE.load(std::sync::atomic::Ordering::Relaxed);
+    if cache != SQLITE_DEFAULT_CACHE_KIB {
+        conn.pragma_update(None, "cache_size", cache)?;
+    }
     // No memory-mapped I/O: measured here, reads were as fast without it, and a map of a
     // large store counts towards resident memory (a 1,000,000-event replay: 480 MB vs 160 MB).
-    conn.pragma_update(None, "mmap_size", 0)?;
+    // It is the bundled SQLite's default (a unit test checks), so nothing is set for it.
     conn.pragma_update(None, "temp_store", "memory")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
@@ -244,5 +247,25 @@ fn not_a_store(path: &Path, e: rusqlite::Error) -> StoreError {
             StoreError::Database(format!("cannot open {}: {e}", path.display()))
         }
         _ => StoreError::from(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `open` leaves these to SQLite's defaults: if a bundled SQLite changed them, stores
+    /// would start memory-mapping or caching otherwise without a word.
+    #[test]
+    fn the_defaults_open_relies_on_hold() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let conn = Connection::open(dir.path().join("defaults.db")).expect("a database file");
+        let mmap: i64 = conn
+            .pragma_query_value(None, "mmap_size", |r| r.get(0))
+            .expect("mmap_size");
+        let cache: i64 = conn
+            .pragma_query_value(None, "cache_size", |r| r.get(0))
+            .expect("cache_size");
+        assert_eq!((mmap, cache), (0, SQLITE_DEFAULT_CACHE_KIB));
     }
 }
