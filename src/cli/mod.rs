@@ -265,8 +265,7 @@ impl Context {
         options.source = self.global.source;
         // A one-shot command (main.rs gave it a current-thread runtime) reads and writes on
         // its one thread; the long jobs keep SQLite's threads.
-        options.on_caller_thread = tokio::runtime::Handle::current().runtime_flavor()
-            == tokio::runtime::RuntimeFlavor::CurrentThread;
+        options.on_caller_thread = crate::store::on_current_thread_runtime();
         Ok(self.opened(Store::open(url, options).await?))
     }
 

@@ -308,9 +308,9 @@ impl TimeTravel {
         // A fold of one page at most, in a process on a current-thread runtime (a command
         // line call), runs in place: there is no reading to overlap it with, and a fold
         // thread cost `rewind state` more to start than the fold.
-        let current_thread = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread);
-        if current_thread && to.saturating_sub(from) <= DEFAULT_PAGE as u64 {
+        if crate::store::on_current_thread_runtime()
+            && to.saturating_sub(from) <= DEFAULT_PAGE as u64
+        {
             let page = match to > from {
                 true => self.store.read_stream(stream_id, query).await?,
                 false => Vec::new(),

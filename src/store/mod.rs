@@ -186,6 +186,14 @@ pub struct Store {
     capabilities: Arc<Capabilities>,
 }
 
+/// Whether the caller runs on a current-thread tokio runtime: a one-shot command line
+/// process (main.rs picks that runtime for them), where blocking briefly in place is cheaper
+/// than handing work to a thread of its own.
+pub(crate) fn on_current_thread_runtime() -> bool {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::CurrentThread)
+}
+
 /// Opens a SQLite store off the runtime's threads, except on a current-thread runtime
 /// (a one-shot command): there nothing else runs while its one thread waits, and a
 /// blocking-pool thread cost such a process more to start and stop than the open itself.
@@ -193,10 +201,7 @@ pub(crate) async fn open_sqlite(
     path: &std::path::Path,
     options: &OpenOptions,
 ) -> Result<SqliteStore> {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    let current_thread =
-        Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::CurrentThread);
-    if current_thread {
+    if on_current_thread_runtime() {
         return SqliteStore::open(path, options);
     }
     let (path, options) = (path.to_path_buf(), options.clone());

@@ -205,15 +205,11 @@ impl WriterSlot {
         on_caller: bool,
         conn: Connection,
     ) -> Result<WriterSlot> {
+        let mut slot = WriterSlot::lazy(spec, max_event_bytes, on_caller);
         if on_caller {
-            let slot = WriterSlot::lazy(spec, max_event_bytes, true);
-            let writer = Writer::new(conn, max_event_bytes);
-            return Ok(WriterSlot {
-                on_caller: Some(Mutex::new(Some(writer))),
-                ..slot
-            });
+            slot.on_caller = Some(Mutex::new(Some(Writer::new(conn, max_event_bytes))));
+            return Ok(slot);
         }
-        let slot = WriterSlot::lazy(spec, max_event_bytes, false);
         let (queue, handle) = start(max_event_bytes, move || Ok(conn))?;
         let _ = slot.queue.set(queue);
         *slot.thread.lock().map_err(|_| StoreError::Closed)? = Some(handle);
